@@ -1,0 +1,13 @@
+// The subcommand table: one module per command.
+import { selftestCommand } from "./selftest.js";
+
+/** A subcommand: its one-line summary and its runner (resolves to the exit status). */
+export interface Command {
+  summary: string;
+  run(args: string[]): Promise<number>;
+}
+
+/** Every subcommand by name. */
+export const commands: Record<string, Command> = {
+  selftest: selftestCommand,
+};

@@ -1,0 +1,46 @@
+// hclboot CLI: parses the command line and dispatches to one command module per subcommand.
+import { ShimPanic } from "../wasm/loader.js";
+import { InputError, DtError, type Failure } from "../errors.js";
+import { commands, type Command } from "./commands.js";
+
+const USAGE = `usage: hclboot <command> [args]
+
+commands:
+${Object.entries(commands)
+  .map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`)
+  .join("\n")}
+
+Run \`hclboot <command> --help\` for a command's options.`;
+
+/** Maps an error to the contract's failure object and exit status. */
+export function classify(e: unknown): { failure: Failure; status: number } {
+  if (e instanceof InputError) return { failure: { ok: false, error: { kind: "input", message: e.message } }, status: 2 };
+  if (e instanceof DtError) return { failure: { ok: false, error: { kind: "dt", message: e.message } }, status: 1 };
+  if (e instanceof ShimPanic) return { failure: { ok: false, error: { kind: "panic", message: e.message } }, status: 1 };
+  const message = e instanceof Error ? e.message : String(e);
+  return { failure: { ok: false, error: { kind: "input", message } }, status: 2 };
+}
+
+/** Runs the CLI with `argv` (without node and script); resolves to the exit status. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    console.log(USAGE);
+    return name ? 0 : 2;
+  }
+  const cmd: Command | undefined = commands[name];
+  if (!cmd) {
+    console.error(`hclboot: unknown command '${name}'\n\n${USAGE}`);
+    return 2;
+  }
+  const json = rest.includes("--json");
+  try {
+    return await cmd.run(rest);
+  } catch (e) {
+    const { failure, status } = classify(e);
+    if (json) console.log(JSON.stringify(failure, null, 2));
+    else console.error(`hclboot ${name}: ${failure.error.kind === "input" ? "" : failure.error.kind + ": "}${failure.error.message}`);
+    if (!(e instanceof InputError || e instanceof DtError || e instanceof ShimPanic) && process.env.HCLBOOT_DEBUG) console.error(e);
+    return status;
+  }
+}

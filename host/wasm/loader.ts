@@ -1,0 +1,133 @@
+// WASM loader: instantiates the boot core through @wasmer/wasi, wires the hypervisor-stub imports
+// (guest memory copies) and turns traps into ShimPanic errors carrying the shim's message.
+import { init as wasiInit, WASI } from "@wasmer/wasi";
+import { Reader } from "./codec.js";
+
+/** Whole-range guest memory access the shim's imports go through (see host/guest). */
+export interface GuestAccess {
+  /** Copies guest bytes at `gpa` into `dst`; false when any byte is unmapped. */
+  read(gpa: bigint, dst: Uint8Array): boolean;
+  /** Copies `src` into guest memory at `gpa`; false when any byte is unmapped or read-only. */
+  write(gpa: bigint, src: Uint8Array): boolean;
+}
+
+/** A panic (or trap) inside the boot core, with the shim's message. */
+export class ShimPanic extends Error {
+  constructor(message: string, readonly log: string[]) {
+    super(message);
+    this.name = "ShimPanic";
+  }
+}
+
+type Exports = Record<string, any> & { memory: WebAssembly.Memory };
+
+let wasiReady: Promise<void> | undefined;
+
+/** One instance of the boot core. Calls are synchronous; one call sequence at a time. */
+export class Shim {
+  private guest: GuestAccess | undefined;
+  private logLines: string[] = [];
+
+  private constructor(
+    readonly exports: Exports,
+    private readonly wasi: WASI,
+  ) {}
+
+  /** Instantiates the boot core from a compiled module. */
+  static async create(module: WebAssembly.Module): Promise<Shim> {
+    wasiReady ??= wasiInit();
+    await wasiReady;
+    const wasi = new WASI({ args: ["openhcl_boot"], env: {} });
+    const imports = wasi.getImports(module) as WebAssembly.Imports;
+    let shim: Shim | undefined;
+    imports.env = {
+      guest_read: (gpa: bigint, dst: number, len: number): number => shim!.onGuestRead(gpa, dst, len),
+      guest_write: (gpa: bigint, src: number, len: number): number => shim!.onGuestWrite(gpa, src, len),
+    };
+    const instance = await WebAssembly.instantiate(module, imports);
+    wasi.instantiate(instance, {});
+    shim = new Shim(instance.exports as Exports, wasi);
+    return shim;
+  }
+
+  /** Attaches the guest memory the next calls may read and write. */
+  setGuest(guest: GuestAccess | undefined): void {
+    this.guest = guest;
+  }
+
+  private onGuestRead(gpa: bigint, dst: number, len: number): number {
+    if (!this.guest) return 1;
+    const view = new Uint8Array(this.exports.memory.buffer, dst, len);
+    return this.guest.read(BigInt.asUintN(64, gpa), view) ? 0 : 1;
+  }
+
+  private onGuestWrite(gpa: bigint, src: number, len: number): number {
+    if (!this.guest) return 1;
+    const view = new Uint8Array(this.exports.memory.buffer, src, len);
+    return this.guest.write(BigInt.asUintN(64, gpa), view) ? 0 : 1;
+  }
+
+  /** Starts a call sequence: empties the arena, the panic message and the log. */
+  reset(): void {
+    this.exports.arena_reset();
+    this.exports.panic_clear();
+    this.logLines = [];
+  }
+
+  /** Copies `bytes` into a fresh arena allocation and returns its address in WASM memory. */
+  put(bytes: Uint8Array): number {
+    const ptr = this.exports.arena_alloc(bytes.length) as number;
+    new Uint8Array(this.exports.memory.buffer, ptr, bytes.length).set(bytes);
+    return ptr;
+  }
+
+  /** Runs one export; a trap becomes a ShimPanic with the panic message and the log so far. */
+  call<T>(name: string, ...args: unknown[]): T {
+    const fn = this.exports[name];
+    if (typeof fn !== "function") throw new Error(`boot core has no export '${name}'`);
+    try {
+      const r = fn(...args) as T;
+      this.exports.log_flush();
+      this.drainLog();
+      return r;
+    } catch (e) {
+      if (e instanceof WebAssembly.RuntimeError) {
+        this.drainLog();
+        const len = this.exports.panic_message_len() as number;
+        const msg = len > 0
+          ? new TextDecoder().decode(new Uint8Array(this.exports.memory.buffer, this.exports.panic_message_ptr(), len))
+          : `wasm trap: ${e.message}`;
+        throw new ShimPanic(msg, this.logLines.slice());
+      }
+      throw e;
+    }
+  }
+
+  /** The result stream written by the last call. */
+  out(): Reader {
+    const ptr = this.exports.out_ptr() as number;
+    const len = this.exports.out_len() as number;
+    return new Reader(new Uint8Array(this.exports.memory.buffer, ptr, len).slice());
+  }
+
+  /** Boot log lines written since the last reset. */
+  log(): string[] {
+    return this.logLines;
+  }
+
+  /** Bytes of WASM linear memory in use (it never shrinks). */
+  memoryBytes(): number {
+    return this.exports.memory.buffer.byteLength;
+  }
+
+  /** Turns log capture on or off (benchmarks time the boot without it). */
+  setLogging(on: boolean): void {
+    this.exports.log_set_enabled(on ? 1 : 0);
+  }
+
+  private drainLog(): void {
+    const text = this.wasi.getStdoutString();
+    if (text.length === 0) return;
+    for (const line of text.split("\n")) if (line.length > 0) this.logLines.push(line);
+  }
+}

@@ -1,0 +1,33 @@
+// Node-side WASM loading: finds build/hclboot.wasm (or the debug build) next to the package.
+import { readFileSync, existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Shim } from "./loader.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const moduleCache = new Map<string, WebAssembly.Module>();
+
+/** Path of the package root (works from host/ sources and from the dist/ bundle). */
+export function packageRoot(): string {
+  for (let dir = here; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "package.json")) && existsSync(join(dir, "assembly"))) return dir;
+    if (dirname(dir) === dir) return join(here, "..", "..");
+  }
+}
+
+/** Path of the compiled boot core. */
+export function wasmPath(debug = false): string {
+  return join(packageRoot(), "build", debug ? "hclboot.debug.wasm" : "hclboot.wasm");
+}
+
+/** Compiles (once per process) and instantiates the boot core. */
+export async function loadShim(opts: { debug?: boolean } = {}): Promise<Shim> {
+  const path = wasmPath(opts.debug);
+  let mod = moduleCache.get(path);
+  if (!mod) {
+    if (!existsSync(path)) throw new Error(`boot core not built: ${path} is missing (run \`npm run build\`)`);
+    mod = new WebAssembly.Module(readFileSync(path));
+    moduleCache.set(path, mod);
+  }
+  return Shim.create(mod);
+}

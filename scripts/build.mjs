@@ -1,0 +1,55 @@
+// Builds hclboot: assembly/ -> build/hclboot.wasm (release, -O3, stub runtime) and
+// build/hclboot.debug.wasm (debug), then bundles host/ -> dist/cli.js with esbuild.
+// Usage: node scripts/build.mjs [--wasm-only] [--host-only] [--quiet]
+import { readdirSync, mkdirSync, statSync, existsSync } from "node:fs";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const args = new Set(process.argv.slice(2));
+const quiet = args.has("--quiet");
+const say = (m) => { if (!quiet) console.error(m); };
+
+/** Every exported entry file: assembly/api/*.ts (their exports form the WASM interface). */
+function entries() {
+  const dir = join(root, "assembly", "api");
+  return readdirSync(dir).filter((f) => f.endsWith(".ts")).sort().map((f) => join("assembly", "api", f));
+}
+
+async function buildWasm() {
+  const asc = (await import("assemblyscript/asc")).default;
+  mkdirSync(join(root, "build"), { recursive: true });
+  for (const target of ["release", "debug"]) {
+    const t0 = Date.now();
+    const { error, stderr } = await asc.main(
+      [...entries(), "--config", "asconfig.json", "--target", target],
+      { stdout: process.stdout, stderr: process.stderr },
+    );
+    if (error) {
+      console.error(`asc (${target}) failed: ${error.message}`);
+      process.exit(1);
+    }
+    say(`built ${target} wasm in ${Date.now() - t0} ms`);
+  }
+}
+
+async function buildHost() {
+  const esbuild = await import("esbuild");
+  const t0 = Date.now();
+  await esbuild.build({
+    entryPoints: [join(root, "host", "cli", "main.ts")],
+    outfile: join(root, "dist", "cli.js"),
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    packages: "external",
+    sourcemap: true,
+    logLevel: "error",
+  });
+  say(`built host bundle in ${Date.now() - t0} ms`);
+}
+
+process.chdir(root);
+if (!args.has("--host-only")) await buildWasm();
+if (!args.has("--wasm-only")) await buildHost();
