@@ -9,6 +9,9 @@
 import { panic } from "./runtime/panic";
 import { MemoryRange } from "./memory_range";
 
+/** Size of one packed (start, end, tag) input record, see `RangeList.fromRecords`. */
+export const RANGE_RECORD_BYTES: usize = 24;
+
 /** Walk result kind: the range is in neither input (upstream `RangeWalkResult::Neither`). */
 export const WALK_NEITHER: u32 = 0;
 /** Walk result kind: only in the left input (`RangeWalkResult::Left`). */
@@ -48,6 +51,19 @@ export class RangeList {
     this.starts = new StaticArray<u64>(capacity);
     this.ends = new StaticArray<u64>(capacity);
     this.tags = new StaticArray<u64>(capacity);
+  }
+
+  /**
+   * A list of exactly `count` ranges read from packed little-endian records of 24 bytes
+   * (start u64, end u64, tag u64) at `ptr` in linear memory (the host's input format).
+   */
+  static fromRecords(ptr: usize, count: u32): RangeList {
+    const list = new RangeList(<i32>count);
+    for (let i: u32 = 0; i < count; i++) {
+      const at = ptr + <usize>i * RANGE_RECORD_BYTES;
+      list.push(load<u64>(at), load<u64>(at, 8), load<u64>(at, 16));
+    }
+    return list;
   }
 
   /** Number of ranges in the list. */

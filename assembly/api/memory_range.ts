@@ -19,17 +19,9 @@ import {
 } from "../memory_range";
 import { outBegin, outU8, outU32, outU64, outStr } from "../runtime/out";
 
-/** Bytes per packed input record. */
-const RECORD: usize = 24;
-
 // Reads `count` packed records at `ptr` into a new list of exactly that capacity.
 function readList(ptr: usize, count: u32): RangeList {
-  const list = new RangeList(<i32>count);
-  for (let i: u32 = 0; i < count; i++) {
-    const at = ptr + <usize>i * RECORD;
-    list.push(load<u64>(at), load<u64>(at, 8), load<u64>(at, 16));
-  }
-  return list;
+  return RangeList.fromRecords(ptr, count);
 }
 
 // Writes a list as u32 count + (start, end, tag) records.
