@@ -137,7 +137,7 @@ function modelParse(lines: string[]): Omit<BootCommandLineOptions, "poolDebug" |
   for (const line of lines) {
     o.disableNvmeKeepAlive = true;
     let override: Vtl2GpaPoolConfig | undefined;
-    for (const w of line.split(/[\s\u0085]+/u).filter((x) => x.length > 0)) {
+    for (const w of line.split(/[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/u).filter((x) => x.length > 0)) {
       const eq = w.indexOf("=");
       const v = eq >= 0 ? w.slice(eq + 1) : undefined;
       if (w.startsWith("OPENHCL_CONFIDENTIAL_DEBUG")) {
@@ -167,7 +167,7 @@ const word = fc.oneof(
       .map((v) => (v === undefined ? k : `${k}=${v}`))),
   fc.string({ maxLength: 6 }),
 );
-const line = fc.array(fc.tuple(word, fc.constantFrom(" ", "  ", "\t", "\n", "\u00a0", "\u2029")), { maxLength: 6 })
+const line = fc.array(fc.tuple(word, fc.constantFrom(" ", "  ", "\t", "\n", "\u00a0", "\u2029", "\u0085", "\ufeff", "\u200b")), { maxLength: 6 })
   .map((ws) => ws.map(([w, sep]) => w + sep).join(""));
 
 describe("BootCommandLineOptions::parse properties", () => {

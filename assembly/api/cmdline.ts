@@ -2,6 +2,7 @@
 // Ports: openhcl/openhcl_boot/src/cmdline.rs (BootCommandLineOptions::new + parse)
 
 import { BootCommandLineOptions } from "../cmdline";
+import { panic } from "../runtime/panic";
 import { outBegin, outU8, outU32, outU64, outStr } from "../runtime/out";
 
 /**
@@ -16,9 +17,10 @@ export function cmdline_parse(ptr: usize, len: u32, count: u32): void {
   const o = BootCommandLineOptions.new();
   let at: usize = 0;
   for (let i: u32 = 0; i < count; i++) {
+    if (at + 4 > <usize>len) panic("cmdline_parse: input truncated before line " + i.toString());
     const n = load<u32>(ptr + at);
     at += 4;
-    if (at + <usize>n > <usize>len) break;
+    if (at + <usize>n > <usize>len) panic("cmdline_parse: line " + i.toString() + " runs past the input");
     o.parse(String.UTF8.decodeUnsafe(ptr + at, <usize>n));
     at += <usize>n;
   }
