@@ -5,15 +5,18 @@
 // RAM and a 60 TiB hole. A linear axis would draw every VTL2 range as nothing. This scale cuts the
 // domain at every range boundary into pieces; a piece covered by some range gets a width weight of
 // 1 + log2(pages) (pages of 4 KiB, at least 1), a piece that no range covers (a gap) gets the
-// fixed weight GAP_WEIGHT and is drawn with a break mark. Widths are the weights normalized to the
-// map width. Inside a piece the scale is linear, so it is monotonic and invertible; any range
-// (even one page) is at least one weight unit wide, and a larger piece is never narrower than a
-// smaller covered one.
+// fixed weight GAP_WEIGHT and is drawn with a break mark. Every piece first gets MIN_PIECE_PX (when
+// the width allows it), the rest of the width is shared in proportion to the weights. Inside a
+// piece the scale is linear, so it is monotonic and invertible; any range (even one page) is at
+// least MIN_PIECE_PX plus one weight unit wide, and a larger covered piece is never narrower than
+// a smaller one.
 
 /** Page size the weights count in. */
 export const PAGE = 0x1000n;
 /** Width weight of a piece no range covers (compressed gap). */
 export const GAP_WEIGHT = 1.5;
+/** Width every piece gets before the weighted share (dropped when the pieces do not fit). */
+export const MIN_PIECE_PX = 4;
 
 /** One piece of the domain between two consecutive boundaries. */
 export interface Piece {
@@ -83,10 +86,12 @@ export function buildScale(ranges: { start: bigint; end: bigint }[], lo: bigint,
     weights.push(pieceWeight(end - start, covered));
   }
   const total = weights.reduce((a, b) => a + b, 0);
+  const floor = pieces.length * MIN_PIECE_PX * 2 <= width ? MIN_PIECE_PX : 0;
+  const shared = width - floor * pieces.length;
   let x = 0;
   for (let i = 0; i < pieces.length; i++) {
     pieces[i].x0 = x;
-    x += (weights[i] / total) * width;
+    x += floor + (weights[i] / total) * shared;
     pieces[i].x1 = i === pieces.length - 1 ? width : x;
   }
   return { lo, hi, width, pieces };
