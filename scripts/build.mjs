@@ -66,6 +66,8 @@ async function buildWeb() {
     target: "es2022",
     minify: true,
     sourcemap: true,
+    // @wasmer/wasi decodes its embedded WASM with Node's Buffer: give the bundle a local stand-in
+    inject: [join(root, "web", "buffer_shim.ts")],
     logLevel: "error",
   });
   for (const f of ["index.html", "style.css"]) copyFileSync(join(root, "web", f), join(out, f));

@@ -73,8 +73,8 @@ describe("hclboot serve", () => {
   });
 
   it("rejects a bad --port as input", async () => {
-    await expect(serveCommand.run(["--port", "http"])).rejects.toThrow(new InputError("serve: --port must be a number from 0 to 65535, got 'http'"));
+    await expect(serveCommand.run(["--port", "http"])).rejects.toThrow(new InputError("--port must be a number from 0 to 65535, got 'http'"));
     await expect(serveCommand.run(["--port", "70000"])).rejects.toThrow(InputError);
-    await expect(serveCommand.run(["--bogus"])).rejects.toThrow(/^serve: Unknown option '--bogus'/);
+    await expect(serveCommand.run(["--bogus"])).rejects.toThrow(/^Unknown option '--bogus'/);
   });
 });

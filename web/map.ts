@@ -222,8 +222,9 @@ export function renderMap(boot: BootOutput, opts: RenderOptions = {}): RenderedM
   return { svg: out.join(""), scale, drawn };
 }
 
-/** Type name without the VTL2_ prefix, for labels inside rects. */
+/** Short label inside a rect: MMIO ranges keep their VTL, VTL2 types drop the prefix. */
 function shortType(t: string): string {
+  if (t.endsWith("_MMIO")) return t.replace("_", " ");
   return t.replace(/^VTL2_/, "").replace(/_/g, " ").toLowerCase();
 }
 
@@ -237,7 +238,8 @@ function axis(scale: Scale, y: number, x0: number): string {
     out.push(`<line x1="${f1(x)}" y1="${y}" x2="${f1(x)}" y2="${y + 5}" stroke="#333"/>`);
     if (x - last < 15) continue;
     last = x;
-    out.push(`<text class="tick" x="${f1(x)}" y="${y + 10}" transform="rotate(50 ${f1(x)} ${y + 10})" font-family="monospace" font-size="10">${hex(c)}</text>`);
+    // rotated labels hang down-left from their tick, so the rightmost one stays inside the SVG
+    out.push(`<text class="tick" x="${f1(x)}" y="${y + 12}" text-anchor="end" transform="rotate(-50 ${f1(x)} ${y + 12})" font-family="monospace" font-size="10">${hex(c)}</text>`);
   }
   out.push(`</g>`);
   return out.join("");

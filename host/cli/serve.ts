@@ -147,25 +147,25 @@ export const serveCommand: Command = {
         strict: true,
       }).values;
     } catch (e) {
-      throw new InputError(`serve: ${(e as Error).message}`);
+      throw new InputError((e as Error).message);
     }
     if (v.help) {
       console.log(HELP);
       return 0;
     }
     const port = Number(v.port);
-    if (!/^\d+$/.test(v.port ?? "") || port > 65535) throw new InputError(`serve: --port must be a number from 0 to 65535, got '${v.port}'`);
+    if (!/^\d+$/.test(v.port ?? "") || port > 65535) throw new InputError(`--port must be a number from 0 to 65535, got '${v.port}'`);
     const roots = defaultRoots();
     if (v.images !== undefined) roots.images = resolve(v.images);
     for (const f of [join(roots.web, "app.js"), roots.wasm]) {
-      if (!existsSync(f)) throw new InputError(`serve: ${f} is missing (run \`npm run build\`)`);
+      if (!existsSync(f)) throw new InputError(`${f} is missing (run \`npm run build\`)`);
     }
     const server = createPlaygroundServer(roots);
     let bound: number;
     try {
       bound = await listen(server, port, v.host ?? "127.0.0.1");
     } catch (e) {
-      throw new InputError(`serve: cannot listen on ${v.host}:${port}: ${(e as Error).message}`);
+      throw new InputError(`cannot listen on ${v.host}:${port}: ${(e as Error).message}`);
     }
     console.log(`hclboot playground: http://${v.host}:${bound}/`);
     await new Promise<void>((done) => {
