@@ -5,6 +5,8 @@ import { join } from "node:path";
 import type { Server } from "node:http";
 import { createPlaygroundServer, defaultRoots, listen, listImages, safeJoin, serveCommand } from "../host/cli/serve.js";
 import { InputError } from "../host/errors.js";
+import { loadShim as loadBrowserShim, compileShim } from "../host/wasm/browser.js";
+import { runSelftest } from "../host/harness/selftest.js";
 
 describe("hclboot serve", () => {
   let server: Server;
@@ -70,6 +72,25 @@ describe("hclboot serve", () => {
     const head = await fetch(`${base}/api/images`, { method: "HEAD" });
     expect(head.status).toBe(200);
     expect(await head.text()).toBe("");
+  });
+
+  it("feeds the browser loader (host/wasm/browser.ts): fetch, compile once, instantiate", async () => {
+    const url = `${base}/hclboot.wasm`;
+    const shim = await loadBrowserShim({ url });
+    expect(runSelftest(shim)).toMatchObject({ ok: true, log: ["selftest 0"] });
+    expect(compileShim(url)).toBe(compileShim(url)); // one compile per URL
+    const other = await loadBrowserShim({ url });
+    expect(other).not.toBe(shim); // but a new instance each time
+  });
+
+  it("reports a missing boot core by URL and status, and retries later", async () => {
+    const url = `${base}/nope.wasm`;
+    await expect(loadBrowserShim({ url })).rejects.toThrow(`boot core not available: GET ${url} answered 404 Not Found`);
+    const first = compileShim(url);
+    await expect(first).rejects.toThrow(/answered 404/);
+    const again = compileShim(url); // a failure is not cached: this is a new fetch
+    expect(again).not.toBe(first);
+    await expect(again).rejects.toThrow(/answered 404/);
   });
 
   it("rejects a bad --port as input", async () => {
