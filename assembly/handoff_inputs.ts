@@ -7,7 +7,7 @@
 // Integration: an adapter fills HandoffInputs from PartitionInfo + ShimParams once those land.
 
 import { panic } from "./runtime/panic";
-import { AddressSpaceView } from "./address_space_view";
+import { AddressSpaceView, MAX_ADDRESS_RANGES } from "./address_space_view";
 import { PerCpuState, NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE } from "./sidecar_defs";
 
 /** Maximum CPUs in a partition. */
@@ -208,7 +208,7 @@ export function decodeHandoffInputs(ptr: usize, len: u32): HandoffInputs {
   c.entries(h.vmbusVtl2Mmio, "vtl2 vmbus mmio");
   c.entries(h.vmbusVtl0Mmio, "vtl0 vmbus mmio");
   c.entries(h.importedRegions, "imported region");
-  const asCount = c.count(256, "address space range");
+  const asCount = c.count(MAX_ADDRESS_RANGES, "address space range");
   for (let i = 0; i < asCount; i++) {
     const s = c.u64();
     const e = c.u64();
