@@ -7,16 +7,8 @@ import { HandoffInputs, ISOLATION_NONE, isHardwareIsolated } from "./handoff_inp
 import { SidecarConfig } from "./sidecar";
 import { CmdlineBuf, COMMAND_LINE_SIZE } from "./cmdline_buf";
 
-/** Parameters for every OpenHCL kernel. */
-const KERNEL_PARAMETERS: string =
-  "loglevel=8 log_buf_len=128K printk.time=1 console_msg_format=syslog uio_hv_generic.no_mask=1 " +
-  "coredump_filter=0x33 cpufreq.off=1 cpuidle.off=1 cryptomgr.notests idle=halt " +
-  "initcall_blacklist=init_real_mode,sbf_init lpj=3000000 no_timer_check noxsave oops=panic " +
-  "panic_on_warn=0 panic_print=0 panic=-1 printk.devkmsg=on reboot=t rootfstype=tmpfs " +
-  "sysctl.vm.compaction_proactiveness=0 tsc=reliable unknown_nmi_panic=1 vfio_pci.ids=1414:00ba " +
-  "vfio.enable_unsafe_noiommu_mode=1 rdinit=/underhill-init OPENHCL_NVME_VFIO=1 " +
-  "hv_storvsc.storvsc_vcpus_per_sub_channel=2048 hv_storvsc.storvsc_max_hw_queues=2 " +
-  "hv_storvsc.storvsc_ringbuffer_size=0x8000 MIMALLOC_ARENA_EAGER_COMMIT=0 acpi=off ";
+/** Parameters for every OpenHCL kernel (one literal: a static string, not built at start-up). */
+const KERNEL_PARAMETERS: string = "loglevel=8 log_buf_len=128K printk.time=1 console_msg_format=syslog uio_hv_generic.no_mask=1 coredump_filter=0x33 cpufreq.off=1 cpuidle.off=1 cryptomgr.notests idle=halt initcall_blacklist=init_real_mode,sbf_init lpj=3000000 no_timer_check noxsave oops=panic panic_on_warn=0 panic_print=0 panic=-1 printk.devkmsg=on reboot=t rootfstype=tmpfs sysctl.vm.compaction_proactiveness=0 tsc=reliable unknown_nmi_panic=1 vfio_pci.ids=1414:00ba vfio.enable_unsafe_noiommu_mode=1 rdinit=/underhill-init OPENHCL_NVME_VFIO=1 hv_storvsc.storvsc_vcpus_per_sub_channel=2048 hv_storvsc.storvsc_max_hw_queues=2 hv_storvsc.storvsc_ringbuffer_size=0x8000 MIMALLOC_ARENA_EAGER_COMMIT=0 acpi=off ";
 
 /** x86_64 only: no PCID (nested on AMD), no IOMMU, no PCI probing. */
 const X86_KERNEL_PARAMETERS: string = "clearcpuid=pcid iommu=off pci=off ";
