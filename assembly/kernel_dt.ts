@@ -118,7 +118,7 @@ export function writeDt(
   for (let i = 0; i < space.length; i++) {
     const u = unchecked(space.usages[i]);
     if (u == USAGE_FREE || u == USAGE_USED) continue;
-    if (rsv >= MAX_RESERVED_MEM_RANGES) panic("reserved range count exceeds MAX_RESERVED_MEM_RANGES");
+    if (rsv >= MAX_RESERVED_MEM_RANGES) panic("ArrayVec: capacity exceeded in extend/from_iter");
     rsvAddr[rsv] = unchecked(space.starts[i]);
     rsvSize[rsv] = unchecked(space.ends[i]) - unchecked(space.starts[i]);
     rsv++;

@@ -234,3 +234,17 @@ export function handoffJson(r: HandoffResult): { sidecar: { nodes: { memoryBase:
     kernelCommandLine: r.kernelCommandLine,
   };
 }
+
+/** The E820 map the shim builds from `input.addressSpace` (x86 build_e820_map alone). */
+export function e820Map(shim: Shim, input: HandoffInput): { entries: { addr: bigint; size: bigint; type: number }[]; zeroPage: number } {
+  shim.reset();
+  const bytes = encodeHandoffInput(input);
+  const p = shim.put(bytes);
+  shim.call("handoff_e820", p, bytes.length);
+  const r = shim.out();
+  const n = r.u32();
+  const zeroPage = r.u32();
+  const entries = [];
+  for (let k = 0; k < n; k++) entries.push({ addr: r.u64(), size: r.u64(), type: r.u32() });
+  return { entries, zeroPage };
+}
