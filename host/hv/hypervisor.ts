@@ -9,6 +9,8 @@ const VSM_CAPABILITIES = 0x000d0006;
 export class Hypervisor {
   private clock: bigint;
   private tsc = 0x1_0000_0000n;
+  /** The VM's CPUs by hardware id, in VP index order (identity mapping when unset). */
+  private vpByHwId: Map<bigint, number> | undefined;
   /** SidecarParams as the sidecar entry point last received them (for tests and reports). */
   lastSidecarStart: SidecarStartRecord | undefined;
 
@@ -71,6 +73,11 @@ export class Hypervisor {
     return BigInt(enc[this.config.physicalAddressBits] ?? 0xf);
   }
 
+  /** Tells the hypervisor the VM's CPUs: hardware id (APIC id / MPIDR) of VP 0, 1, ... */
+  setVpTopology(hwIds: bigint[]): void {
+    this.vpByHwId = new Map(hwIds.map((id, i) => [id, i]));
+  }
+
   /** VP indexes for hardware ids → [status, indexes processed]. */
   vpIndexFromHwId(ids: bigint[]): [number, number[]] {
     const out: number[] = [];
@@ -79,7 +86,9 @@ export class Hypervisor {
         return [this.config.vpIndexFailStatus, out];
       }
       const o = this.config.vpIndexOverrides[`0x${id.toString(16)}`] ?? this.config.vpIndexOverrides[id.toString()];
-      out.push(o ?? Number(id));
+      const known = this.vpByHwId?.get(id);
+      if (o === undefined && this.vpByHwId !== undefined && known === undefined) return [0x000e, out];
+      out.push(o ?? known ?? Number(id));
     }
     return [0, out];
   }

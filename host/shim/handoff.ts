@@ -163,8 +163,13 @@ export function encodeHandoffInput(i: HandoffInput): Uint8Array {
   return w.done();
 }
 
-/** Runs the hand-off for `input` with `hv` as the hypervisor (a default one when omitted). */
-export function runHandoff(shim: Shim, input: HandoffInput, hv: Hypervisor = new Hypervisor()): HandoffResult {
+/** Runs the hand-off for `input` with `hv` as the hypervisor (a default one, knowing the VM's
+ * CPUs in the order given, when omitted). */
+export function runHandoff(shim: Shim, input: HandoffInput, hv?: Hypervisor): HandoffResult {
+  if (hv === undefined) {
+    hv = new Hypervisor();
+    hv.setVpTopology(input.cpus.map((c) => BigInt(c.reg)));
+  }
   attachHypervisor(shim, hv);
   shim.reset();
   const bytes = encodeHandoffInput(input);
