@@ -1,6 +1,7 @@
 //! Browser-side WASM loading: fetches the boot core over HTTP, compiles it once, instantiates it.
 // Ports: none (host plumbing; the browser counterpart of host/wasm/node.ts)
 import { Shim } from "./loader.js";
+import { hvImports } from "../hv/imports.js";
 
 const moduleCache = new Map<string, Promise<WebAssembly.Module>>();
 
@@ -29,5 +30,5 @@ export function compileShim(url: string = DEFAULT_WASM_URL): Promise<WebAssembly
 
 /** Compiles (once per URL) and instantiates the boot core in the browser. */
 export async function loadShim(opts: { url?: string } = {}): Promise<Shim> {
-  return Shim.create(await compileShim(opts.url ?? DEFAULT_WASM_URL));
+  return Shim.create(await compileShim(opts.url ?? DEFAULT_WASM_URL), [hvImports]);
 }
