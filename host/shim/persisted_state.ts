@@ -71,3 +71,44 @@ export function tryDecodeSavedState(shim: Shim, payload: Uint8Array, heapSize = 
   if (code !== 0) return { ok: false, code, message: r.str() };
   return { ok: true, state: readState(r) };
 }
+
+/** Result of `persisted_topology_parts`: what the next boot takes over from the saved state. */
+export interface PersistedTopologyParts {
+  vtl2Ram: { start: bigint; end: bigint; igvmType: number; vnode: number }[];
+  persistedRegion: { start: bigint; end: bigint };
+  poolRanges: { start: bigint; end: bigint }[];
+  vtl0Mmio: { start: bigint; end: bigint }[];
+  vtl2Mmio: { start: bigint; end: bigint }[];
+  /** 0 nothing to do, 1 CPUs excluded from sidecar, 2 sidecar disabled. */
+  sidecar: number;
+  kernelStartedCpus: number[];
+}
+
+function ranges(r: Reader): { start: bigint; end: bigint }[] {
+  const out = [];
+  for (let n = r.u32(), i = 0; i < n; i++) out.push({ start: r.u64(), end: r.u64() });
+  return out;
+}
+
+/** Runs the persisted-topology steps against the persisted region [start, end) in guest memory. */
+export function persistedTopologyParts(
+  shim: Shim,
+  start: bigint,
+  end: bigint,
+  opts: { cpuCount?: number; sidecarEnabled?: boolean; heapSize?: bigint; heapStart?: bigint } = {},
+): PersistedTopologyParts | null {
+  shim.reset();
+  shim.call("persisted_topology_parts", start, end, opts.heapStart ?? 0x10_0000n, opts.heapSize ?? SHIM_HEAP_SIZE, opts.cpuCount ?? 1, opts.sidecarEnabled ? 1 : 0);
+  const r = shim.out();
+  if (!r.bool()) return null;
+  const vtl2Ram = [];
+  for (let n = r.u32(), i = 0; i < n; i++) vtl2Ram.push({ start: r.u64(), end: r.u64(), igvmType: r.u32(), vnode: r.u32() });
+  const persistedRegion = { start: r.u64(), end: r.u64() };
+  const poolRanges = ranges(r);
+  const vtl0Mmio = ranges(r);
+  const vtl2Mmio = ranges(r);
+  const sidecar = r.u32();
+  const kernelStartedCpus: number[] = [];
+  for (let n = r.u32(), i = 0; i < n; i++) kernelStartedCpus.push(r.u32());
+  return { vtl2Ram, persistedRegion, poolRanges, vtl0Mmio, vtl2Mmio, sidecar, kernelStartedCpus };
+}
