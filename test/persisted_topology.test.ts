@@ -88,6 +88,14 @@ describe("topology_from_persisted_state", () => {
     );
   });
 
+  it("panics like MemoryRange::new on an unaligned or wrapping protobuf region (release arithmetic wraps)", () => {
+    const image = writePersistedInfo(persistInputFromBoot(boot)).image;
+    place(tamperProtobufRegion(image, GB + 0x1001n));
+    expect(panicOf(() => persistedTopologyParts(shim, GB, PERSISTED_END))).toBe("assertion failed: range.start & (PAGE_SIZE - 1) == 0");
+    place(tamperProtobufRegion(image, 0xffff_ffff_ffff_f000n, 0x2000n));
+    expect(panicOf(() => persistedTopologyParts(shim, GB, PERSISTED_END))).toBe("assertion failed: range.start <= range.end");
+  });
+
   it("panics when the payload length exceeds the region length", () => {
     place(tamperPayloadLen(writePersistedInfo(persistInputFromBoot(boot)).image, 0x13001n));
     expect(panicOf(() => persistedTopologyParts(shim, GB, PERSISTED_END))).toBe("protobuf payload len 77825 is larger than region len 77824");
