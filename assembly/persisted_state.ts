@@ -68,14 +68,32 @@ export function decodeSavedStateLogged(ptr: usize, len: u32, heapStart: u64, hea
   return state;
 }
 
-/** `{:?}` of a `Vec<u32>`: `[1, 2, 3]`. */
+/** `{:?}` of a `Vec<u32>`: `[1, 2, 3]`, built in one pass (no per-element string concatenation). */
 export function formatCpuList(list: StaticArray<u32>, count: i32): string {
-  let s = "[";
-  for (let i = 0; i < count && i < list.length; i++) {
-    if (i > 0) s += ", ";
-    s += unchecked(list[i]).toString();
+  const n = count < list.length ? count : list.length;
+  // At most 10 digits + ", " per id, plus the brackets; UTF-16 code units.
+  const buf = __alloc(<usize>(n * 12 + 2) << 1);
+  let at: usize = buf;
+  store<u16>(at, 0x5b); // '['
+  at += 2;
+  for (let i = 0; i < n; i++) {
+    if (i > 0) {
+      store<u16>(at, 0x2c); // ','
+      store<u16>(at + 2, 0x20);
+      at += 4;
+    }
+    let v = unchecked(list[i]);
+    let digits = 1;
+    for (let t = v; t >= 10; t /= 10) digits++;
+    for (let d = digits - 1; d >= 0; d--) {
+      store<u16>(at + (<usize>d << 1), <u16>(0x30 + v % 10));
+      v /= 10;
+    }
+    at += <usize>digits << 1;
   }
-  return s + "]";
+  store<u16>(at, 0x5d); // ']'
+  at += 2;
+  return String.UTF16.decodeUnsafe(buf, at - buf);
 }
 
 /** The shim's log line listing both CPU lists of the saved state. */

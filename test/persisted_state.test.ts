@@ -124,6 +124,7 @@ describe("mesh_protobuf::decode::<SavedState> (hand-written wire bytes)", () => 
     `));
     expect(s.partitionMemory[0]).toEqual({ start: 0n, end: 0n, vnode: 5, vtlType: 11, igvmType: 1 });
     expect(s.cpusWithMappedInterruptsNoIo).toEqual([0xffff_ffff]);
+    expect(shim.log()[2]).toBe("persisted state: cpus_with_mapped_interrupts_no_io=[4294967295], cpus_with_outstanding_io=[]");
   });
 
   it("truncates the field number to u32 (key 0x8_0000_000a is field 1, wire 2)", () => {
@@ -333,6 +334,9 @@ describe("protobufjs encode -> AssemblyScript decode (properties)", () => {
         const bytes = encodeSavedState(state);
         const got = decodeSavedState(shim, bytes);
         expect(plain(got)).toEqual(state);
+        expect(shim.log()[2]).toBe(
+          `persisted state: cpus_with_mapped_interrupts_no_io=[${state.cpusWithMappedInterruptsNoIo.join(", ")}], cpus_with_outstanding_io=[${state.cpusWithOutstandingIo.join(", ")}]`,
+        );
         expect(decodeSavedStateJs(bytes)).toEqual(state);
       }),
       { numRuns: 150 },
