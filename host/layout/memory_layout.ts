@@ -146,6 +146,24 @@ export class MemoryLayout {
     );
   }
 
+  /**
+   * A layout from explicit RAM ranges and gaps plus a VTL2-only range (the pinned commit's
+   * `new_from_resolved_ranges`, without its PCI gap lists).
+   */
+  static newFromResolvedRanges(
+    memory: readonly MemoryRangeWithNode[],
+    gaps: readonly MemoryRange[],
+    vtl2Range: MemoryRange | null,
+  ): MemoryLayout {
+    validateRanges(memory.map((m) => m.range));
+    validateRanges(gaps.filter((g) => !g.isEmpty()));
+    return MemoryLayout.build(
+      memory.map((m) => ({ range: m.range, vnode: m.vnode })),
+      gaps.slice(),
+      vtl2Range,
+    );
+  }
+
   private static build(ram: MemoryRangeWithNode[], mmio: MemoryRange[], vtl2Range: MemoryRange | null): MemoryLayout {
     const all = [...ram.map((r) => r.range), ...mmio, ...(vtl2Range ? [vtl2Range] : [])];
     all.sort(MemoryRange.compare);
