@@ -5,6 +5,9 @@ import { Shim, ShimPanic } from "../host/wasm/loader.js";
 import { FdtBuildScript, runFdtBuilder } from "../host/shim/fdt_builder.js";
 import { FdtWriter, FdtWriterError } from "../host/fdt/writer.js";
 import { dtcDecode } from "./dtc.js";
+import { join } from "node:path";
+import { loadImage } from "../host/image/load.js";
+import { DEVICE_TREE_BUFFER_SIZE, DEVICE_TREE_STRING_TABLE_CAP, writeHostTree } from "../host/image/host_device_tree.js";
 
 let shim: Shim;
 beforeAll(async () => {
@@ -237,4 +240,31 @@ describe("Builder invariants", () => {
       { numRuns: 30 },
     );
   });
+});
+
+describe("Builder (WASM) on OpenVMM's host tree", () => {
+  it.each(["small.json", "typical.json", "vtl2-allocate.json", "max.json"])(
+    "writes the same bytes as the host writer for images/%s",
+    (file) => {
+      const img = loadImage(join(__dirname, "..", "images", file));
+      const vm = img.vm!;
+      const p = {
+        vps: vm.vps,
+        allRam: vm.allRam,
+        vtl2ProtectableRam: vm.vtl2ProtectableRam,
+        vtl2BaseAddress: vm.vtl2BaseAddress,
+        commandLine: vm.commandLine,
+        withVmbusRedirect: vm.withVmbusRedirect,
+        comSerial: vm.comSerial,
+        entropy: vm.entropy,
+        chipsetMmio: vm.chipsetMmio,
+        hostExtensions: vm.hostExtensions,
+      };
+      const script = new FdtBuildScript(DEVICE_TREE_BUFFER_SIZE, DEVICE_TREE_STRING_TABLE_CAP, vm.vps[0]!.apicId);
+      writeHostTree(script, p);
+      const r = runFdtBuilder(shim, script);
+      expect(r.status).toBe(0);
+      expect(Buffer.compare(Buffer.from(r.blob), Buffer.from(img.hostDeviceTree))).toBe(0);
+    },
+  );
 });

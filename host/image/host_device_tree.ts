@@ -130,9 +130,27 @@ export function buildDeviceTree(params: BuildDeviceTreeParams): Uint8Array {
   }
 }
 
+/** The builder calls `writeHostTree` makes (the host writer, or a recorder for the WASM builder). */
+export interface FdtSink {
+  addString(s: string): number;
+  startNode(name: string): this;
+  endNode(): this;
+  addU32(name: number, v: number): this;
+  addU64(name: number, v: bigint): this;
+  addU64Array(name: number, v: readonly bigint[]): this;
+  addStr(name: number, s: string): this;
+  addPropArray(name: number, parts: readonly Uint8Array[]): this;
+}
+
 function writeTree(p: BuildDeviceTreeParams): Uint8Array {
-  const { low, high, vtl2: vtl2Mmio } = p.chipsetMmio;
   const w = new FdtWriter({ bufferSize: DEVICE_TREE_BUFFER_SIZE, stringTableCap: DEVICE_TREE_STRING_TABLE_CAP });
+  writeHostTree(w, p);
+  return w.build(p.vps[0]!.apicId);
+}
+
+/** Makes every builder call of OpenVMM's `build_device_tree` on `w`, up to (not including) build. */
+export function writeHostTree(w: FdtSink, p: BuildDeviceTreeParams): void {
+  const { low, high, vtl2: vtl2Mmio } = p.chipsetMmio;
   const addressCells = w.addString("#address-cells");
   const sizeCells = w.addString("#size-cells");
   const model = w.addString("model");
@@ -241,5 +259,4 @@ function writeTree(p: BuildDeviceTreeParams): Uint8Array {
   w.endNode();
 
   w.endNode();
-  return w.build(p.vps[0]!.apicId);
 }
