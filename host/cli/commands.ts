@@ -1,6 +1,7 @@
 // The subcommand table: one module per command.
 import { selftestCommand } from "./selftest.js";
 import { dtbCommand } from "./dtb.js";
+import { serveCommand } from "./serve.js";
 
 /** A subcommand: its one-line summary and its runner (resolves to the exit status). */
 export interface Command {
@@ -12,4 +13,5 @@ export interface Command {
 export const commands: Record<string, Command> = {
   selftest: selftestCommand,
   dtb: dtbCommand,
+  serve: serveCommand,
 };

@@ -21,6 +21,10 @@ export class ShimPanic extends Error {
 
 type Exports = Record<string, any> & { memory: WebAssembly.Memory };
 
+/** Extra `env` imports a host module registers (e.g. host/hv's hypervisor stub); `getShim` is
+ * valid once the instance exists. */
+export type ImportProvider = (getShim: () => Shim) => Record<string, (...args: any[]) => unknown>;
+
 let wasiReady: Promise<void> | undefined;
 
 /** One instance of the boot core. Calls are synchronous; one call sequence at a time. */
@@ -33,8 +37,8 @@ export class Shim {
     private readonly wasi: WASI,
   ) {}
 
-  /** Instantiates the boot core from a compiled module. */
-  static async create(module: WebAssembly.Module): Promise<Shim> {
+  /** Instantiates the boot core from a compiled module, adding each provider's `env` imports. */
+  static async create(module: WebAssembly.Module, extraImports: ImportProvider[] = []): Promise<Shim> {
     wasiReady ??= wasiInit();
     await wasiReady;
     const wasi = new WASI({ args: ["openhcl_boot"], env: {} });
@@ -44,6 +48,7 @@ export class Shim {
       guest_read: (gpa: bigint, dst: number, len: number): number => shim!.onGuestRead(gpa, dst, len),
       guest_write: (gpa: bigint, src: number, len: number): number => shim!.onGuestWrite(gpa, src, len),
     };
+    for (const provide of extraImports) Object.assign(imports.env, provide(() => shim!));
     const instance = await WebAssembly.instantiate(module, imports);
     wasi.instantiate(instance, {});
     shim = new Shim(instance.exports as Exports, wasi);

@@ -3,6 +3,7 @@ import { readFileSync, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Shim } from "./loader.js";
+import { hvImports } from "../hv/imports.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const moduleCache = new Map<string, WebAssembly.Module>();
@@ -29,5 +30,5 @@ export async function loadShim(opts: { debug?: boolean } = {}): Promise<Shim> {
     mod = new WebAssembly.Module(readFileSync(path));
     moduleCache.set(path, mod);
   }
-  return Shim.create(mod);
+  return Shim.create(mod, [hvImports]);
 }

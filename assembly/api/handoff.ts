@@ -1,0 +1,99 @@
+//! WASM exports of the kernel hand-off: run it over an input record and read back the sidecar
+//! nodes, kernel command line, E820 map, boot_params page and kernel device tree; plus the pieces
+//! on their own (sidecar split, E820 map) for tests.
+// Ports: openhcl/openhcl_boot/src/main.rs (shim_main after read_from_dt), sidecar.rs, dt.rs
+
+import { outBegin, outU8, outU32, outU64, outStr, outBytes } from "../runtime/out";
+import { decodeHandoffInputs } from "../handoff_inputs";
+import { runHandoff } from "../handoff";
+import { splitCpusByNode } from "../sidecar";
+import { buildE820Map, BOOT_PARAMS_SIZE } from "../boot_params";
+import { crc32 } from "../crc32";
+
+/**
+ * Runs the hand-off over the input record at `ptr` (`len` bytes). Result stream: u8 sidecar
+ * present, u32 node count, per node (u64 memoryBase, u64 memorySize, u32 baseVp, u32 vpCount,
+ * u64 controlPage, u64 shmemPagesBase, u64 shmemPagesSize), u64 sidecar start/end reftime;
+ * str kernel command line; u32 e820 count, u32 zero-page count, entries (u64 addr, u64 size,
+ * u32 type); bytes boot_params (empty on aarch64); bytes kernel DTB; u8 has alias map, u64 alias
+ * map; u8 has boot times, u64 start, u64 end.
+ */
+export function handoff_run(ptr: usize, len: u32): void {
+  const h = decodeHandoffInputs(ptr, len);
+  const r = runHandoff(h);
+  outBegin();
+  const sc = r.sidecar;
+  if (sc !== null) {
+    outU8(1);
+    outU32(<u32>sc.nodeCount);
+    for (let i = 0; i < sc.nodeCount; i++) {
+      outU64(sc.memoryBase(i));
+      outU64(sc.memorySize(i));
+      outU32(sc.baseVp(i));
+      outU32(sc.vpCount(i));
+      outU64(sc.controlPage(i));
+      outU64(sc.shmemPagesBase(i));
+      outU64(sc.shmemPagesSize(i));
+    }
+    outU64(sc.startReftime);
+    outU64(sc.endReftime);
+  } else {
+    outU8(0);
+  }
+  outStr(r.cmdline!.toString());
+  const map = r.e820;
+  if (map !== null) {
+    outU32(<u32>map.length);
+    outU32(<u32>map.zeroPage);
+    for (let i = 0; i < map.length; i++) {
+      outU64(map.addrs[i]);
+      outU64(map.sizes[i]);
+      outU32(map.types[i]);
+    }
+    outBytes(r.bootParams, <u32>BOOT_PARAMS_SIZE);
+  } else {
+    outU32(0);
+    outU32(0);
+    outBytes(0, 0);
+  }
+  outBytes(r.dtb, <u32>r.dtbSize);
+  outU8(h.hasVtl0AliasMap ? 1 : 0);
+  outU64(h.vtl0AliasMap);
+  const bt = r.bootTimes;
+  outU8(bt !== null ? 1 : 0);
+  outU64(bt !== null ? bt.start : 0);
+  outU64(bt !== null ? bt.end : 0);
+}
+
+/** Splits `count` CPU vnodes (u32 each at `ptr`) into sidecar chunks: u32 n, then (first, count). */
+export function handoff_split_cpus(ptr: usize, count: u32): void {
+  const v = new StaticArray<u32>(2048);
+  const n = <i32>min(count, 2048);
+  for (let i = 0; i < n; i++) v[i] = load<u32>(ptr + <usize>i * 4);
+  const c = splitCpusByNode(v, n);
+  outBegin();
+  outU32(<u32>c.length);
+  for (let i = 0; i < c.length; i++) {
+    outU32(<u32>c.first[i]);
+    outU32(<u32>c.count[i]);
+  }
+}
+
+/** E820 map of the address space in an input record: u32 n, u32 zero-page n, entries. */
+export function handoff_e820(ptr: usize, len: u32): void {
+  const h = decodeHandoffInputs(ptr, len);
+  const map = buildE820Map(h.addressSpace);
+  outBegin();
+  outU32(<u32>map.length);
+  outU32(<u32>map.zeroPage);
+  for (let i = 0; i < map.length; i++) {
+    outU64(map.addrs[i]);
+    outU64(map.sizes[i]);
+    outU32(map.types[i]);
+  }
+}
+
+/** CRC-32 of `len` bytes at `ptr` (the initrd check's hash). */
+export function handoff_crc32(ptr: usize, len: u32): u32 {
+  return crc32(ptr, <usize>len);
+}

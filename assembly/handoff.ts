@@ -1,0 +1,196 @@
+//! The rest of `shim_main` after the partition is read from the device tree: VTL0 alias map,
+//! CPU and VP index checks, sidecar, kernel command line, initrd CRC, x86 boot parameters, the
+//! imported-region acceptance check and the kernel device tree — everything short of the jump.
+// Ports: openhcl/openhcl_boot/src/main.rs (shim_main after read_from_dt, get_ref_time)
+//
+// Not modelled here: setup_vtl2_memory / setup_vtl2_vp (arch setup with no observable output
+// besides TDX page tables), verify_imported_regions_hash (SHA-384 over pending imported pages of
+// isolated VMs), the SNP cc_blob setup_data.
+
+import { panic } from "./runtime/panic";
+import { log } from "./runtime/log";
+import { cpuid, hvVtl, hvGetRegister, readMmfr0, referenceTime, rdtsc, HV_REGISTER_VSM_CAPABILITIES } from "./runtime/hv";
+import { HandoffInputs, ISOLATION_NONE, ISOLATION_SNP, ISOLATION_TDX, isHardwareIsolated } from "./handoff_inputs";
+import { hvErrorDebug } from "./hv_error";
+import { validateVpHwIds } from "./vp_ids";
+import { startSidecar, SidecarConfig } from "./sidecar";
+import { buildKernelCommandLine, KernelCommandLineParams } from "./kernel_cmdline";
+import { CmdlineBuf } from "./cmdline_buf";
+import { crc32 } from "./crc32";
+import { buildE820Map, writeBootParams, E820Map, BOOT_PARAMS_SIZE } from "./boot_params";
+import { writeDt, BootTimes, FDT_DATA_SIZE } from "./kernel_dt";
+
+/** Physical address bits as the architecture reports them. */
+export function physicalAddressBits(h: HandoffInputs): u32 {
+  if (h.aarch64) {
+    const pa = <u32>(readMmfr0() & 0xf);
+    switch (pa) {
+      case 0: return 32;
+      case 1: return 36;
+      case 2: return 40;
+      case 3: return 42;
+      case 4: return 44;
+      case 5: return 48;
+      case 6: return 52;
+      case 7: return 56;
+    }
+    return 32;
+  }
+  if (isHardwareIsolated(h.isolation)) panic("not implemented: can't trust host cpuid");
+  const maxExtended = cpuid(0x8000_0000, 0).eax;
+  if (maxExtended >= 0x8000_0008) return cpuid(0x8000_0008, 0).eax & 0xff;
+  return 32;
+}
+
+/** `tsc * 10^7 / freq` without overflow (128-bit product, shift-subtract division). */
+function mulDiv1e7(tsc: u64, freq: u64): u64 {
+  const m: u64 = 10_000_000;
+  const aLo = tsc & 0xffff_ffff;
+  const aHi = tsc >> 32;
+  const p0 = aLo * m;
+  const p1 = aHi * m;
+  let lo = p0 + (p1 << 32);
+  let hi = (p1 >> 32) + (lo < p0 ? 1 : 0);
+  let q: u64 = 0;
+  let r: u64 = 0;
+  for (let i = 127; i >= 0; i--) {
+    const bit = i >= 64 ? (hi >> <u64>(i - 64)) & 1 : (lo >> <u64>i) & 1;
+    const carry = r >> 63;
+    r = (r << 1) | bit;
+    q <<= 1;
+    if (carry != 0 || r >= freq) {
+      r -= freq;
+      q |= 1;
+    }
+  }
+  return q;
+}
+
+/** Reference time for boot timing: TSC-derived on TDX, none on SNP, the partition clock else. */
+export function getRefTime(h: HandoffInputs): i64 {
+  if (!h.aarch64 && h.isolation == ISOLATION_TDX) {
+    const freq = <u64>cpuid(0x15, 0).ebx * 25_000_000;
+    if (freq == 0) return -1;
+    return <i64>mulDiv1e7(rdtsc(), freq);
+  }
+  if (!h.aarch64 && h.isolation == ISOLATION_SNP) return -1;
+  return <i64>referenceTime();
+}
+
+/** Everything the hand-off produced. */
+@final
+export class Handoff {
+  sidecar: SidecarConfig | null = null;
+  cmdline: CmdlineBuf | null = null;
+  e820: E820Map | null = null;
+  bootParams: usize = 0;
+  dtb: usize = 0;
+  dtbSize: i32 = 0;
+  bootTimes: BootTimes | null = null;
+}
+
+/** Derives the VTL0 alias map: kept or computed only in VTL2 with the VSM capability. */
+export function deriveVtl0AliasMap(h: HandoffInputs): void {
+  let available = false;
+  if (!isHardwareIsolated(h.isolation) && hvVtl() == 2) {
+    const r = hvGetRegister(HV_REGISTER_VSM_CAPABILITIES);
+    if (r.status != 0) panic("failed to query vsm capabilities: " + hvErrorDebug(r.status));
+    available = (r.value & (<u64>1 << 29)) != 0;
+  }
+  if (available) {
+    // Derive it from the physical address width when the device tree did not provide one.
+    if (!h.hasVtl0AliasMap) {
+      h.vtl0AliasMap = <u64>1 << <u64>(physicalAddressBits(h) - 1);
+      h.hasVtl0AliasMap = true;
+    }
+  } else {
+    h.hasVtl0AliasMap = false;
+    h.vtl0AliasMap = 0;
+  }
+}
+
+/** Pretty `{:#x?}` of a MemoryRange, as the acceptance assertion prints it. */
+function rangeHexPretty(start: u64, end: u64): string {
+  return "MemoryRange {\n    start: 0x" + start.toString(16) + ",\n    end: 0x" + end.toString(16) + ",\n}";
+}
+
+/** Panics when an imported region outside VTL2 RAM was not accepted at launch. */
+export function checkImportedRegionsAccepted(h: HandoffInputs): void {
+  const ram = h.vtl2Ram;
+  const imp = h.importedRegions;
+  for (let i = 0; i < imp.length; i++) {
+    if (unchecked(imp.vnodes[i]) != 0) continue; // accepted
+    let pos = unchecked(imp.starts[i]);
+    const end = unchecked(imp.ends[i]);
+    // Walk the VTL2 RAM ranges (sorted) over [pos, end): the pieces outside RAM must be accepted.
+    let k = 0;
+    while (k < ram.length && unchecked(ram.ends[k]) <= pos) k++;
+    while (pos < end) {
+      if (k < ram.length && unchecked(ram.starts[k]) <= pos) {
+        pos = min(end, unchecked(ram.ends[k]));
+        k++;
+        continue;
+      }
+      const gapEnd = k < ram.length ? min(end, unchecked(ram.starts[k])) : end;
+      panic("range " + rangeHexPretty(pos, gapEnd) + " not in vtl2 ram was not preaccepted at launch");
+    }
+  }
+}
+
+/** Runs the hand-off for a partition read from the device tree. */
+export function runHandoff(h: HandoffInputs): Handoff {
+  const out = new Handoff();
+  const bootReftime = getRefTime(h);
+  const canTrustHost = h.isolation == ISOLATION_NONE || h.staticConfidentialDebug;
+  log("openhcl_boot: logging enabled");
+  const isConfidentialDebug = h.staticConfidentialDebug || h.bootConfidentialDebug;
+
+  deriveVtl0AliasMap(h);
+
+  if (h.cpuCount == 0) panic("no cpus");
+  validateVpHwIds(h);
+
+  const sidecar = startSidecar(h);
+  out.sidecar = sidecar;
+
+  const p = new KernelCommandLineParams();
+  p.canTrustHost = canTrustHost;
+  p.isConfidentialDebug = isConfidentialDebug;
+  p.sidecar = sidecar;
+  p.vtl2PoolSupported = h.addressSpace.hasVtl2Pool();
+  const cmdline = buildKernelCommandLine(h, p);
+  if (cmdline === null) panic("called `Result::unwrap()` on an `Err` value: CommandLineTooLong");
+  out.cmdline = cmdline;
+
+  const initrdStart = h.initrdBase;
+  const initrdEnd = h.initrdBase + h.initrdSize;
+  const computed = h.hasInitrdBytes ? crc32(h.initrdPtr, <usize>h.initrdLen) : h.initrdComputedCrc;
+  if (computed != h.initrdCrc) {
+    panic("assertion `left == right` failed: computed initrd crc does not match build time calculated crc\n  left: " + computed.toString() + "\n right: " + h.initrdCrc.toString());
+  }
+
+  if (!h.aarch64) {
+    const map = buildE820Map(h.addressSpace);
+    out.e820 = map;
+    const page = __alloc(<usize>BOOT_PARAMS_SIZE);
+    writeBootParams(page, map, initrdStart, initrdEnd);
+    out.bootParams = page;
+  }
+
+  if (bootReftime >= 0) {
+    const end = getRefTime(h);
+    out.bootTimes = new BootTimes(<u64>bootReftime, end >= 0 ? <u64>end : 0);
+  }
+
+  checkImportedRegionsAccepted(h);
+
+  const dtb = __alloc(<usize>FDT_DATA_SIZE);
+  const r = writeDt(dtb, FDT_DATA_SIZE, h, h.addressSpace, initrdStart, initrdEnd, cmdline!.toString(), sidecar, out.bootTimes);
+  if (r.error != 0) panic("called `Result::unwrap()` on an `Err` value: " + r.errorDebug());
+  out.dtb = dtb;
+  out.dtbSize = r.size;
+
+  log("uninitializing hypercalls");
+  log("about to jump to kernel");
+  return out;
+}

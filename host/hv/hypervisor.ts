@@ -1,0 +1,102 @@
+// Hypervisor stub: answers the boot core's hv_* imports (CPUID, VTL, registers, hypercall page,
+// reference clock, VP indexes, TSC, sidecar entry point) from an HvConfig. One call per query.
+import { defaultHvConfig, type HvConfig } from "./schema.js";
+import { startSidecarStub, type SidecarStartRecord } from "./sidecar.js";
+
+const VSM_CAPABILITIES = 0x000d0006;
+
+/** The stub state of one boot: configuration plus the clock and what the sidecar was given. */
+export class Hypervisor {
+  private clock: bigint;
+  private tsc = 0x1_0000_0000n;
+  /** The VM's CPUs by hardware id, in VP index order (identity mapping when unset). */
+  private vpByHwId: Map<bigint, number> | undefined;
+  /** SidecarParams as the sidecar entry point last received them (for tests and reports). */
+  lastSidecarStart: SidecarStartRecord | undefined;
+
+  constructor(readonly config: HvConfig = defaultHvConfig(), readonly arch: "x86_64" | "aarch64" = "x86_64") {
+    this.clock = config.referenceTime.start;
+  }
+
+  /** CPUID leaf/subleaf → [eax, ebx, ecx, edx]. */
+  cpuid(leaf: number, _subleaf: number): [number, number, number, number] {
+    switch (leaf >>> 0) {
+      case 1:
+        return [0x000806f8, 0, this.config.x2apic ? 1 << 21 : 0, 0];
+      case 0x15:
+        return [1, this.config.tscFrequency25MHz, 0, 0];
+      case 0x8000_0000:
+        return [0x8000_0008, 0, 0, 0];
+      case 0x8000_0008:
+        return [this.config.physicalAddressBits & 0xff, 0, 0, 0];
+      default:
+        return [0, 0, 0, 0];
+    }
+  }
+
+  /** Current VTL. */
+  vtl(): number {
+    return this.config.vtl;
+  }
+
+  /** Register read → [status, value]. */
+  getRegister(name: number): [number, bigint] {
+    if (name === VSM_CAPABILITIES) {
+      if (this.config.vsmCapabilitiesStatus !== 0) return [this.config.vsmCapabilitiesStatus, 0n];
+      return [0, this.config.vtl0AliasMapAvailable ? 1n << 29n : 0n];
+    }
+    return [0x0005, 0n];
+  }
+
+  /** Hypercall page address. */
+  hypercallPage(): bigint {
+    return this.config.hypercallPage;
+  }
+
+  /** Reference time: advances by the configured step on every read (deterministic). */
+  referenceTime(): bigint {
+    const t = this.clock;
+    this.clock += this.config.referenceTime.step;
+    return t;
+  }
+
+  /** TSC: advances by 1000 cycles on every read. */
+  rdtsc(): bigint {
+    const t = this.tsc;
+    this.tsc += 1000n;
+    return t;
+  }
+
+  /** ID_AA64MMFR0_EL1 with PARange encoding the configured physical address bits. */
+  mmfr0(): bigint {
+    const enc: Record<number, number> = { 32: 0, 36: 1, 40: 2, 42: 3, 44: 4, 48: 5, 52: 6, 56: 7 };
+    return BigInt(enc[this.config.physicalAddressBits] ?? 0xf);
+  }
+
+  /** Tells the hypervisor the VM's CPUs: hardware id (APIC id / MPIDR) of VP 0, 1, ... */
+  setVpTopology(hwIds: bigint[]): void {
+    this.vpByHwId = new Map(hwIds.map((id, i) => [id, i]));
+  }
+
+  /** VP indexes for hardware ids → [status, indexes processed]. */
+  vpIndexFromHwId(ids: bigint[]): [number, number[]] {
+    const out: number[] = [];
+    for (const id of ids) {
+      if (this.config.vpIndexFailStatus !== 0 && out.length >= this.config.vpIndexFailAfter) {
+        return [this.config.vpIndexFailStatus, out];
+      }
+      const o = this.config.vpIndexOverrides[`0x${id.toString(16)}`] ?? this.config.vpIndexOverrides[id.toString()];
+      const known = this.vpByHwId?.get(id);
+      if (o === undefined && this.vpByHwId !== undefined && known === undefined) return [0x000e, out];
+      out.push(o ?? known ?? Number(id));
+    }
+    return [0, out];
+  }
+
+  /** Sidecar entry point over the SidecarParams/SidecarOutput pages; true on success. */
+  sidecarStart(params: Uint8Array, output: Uint8Array): boolean {
+    const r = startSidecarStub(params, output, this.config.sidecarError);
+    this.lastSidecarStart = r.record;
+    return r.ok;
+  }
+}

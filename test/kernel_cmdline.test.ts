@@ -1,0 +1,156 @@
+import { describe, it, expect, beforeAll } from "vitest";
+import { loadShim } from "../host/wasm/node.js";
+import { Shim, ShimPanic } from "../host/wasm/loader.js";
+import { runHandoff, crc32 } from "../host/shim/handoff.js";
+import { Hypervisor } from "../host/hv/hypervisor.js";
+import { hvSchema } from "../host/hv/schema.js";
+import { partition } from "./handoff_helpers.js";
+
+const hv = (cfg: object = {}) => new Hypervisor(hvSchema.parse(cfg));
+
+const BASE =
+  "loglevel=8 log_buf_len=128K printk.time=1 console_msg_format=syslog uio_hv_generic.no_mask=1 " +
+  "coredump_filter=0x33 cpufreq.off=1 cpuidle.off=1 cryptomgr.notests idle=halt " +
+  "initcall_blacklist=init_real_mode,sbf_init lpj=3000000 no_timer_check noxsave oops=panic " +
+  "panic_on_warn=0 panic_print=0 panic=-1 printk.devkmsg=on reboot=t rootfstype=tmpfs " +
+  "sysctl.vm.compaction_proactiveness=0 tsc=reliable unknown_nmi_panic=1 vfio_pci.ids=1414:00ba " +
+  "vfio.enable_unsafe_noiommu_mode=1 rdinit=/underhill-init OPENHCL_NVME_VFIO=1 " +
+  "hv_storvsc.storvsc_vcpus_per_sub_channel=2048 hv_storvsc.storvsc_max_hw_queues=2 " +
+  "hv_storvsc.storvsc_ringbuffer_size=0x8000 MIMALLOC_ARENA_EAGER_COMMIT=0 acpi=off ";
+const X86 = "clearcpuid=pcid iommu=off pci=off ";
+
+function panicOf(f: () => unknown): ShimPanic {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof ShimPanic) return e;
+    throw e;
+  }
+  throw new Error("expected a ShimPanic");
+}
+
+describe("build_kernel_command_line", () => {
+  let shim: Shim;
+  beforeAll(async () => {
+    shim = await loadShim();
+  });
+
+  it("writes the exact line for a plain x86 partition without sidecar", () => {
+    const r = runHandoff(shim, { ...partition(2, 1), sidecarSize: 0n, cmdline: "foo=bar" }, hv());
+    expect(r.kernelCommandLine).toBe(
+      BASE + X86 + "swiotlb=1,1 console=ttynull OPENHCL_NVME_KEEP_ALIVE=nohost,noprivatepool " +
+        "hv_vmbus.message_connection_id=0x4 foo=bar",
+    );
+  });
+
+  it("uses ttyS2 when COM3 is available and the host is trusted, and lists sidecar base VPs", () => {
+    const r = runHandoff(shim, { ...partition(64, 2), com3SerialAvailable: true, nvmeKeepalive: true, vtl2Pool: true }, hv());
+    expect(r.kernelCommandLine).toBe(
+      BASE + X86 + "swiotlb=1,1 console=ttyS2,115200 OPENHCL_NVME_KEEP_ALIVE=host,privatepool boot_cpus=0,32 " +
+        "hv_vmbus.message_connection_id=0x4 ",
+    );
+  });
+
+  it("marks confidential, confidential debug and disabled keep-alive; swiotlb grows when hardware isolated", () => {
+    const r = runHandoff(
+      shim,
+      { ...partition(2, 1), isolation: "snp", com3SerialAvailable: true, staticConfidentialDebug: true, disableNvmeKeepAlive: true },
+      hv(),
+    );
+    expect(r.kernelCommandLine).toBe(
+      BASE + X86 + "swiotlb=4096,1 console=ttyS2,115200 OPENHCL_CONFIDENTIAL=1 OPENHCL_CONFIDENTIAL_DEBUG=1 " +
+        "OPENHCL_NVME_KEEP_ALIVE=disabled,nohost,noprivatepool hv_vmbus.message_connection_id=0x4 ",
+    );
+  });
+
+  it("does not trust the host console when isolated without confidential debug", () => {
+    const r = runHandoff(shim, { ...partition(2, 1), isolation: "tdx", com3SerialAvailable: true, bootConfidentialDebug: true }, hv());
+    expect(r.kernelCommandLine).toContain("swiotlb=4096,1 console=ttynull OPENHCL_CONFIDENTIAL=1 OPENHCL_CONFIDENTIAL_DEBUG=1 ");
+  });
+
+  it("has no x86 parameters on aarch64", () => {
+    const r = runHandoff(shim, { ...partition(2, 1), arch: "aarch64" }, hv());
+    expect(r.kernelCommandLine).toBe(BASE + "swiotlb=1,1 console=ttynull OPENHCL_NVME_KEEP_ALIVE=nohost,noprivatepool hv_vmbus.message_connection_id=0x4 ");
+  });
+
+  it("panics with CommandLineTooLong past 0x2000 bytes", () => {
+    const e = panicOf(() => runHandoff(shim, { ...partition(2, 1), cmdline: "x".repeat(0x2000) }, hv()));
+    expect(e.message).toBe("called `Result::unwrap()` on an `Err` value: CommandLineTooLong");
+  });
+});
+
+describe("shim_main checks after read_from_dt", () => {
+  let shim: Shim;
+  beforeAll(async () => {
+    shim = await loadShim();
+  });
+
+  it("panics with `no cpus` for an empty CPU list", () => {
+    expect(panicOf(() => runHandoff(shim, { ...partition(2, 1), cpus: [] }, hv())).message).toBe("no cpus");
+  });
+
+  it("derives the VTL0 alias map from the physical address bits when VSM offers it", () => {
+    const r = runHandoff(shim, partition(2, 1), hv({ vtl0AliasMapAvailable: true, physicalAddressBits: 46 }));
+    expect(r.vtl0AliasMap).toBe(1n << 45n);
+    const kept = runHandoff(shim, { ...partition(2, 1), vtl0AliasMap: 1n << 40n }, hv({ vtl0AliasMapAvailable: true }));
+    expect(kept.vtl0AliasMap).toBe(1n << 40n);
+  });
+
+  it("drops a host alias map when VSM does not offer it, or outside VTL2", () => {
+    expect(runHandoff(shim, { ...partition(2, 1), vtl0AliasMap: 1n << 40n }, hv()).vtl0AliasMap).toBeNull();
+    expect(runHandoff(shim, { ...partition(2, 1), vtl0AliasMap: 1n << 40n }, hv({ vtl: 0, vtl0AliasMapAvailable: true })).vtl0AliasMap).toBeNull();
+  });
+
+  it("derives the aarch64 alias map from ID_AA64MMFR0_EL1", () => {
+    const r = runHandoff(shim, { ...partition(2, 1), arch: "aarch64" }, hv({ vtl0AliasMapAvailable: true, physicalAddressBits: 48 }));
+    expect(r.vtl0AliasMap).toBe(1n << 47n);
+  });
+
+  it("panics when the VSM capabilities read fails", () => {
+    const e = panicOf(() => runHandoff(shim, partition(2, 1), hv({ vsmCapabilitiesStatus: 5 })));
+    expect(e.message).toBe("failed to query vsm capabilities: InvalidParameter");
+  });
+
+  it("panics when a VP index does not match the CPU's position", () => {
+    const e = panicOf(() => runHandoff(shim, partition(4, 1), hv({ vpIndexOverrides: { "2": 3 } })));
+    expect(e.message).toBe("CPU hardware ID 0x2 does not correspond to VP index 3");
+  });
+
+  it("panics with the hypervisor's error when the VP index lookup fails", () => {
+    const e = panicOf(() => runHandoff(shim, partition(4, 1), hv({ vpIndexFailStatus: 0x0e, vpIndexFailAfter: 2 })));
+    expect(e.message).toBe("failed to get VP index for hardware ID 0x2: Invalid VP index");
+  });
+
+  it("skips the VP index check outside VTL2", () => {
+    expect(() => runHandoff(shim, partition(4, 1), hv({ vtl: 0, vpIndexOverrides: { "2": 3 } }))).not.toThrow();
+  });
+
+  it("checks the initrd CRC over the image's bytes", () => {
+    const bytes = new TextEncoder().encode("123456789");
+    expect(crc32(shim, bytes)).toBe(0xcbf43926);
+    expect(() => runHandoff(shim, { ...partition(2, 1), initrd: { base: 0x800000n, bytes, crc: 0xcbf43926 } }, hv())).not.toThrow();
+    const e = panicOf(() => runHandoff(shim, { ...partition(2, 1), initrd: { base: 0x800000n, bytes, crc: 1 } }, hv()));
+    expect(e.message).toBe(
+      "assertion `left == right` failed: computed initrd crc does not match build time calculated crc\n  left: 3421780262\n right: 1",
+    );
+  });
+
+  it("panics when an imported region outside VTL2 RAM was not accepted", () => {
+    const input = partition(2, 1);
+    input.importedRegions = [
+      { start: 0x4000_0000n, end: 0x4000_2000n, accepted: false },
+      { start: 0x1000n, end: 0x3000n, accepted: true },
+    ];
+    expect(() => runHandoff(shim, input, hv())).not.toThrow();
+    input.importedRegions.push({ start: 0x3000_0000n, end: 0x3000_2000n, accepted: false });
+    const e = panicOf(() => runHandoff(shim, input, hv()));
+    expect(e.message).toBe("range MemoryRange {\n    start: 0x30000000,\n    end: 0x30002000,\n} not in vtl2 ram was not preaccepted at launch");
+  });
+
+  it("records boot times from the reference clock and logs the hand-off", () => {
+    const r = runHandoff(shim, { ...partition(2, 1), sidecarSize: 0n }, hv({ referenceTime: { start: "0x100", step: "0x10" } }));
+    expect(r.bootTimes).toEqual({ start: 0x100n, end: 0x110n });
+    expect(shim.log()).toEqual(["openhcl_boot: logging enabled", "sidecar: not present in image", "uninitializing hypercalls", "about to jump to kernel"]);
+    expect(runHandoff(shim, { ...partition(2, 1), isolation: "snp" }, hv()).bootTimes).toBeNull();
+  });
+});

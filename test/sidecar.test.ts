@@ -1,0 +1,180 @@
+import { describe, it, expect, beforeAll } from "vitest";
+import fc from "fast-check";
+import { loadShim } from "../host/wasm/node.js";
+import { Shim, ShimPanic } from "../host/wasm/loader.js";
+import { runHandoff, splitCpusByNode } from "../host/shim/handoff.js";
+import { Hypervisor } from "../host/hv/hypervisor.js";
+import { hvSchema } from "../host/hv/schema.js";
+import { sidecarRequiredMemory } from "../host/hv/sidecar.js";
+import { partition, GB, MB } from "./handoff_helpers.js";
+
+const hv = (cfg: object = {}) => new Hypervisor(hvSchema.parse(cfg));
+
+function panicOf(f: () => unknown): ShimPanic {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof ShimPanic) return e;
+    throw e;
+  }
+  throw new Error("expected a ShimPanic");
+}
+
+describe("start_sidecar", () => {
+  let shim: Shim;
+  beforeAll(async () => {
+    shim = await loadShim();
+  });
+
+  it("plans 64 nodes of 32 CPUs for 2048 CPUs over 64 NUMA nodes, each on its own node", () => {
+    const h = hv();
+    const r = runHandoff(shim, partition(2048, 64), h);
+    expect(r.sidecar).not.toBeNull();
+    const nodes = r.sidecar!.nodes;
+    expect(nodes.length).toBe(64);
+    const need = sidecarRequiredMemory(32);
+    expect(need).toBe(0x1a1000n);
+    nodes.forEach((n, i) => {
+      expect(n.baseVp).toBe(i * 32);
+      expect(n.vpCount).toBe(32);
+      expect(n.memoryBase).toBe(GB + BigInt(i) * 16n * MB);
+      expect(n.memorySize).toBe(need);
+      expect(n.controlPage).toBe(n.memoryBase);
+      expect(n.shmemPagesBase).toBe(n.memoryBase + 0x1000n);
+      expect(n.shmemPagesSize).toBe(32n * 2n * 0x1000n);
+    });
+    expect(shim.log()).toContain("sidecar starting, 64 nodes, 2048 cpus, 0x" + (need * 64n).toString(16) + " total bytes");
+    expect(r.kernelCommandLine).toContain(" boot_cpus=" + nodes.map((n) => n.baseVp).join(",") + " ");
+    // what the sidecar entry point received
+    const rec = h.lastSidecarStart!;
+    expect(rec.nodes.length).toBe(64);
+    expect(rec.hypercallPage).toBe(0x1000n);
+    expect(rec.perCpuStateSpecified).toBe(false);
+    // the sidecar node memory is reserved: E820 reports it as reserved
+    expect(r.e820.find((e) => e.addr === GB)).toEqual({ addr: GB, size: need, type: 2 });
+  });
+
+  it("splits a node of 40 CPUs into two chunks of 20", () => {
+    expect(splitCpusByNode(shim, Array(40).fill(0))).toEqual([[0, 20], [20, 20]]);
+    expect(splitCpusByNode(shim, Array(65).fill(0))).toEqual([[0, 22], [22, 22], [44, 21]]);
+    expect(splitCpusByNode(shim, [0, 0, 1, 1, 1, 0])).toEqual([[0, 2], [2, 3], [5, 1]]);
+  });
+
+  it("takes memory from another node when the local node has run out, and logs it", () => {
+    const input = partition(64, 2);
+    // node 1 has only one page of free memory
+    input.addressSpace[1] = { ...input.addressSpace[1]!, end: input.addressSpace[1]!.start + 0x1000n };
+    const r = runHandoff(shim, input, hv());
+    const nodes = r.sidecar!.nodes;
+    expect(nodes.length).toBe(2);
+    expect(nodes[0]!.memoryBase).toBe(GB);
+    expect(nodes[1]!.memoryBase).toBe(GB + 0x1a1000n);
+    expect(shim.log()).toContain("sidecar: unable to allocate memory for sidecar node on node 1, falling back to node 0");
+  });
+
+  it("is disabled when no node has enough memory", () => {
+    const input = partition(64, 2, 0x100000n);
+    const r = runHandoff(shim, input, hv());
+    expect(r.sidecar).toBeNull();
+    expect(shim.log()).toContain("sidecar: not enough memory for sidecar");
+    expect(r.kernelCommandLine).not.toContain("boot_cpus=");
+  });
+
+  it("is disabled without x2APIC", () => {
+    const r = runHandoff(shim, partition(64, 2), hv({ x2apic: false }));
+    expect(r.sidecar).toBeNull();
+    expect(shim.log()).toContain("sidecar: x2apic not available; not using sidecar");
+  });
+
+  it("is disabled when the image has no sidecar", () => {
+    const r = runHandoff(shim, { ...partition(64, 2), sidecarSize: 0n }, hv());
+    expect(r.sidecar).toBeNull();
+    expect(shim.log()).toContain("sidecar: not present in image");
+  });
+
+  it("is disabled from the command line", () => {
+    const r = runHandoff(shim, { ...partition(64, 2), sidecar: "disabled-command-line" }, hv());
+    expect(r.sidecar).toBeNull();
+    expect(shim.log()).toContain("sidecar: disabled via command line");
+  });
+
+  it("is disabled on a servicing restore", () => {
+    const r = runHandoff(shim, { ...partition(64, 2), sidecar: "disabled-servicing" }, hv());
+    expect(r.sidecar).toBeNull();
+    expect(shim.log()).toContain("sidecar: disabled because this is a servicing restore");
+  });
+
+  it("is silently off for isolated partitions and on aarch64", () => {
+    for (const input of [{ ...partition(64, 2), isolation: "vbs" as const }, { ...partition(64, 2), arch: "aarch64" as const }]) {
+      const r = runHandoff(shim, input, hv());
+      expect(r.sidecar).toBeNull();
+      expect(shim.log().filter((l) => l.startsWith("sidecar"))).toEqual([]);
+    }
+  });
+
+  it("is disabled when every NUMA node has one CPU", () => {
+    const r = runHandoff(shim, partition(4, 4), hv());
+    expect(r.sidecar).toBeNull();
+    expect(shim.log()).toContain("sidecar: all NUMA nodes have one CPU");
+  });
+
+  it("is disabled when the host names a NUMA node of 64 or more", () => {
+    const input = partition(64, 2);
+    input.cpus[63] = { reg: 63, vnode: 64 };
+    const r = runHandoff(shim, input, hv());
+    expect(r.sidecar).toBeNull();
+    expect(shim.log()).toContain("sidecar: NUMA node 64 too large");
+  });
+
+  it("panics with the sidecar's error string when it fails to start", () => {
+    const e = panicOf(() => runHandoff(shim, partition(64, 2), hv({ sidecarError: "boom: no memory" })));
+    expect(e.message).toBe("failed to start sidecar: boom: no memory");
+  });
+
+  it("honors per-CPU overrides: marks each base VP kernel-started and lists every such CPU", () => {
+    const overrides = Array(400).fill(true);
+    overrides[5] = false;
+    overrides[40] = false;
+    const h = hv();
+    const r = runHandoff(shim, { ...partition(64, 2), sidecarCpuOverrides: overrides }, h);
+    expect(r.kernelCommandLine).toContain(" boot_cpus=0,5,32,40 ");
+    expect(shim.log()).toContain("sidecar: per_cpu_state_specified=true, marking base_vp=0 as kernel-started");
+    expect(shim.log()).toContain("sidecar: per_cpu_state_specified=true, marking base_vp=32 as kernel-started");
+    const rec = h.lastSidecarStart!;
+    expect(rec.perCpuStateSpecified).toBe(true);
+    expect([0, 5, 32, 40].every((i) => rec.sidecarStartsCpu[i] === false)).toBe(true);
+    expect(rec.sidecarStartsCpu.filter((x) => !x).length).toBe(4);
+  });
+
+  it("keeps node chunks within 32 CPUs, covering every CPU in order (property)", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 300 }), (vnodes) => {
+        const chunks = splitCpusByNode(shim, vnodes);
+        let next = 0;
+        for (const [first, count] of chunks) {
+          expect(first).toBe(next);
+          expect(count).toBeGreaterThan(0);
+          expect(count).toBeLessThanOrEqual(32);
+          expect(new Set(vnodes.slice(first, first + count)).size).toBe(1);
+          next += count;
+        }
+        expect(next).toBe(vnodes.length);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("plans 2048 CPUs in time linear in the CPU count", () => {
+    const t = (cpus: number) => {
+      const input = partition(cpus, 64);
+      runHandoff(shim, input, hv());
+      const t0 = performance.now();
+      for (let i = 0; i < 5; i++) runHandoff(shim, input, hv());
+      return (performance.now() - t0) / 5;
+    };
+    const small = t(512);
+    const big = t(2048);
+    // 4x the CPUs must cost well under 16x (quadratic) the time
+    expect(big / Math.max(small, 0.05)).toBeLessThan(10);
+  });
+});
