@@ -22,3 +22,17 @@ describe("image → guest memory and VTL2 loader inputs", () => {
     expect(Buffer.compare(Buffer.from(dt), Buffer.from(r.hostDeviceTree))).toBe(0);
   });
 });
+
+describe("resolveImageWith (no file system, for the browser)", () => {
+  it("reads a named host device tree from the given files, and names a missing one", async () => {
+    const { parseImage, resolveImageWith } = await import("../host/image/resolve.js");
+    const blob = loadImage(join(images, "small.json")).hostDeviceTree;
+    const img = parseImage({ hostDeviceTree: "host.dtb" });
+    const r = resolveImageWith(img, (p) => (p === "host.dtb" ? blob : undefined));
+    expect(r.hostDeviceTree).toBe(blob);
+    expect(r.hostDeviceTreeSource).toBe("host.dtb");
+    expect(() => resolveImageWith(parseImage({ hostDeviceTree: "nope.dtb" }), () => undefined)).toThrow(
+      "<image>: hostDeviceTree: cannot read nope.dtb",
+    );
+  });
+});

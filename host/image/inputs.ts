@@ -4,7 +4,7 @@
 import { InputError } from "../errors.js";
 import type { GuestMemoryLayout } from "../guest/guest_memory.js";
 import type { Vtl2ImageInput } from "../vtl2/load.js";
-import type { ResolvedImage } from "./load.js";
+import type { ResolvedImage } from "./resolve.js";
 
 /** The guest memory layout of a VM image (RAM with nodes, MMIO gaps, the VTL2-only range). */
 export function guestMemoryLayout(r: ResolvedImage): GuestMemoryLayout | null {
