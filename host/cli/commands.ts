@@ -1,5 +1,6 @@
 // The subcommand table: one module per command.
 import { selftestCommand } from "./selftest.js";
+import { dtbCommand } from "./dtb.js";
 import { serveCommand } from "./serve.js";
 
 /** A subcommand: its one-line summary and its runner (resolves to the exit status). */
@@ -11,5 +12,6 @@ export interface Command {
 /** Every subcommand by name. */
 export const commands: Record<string, Command> = {
   selftest: selftestCommand,
+  dtb: dtbCommand,
   serve: serveCommand,
 };

@@ -1,0 +1,50 @@
+//! Adapters from a resolved image to the inputs of the guest memory builder and the VTL2 image
+//! loader (host/guest, host/vtl2), so the harness wires one image into one boot.
+
+import { InputError } from "../errors.js";
+import type { GuestMemoryLayout } from "../guest/guest_memory.js";
+import type { Vtl2ImageInput } from "../vtl2/load.js";
+import type { ResolvedImage } from "./resolve.js";
+
+/** The guest memory layout of a VM image (RAM with nodes, MMIO gaps, the VTL2-only range). */
+export function guestMemoryLayout(r: ResolvedImage): GuestMemoryLayout | null {
+  if (!r.vm) return null;
+  const l = r.vm.memoryLayout;
+  const vtl2 = l.vtl2Range();
+  return {
+    ram: l.ram().map((x) => ({ start: x.range.start, end: x.range.end, vnode: x.vnode })),
+    mmio: l.mmio().map((g) => ({ start: g.start, end: g.end })),
+    vtl2Range: vtl2 ? { start: vtl2.start, end: vtl2.end } : null,
+  };
+}
+
+/**
+ * The VTL2 loader's input: VTL2 memory is where the VM's VTL2 image lives; for a `hostDeviceTree`
+ * image it must come from `shim.memoryStart` and `shim.memorySize`.
+ */
+export function vtl2ImageInput(r: ResolvedImage): Vtl2ImageInput {
+  const img = r.image;
+  let base: bigint;
+  let size: bigint;
+  if (r.vm) {
+    base = r.vm.vtl2ImageRange.start;
+    size = r.vm.vtl2ImageRange.len;
+  } else {
+    if (img.shim?.memoryStart === undefined || img.shim?.memorySize === undefined) {
+      throw new InputError(`${r.path}: shim: an image with hostDeviceTree needs shim.memoryStart and shim.memorySize`);
+    }
+    base = img.shim.memoryStart;
+    size = img.shim.memorySize;
+  }
+  return {
+    arch: r.arch,
+    isolation: r.isolation,
+    vtl2Base: base,
+    vtl2Size: size,
+    hostDeviceTree: r.hostDeviceTree,
+    ...(img.commandLine ? { commandLine: img.commandLine } : {}),
+    ...(img.importedRegions ? { importedRegions: img.importedRegions } : {}),
+    ...(r.persistedState ? { persistedState: r.persistedState } : {}),
+    ...(img.shim ? { shim: img.shim } : {}),
+  };
+}
