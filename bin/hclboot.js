@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const needed = [join(root, "dist", "cli.js"), join(root, "build", "hclboot.wasm")];
+const needed = [join(root, "dist", "cli.js"), join(root, "dist", "web", "app.js"), join(root, "build", "hclboot.wasm")];
 if (!needed.every((f) => existsSync(f))) {
   const r = spawnSync(process.execPath, [join(root, "scripts", "build.mjs"), "--quiet"], { stdio: "inherit" });
   if (r.status !== 0) {

@@ -1,7 +1,8 @@
 // Builds hclboot: assembly/ -> build/hclboot.wasm (release, -O3, stub runtime) and
-// build/hclboot.debug.wasm (debug), then bundles host/ -> dist/cli.js with esbuild.
+// build/hclboot.debug.wasm (debug), then bundles host/ -> dist/cli.js and the browser playground
+// (web/ + the same host code) -> dist/web/ with esbuild.
 // Usage: node scripts/build.mjs [--wasm-only] [--host-only] [--quiet]
-import { readdirSync, mkdirSync, statSync, existsSync } from "node:fs";
+import { readdirSync, mkdirSync, statSync, existsSync, copyFileSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -50,6 +51,32 @@ async function buildHost() {
   say(`built host bundle in ${Date.now() - t0} ms`);
 }
 
+/** The playground: web/main.ts bundled for browsers (host code included), plus the page and CSS. */
+async function buildWeb() {
+  const esbuild = await import("esbuild");
+  const t0 = Date.now();
+  const out = join(root, "dist", "web");
+  mkdirSync(out, { recursive: true });
+  await esbuild.build({
+    entryPoints: [join(root, "web", "main.ts")],
+    outfile: join(out, "app.js"),
+    bundle: true,
+    platform: "browser",
+    format: "esm",
+    target: "es2022",
+    minify: true,
+    sourcemap: true,
+    // @wasmer/wasi decodes its embedded WASM with Node's Buffer: give the bundle a local stand-in
+    inject: [join(root, "web", "buffer_shim.ts")],
+    logLevel: "error",
+  });
+  for (const f of ["index.html", "style.css"]) copyFileSync(join(root, "web", f), join(out, f));
+  say(`built web bundle in ${Date.now() - t0} ms`);
+}
+
 process.chdir(root);
 if (!args.has("--host-only")) await buildWasm();
-if (!args.has("--wasm-only")) await buildHost();
+if (!args.has("--wasm-only")) {
+  await buildHost();
+  await buildWeb();
+}

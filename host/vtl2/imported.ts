@@ -1,0 +1,57 @@
+//! Default imported regions: the pages the OpenHCL loader imports into the IGVM file, one
+//! descriptor per import (tags differ, so the builder does not merge them), sorted by page.
+// Ports: vm/loader/src/paravisor.rs (its import_pages calls) and
+// vm/loader/igvmfilegen/src/file_loader.rs (imported_regions + the config page itself).
+
+import type { GuestMemory } from "../guest/guest_memory.js";
+import {
+  HV_PAGE_SIZE,
+  PARAVISOR_MEASURED_VTL2_CONFIG_PAGE_INDEX,
+  PARAVISOR_RESERVED_VTL2_SNP_CPUID_PAGE_INDEX,
+  PARAVISOR_RESERVED_VTL2_SNP_SECRETS_PAGE_INDEX,
+  PARAVISOR_VTL0_MEASURED_CONFIG_BASE_PAGE_AARCH64,
+  PARAVISOR_VTL0_MEASURED_CONFIG_BASE_PAGE_X64,
+  type ImportedRegionDescriptor,
+} from "./defs.js";
+import type { Area, Isolation, Vtl2Layout } from "./layout.js";
+
+/** The imported-page list the IGVM builder records for `layout`. */
+export function defaultImportedRegions(
+  gm: GuestMemory,
+  l: Vtl2Layout,
+  isolation: Isolation,
+  configPage: bigint,
+): ImportedRegionDescriptor[] {
+  const out: ImportedRegionDescriptor[] = [];
+  const shared = isolation === "snp" || isolation === "tdx";
+  const add = (a: Area | null, accepted = true) => {
+    if (!a || a.end <= a.start) return;
+    out.push({ basePageNumber: a.start / HV_PAGE_SIZE, pageCount: (a.end - a.start + HV_PAGE_SIZE - 1n) / HV_PAGE_SIZE, accepted });
+  };
+  const page = (pn: bigint) => ({ start: pn * HV_PAGE_SIZE, end: (pn + 1n) * HV_PAGE_SIZE });
+
+  // Kernel and initrd are imported shared on hardware-isolated VMs (accepted later by the shim).
+  add(l.kernel, !shared);
+  add(l.sidecar);
+  add(l.shim);
+  add(l.initrd, !shared);
+  add(l.gdt);
+  add(l.shimParams);
+  add(l.commandLine);
+  if (isolation === "snp" && l.reserved) {
+    const rp = l.reserved.start / HV_PAGE_SIZE;
+    add(page(rp + PARAVISOR_RESERVED_VTL2_SNP_SECRETS_PAGE_INDEX));
+    add(page(rp + PARAVISOR_RESERVED_VTL2_SNP_CPUID_PAGE_INDEX));
+    add(page(rp + PARAVISOR_RESERVED_VTL2_SNP_CPUID_PAGE_INDEX + 1n));
+  }
+  add(l.logBuffer);
+  add(l.heap);
+  add(l.pageTables);
+  // The VTL0 measured config page, when the VM has RAM there.
+  const vtl0 = page(l.arch === "x86_64" ? PARAVISOR_VTL0_MEASURED_CONFIG_BASE_PAGE_X64 : PARAVISOR_VTL0_MEASURED_CONFIG_BASE_PAGE_AARCH64);
+  if (gm.isBacked(vtl0.start, HV_PAGE_SIZE)) add(vtl0);
+  add(page(l.parameterRegion.start / HV_PAGE_SIZE + PARAVISOR_MEASURED_VTL2_CONFIG_PAGE_INDEX));
+  add(page(configPage));
+  out.sort((a, b) => (a.basePageNumber < b.basePageNumber ? -1 : a.basePageNumber > b.basePageNumber ? 1 : 0));
+  return out;
+}

@@ -1,0 +1,184 @@
+// End-to-end: `hclboot serve` + Debian's chromium driven by playwright-core. Skips (with a
+// message) when /usr/bin/chromium is absent, unless HCLBOOT_E2E_REQUIRED is set (CI sets it).
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { existsSync, mkdtempSync, mkdirSync, writeFileSync, rmSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+
+const CHROMIUM = "/usr/bin/chromium";
+const root = join(__dirname, "..", "..");
+const results = join(root, "test-results");
+const haveChromium = existsSync(CHROMIUM);
+const required = !!process.env.HCLBOOT_E2E_REQUIRED;
+
+if (!haveChromium && !required) {
+  console.warn(`playground e2e skipped: ${CHROMIUM} not found (apt-get install -y chromium to run it)`);
+}
+
+/** Starts `hclboot serve --port 0` on loopback; resolves with the child and its URL. */
+function startServe(images: string): Promise<{ child: ChildProcess; url: string }> {
+  return new Promise((ok, fail) => {
+    const child = spawn(process.execPath, [join(root, "bin", "hclboot.js"), "serve", "--port", "0", "--host", "127.0.0.1", "--images", images], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    const timer = setTimeout(() => fail(new Error(`hclboot serve did not start in 30 s: ${out}${err}`)), 30_000);
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /hclboot playground: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        ok({ child, url: m[1] });
+      }
+    });
+    child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      fail(new Error(`hclboot serve exited with ${code}: ${err}`));
+    });
+  });
+}
+
+describe.runIf(haveChromium || required)("browser playground", () => {
+  let serve: { child: ChildProcess; url: string };
+  let context: BrowserContext;
+  let page: Page;
+  const pageErrors: string[] = [];
+  const profile = mkdtempSync(join(tmpdir(), "hclboot-chromium-"));
+  const images = mkdtempSync(join(tmpdir(), "hclboot-e2e-images-"));
+
+  beforeAll(async () => {
+    if (!haveChromium) throw new Error(`${CHROMIUM} is missing but HCLBOOT_E2E_REQUIRED is set: install chromium (apt-get install -y chromium)`);
+    mkdirSync(results, { recursive: true });
+    writeFileSync(join(images, "e2e-vm.json"), JSON.stringify({ name: "e2e-vm", description: "an empty VM description", vm: {} }, null, 2));
+    serve = await startServe(images);
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"],
+      viewport: { width: 1280, height: 1000 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+  }, 90_000);
+
+  afterAll(async () => {
+    await context?.close();
+    if (serve?.child.pid !== undefined && serve.child.exitCode === null) serve.child.kill("SIGTERM");
+    rmSync(profile, { recursive: true, force: true });
+    rmSync(images, { recursive: true, force: true });
+  });
+
+  it("loads the WASM boot core in the browser and shows its self-test", async () => {
+    await page.goto(serve.url);
+    await page.waitForSelector("body[data-ready=true]");
+    expect(await page.textContent("#wasm-status")).toMatch(/^boot core: selftest ok \(\d+ bytes of WASM memory\)$/);
+    expect(await page.getAttribute("#wasm-status", "data-state")).toBe("ok");
+    // the image list comes from the server and the first image is loaded into the editor
+    expect(await page.$$eval("#image-select option", (o) => o.map((x) => x.textContent))).toEqual(["(edit below)", "e2e-vm — an empty VM description"]);
+    expect(JSON.parse(await page.inputValue("#image-json"))).toEqual({ name: "e2e-vm", description: "an empty VM description", vm: {} });
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("boots the selected image through the browser API and shows the failure message", async () => {
+    await page.click("#boot-button");
+    await page.waitForSelector("#error:not([hidden])");
+    expect(await page.textContent("#error")).toBe("boot failed (input): boot flow not available in this build");
+    // an edited, invalid image fails with the schema's field path
+    await page.fill("#image-json", JSON.stringify({ vm: {}, shim: { memoryStart: "12" } }));
+    await page.click("#boot-button");
+    await page.waitForFunction(() => document.getElementById("error")!.textContent!.includes("memoryStart"));
+    expect(await page.textContent("#error")).toBe("boot failed (input): invalid image: shim.memoryStart: expected a 0x-prefixed hex string of at most 16 digits");
+  });
+
+  it("renders the address-space map of a fixture boot result", async () => {
+    await page.goto(`${serve.url}?fixture=x64-two-nodes-sidecar`);
+    await page.waitForSelector("body[data-ready=true]");
+    expect(await page.isHidden("#error")).toBe(true);
+    const ranges = await page.$$eval("#map rect.range", (rs) => rs.map((r) => ({
+      lane: r.getAttribute("data-lane"), type: r.getAttribute("data-type"), start: r.getAttribute("data-start"), end: r.getAttribute("data-end"),
+      width: (r as SVGRectElement).getBBox().width,
+    })));
+    expect(ranges).toHaveLength(22);
+    expect(ranges.filter((r) => r.lane === "vtl2").map((r) => `${r.type}@${r.start}-${r.end}`)).toEqual([
+      "VTL2_CONFIG@0x220000000-0x220005000", "VTL2_RAM@0x220005000-0x221000000", "VTL2_SIDECAR_IMAGE@0x221000000-0x221100000",
+      "VTL2_BOOTSHIM_LOG_BUFFER@0x221100000-0x221108000", "VTL2_PERSISTED_STATE_HEADER@0x221108000-0x221109000",
+      "VTL2_PERSISTED_STATE_PROTOBUF@0x221109000-0x221118000", "VTL2_RAM@0x221118000-0x221a00000", "VTL2_SIDECAR_NODE@0x221a00000-0x221c00000",
+      "VTL2_GPA_POOL@0x221c00000-0x222000000", "VTL2_RAM@0x222000000-0x223e00000", "VTL2_SIDECAR_NODE@0x223e00000-0x224000000",
+    ]);
+    expect(Math.min(...ranges.map((r) => r.width))).toBeGreaterThanOrEqual(7);
+    expect(await page.textContent("#boot-log")).toBe("fixture boot log line 1\nfixture boot log line 2");
+    expect(await page.textContent("#summary")).toContain("x86_64, isolation none, 16 CPUs, memory allocation host, sidecar 2 nodes");
+    await page.screenshot({ path: join(results, "playground-map.png"), fullPage: true });
+
+    // tooltip on the one-page persisted-state header
+    await page.hover('#map rect.range[data-type="VTL2_PERSISTED_STATE_HEADER"]');
+    await page.waitForSelector("#tooltip:not([hidden])");
+    expect(await page.textContent("#tooltip")).toBe("start 0x221108000\nend   0x221109000\nsize  0x1000 (4 KiB)\nnode  0\ntype  VTL2_PERSISTED_STATE_HEADER");
+    await page.screenshot({ path: join(results, "playground-tooltip.png") });
+
+    // click the VTL2 RAM range of node 0 to zoom to it
+    await page.click('#map rect.range[data-lane="vtl2ram"][data-start="0x220000000"]');
+    expect(await page.inputValue("#zoom-start")).toBe("0x220000000");
+    expect(await page.inputValue("#zoom-end")).toBe("0x222000000");
+    // VTL2 RAM of node 0, the 9 VTL2 ranges inside it and sidecar node 0; nothing else overlaps
+    expect(await page.$$eval("#map rect.range", (rs) => rs.map((r) => r.getAttribute("data-lane")))).toEqual(
+      ["vtl2ram", ...Array(9).fill("vtl2"), "sidecar"],
+    );
+    await page.screenshot({ path: join(results, "playground-zoomed.png"), fullPage: true });
+    await page.click("#zoom-reset");
+    expect(await page.$$eval("#map rect.range", (rs) => rs.length)).toBe(22);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("zooms to a dragged span and to a typed window, and rejects a bad address", async () => {
+    await page.goto(`${serve.url}?fixture=x64-two-nodes-sidecar`);
+    await page.waitForSelector("body[data-ready=true]");
+    const box = (await page.locator("#map svg").boundingBox())!;
+    const y = box.y + 20;
+    await page.mouse.move(box.x + 100, y); // from the lane titles: clamps to the start of the space
+    await page.mouse.down();
+    await page.mouse.move(box.x + 250, y, { steps: 5 }); // 70 px into the map: inside node 0's low RAM
+    await page.mouse.up();
+    const end = BigInt(await page.inputValue("#zoom-end"));
+    expect(await page.inputValue("#zoom-start")).toBe("0x0");
+    expect(end > 0n && end < 0xe0000000n && end % 0x1000n === 0n).toBe(true);
+    expect(await page.$$eval("#map rect.range", (rs) => rs.map((r) => `${r.getAttribute("data-lane")}@${r.getAttribute("data-start")}`))).toEqual(["partition@0x0"]);
+
+    await page.fill("#zoom-start", "0x221100000");
+    await page.fill("#zoom-end", "0x221118000");
+    await page.click("#zoom-button");
+    expect(await page.$$eval("#map rect.range[data-lane=vtl2]", (rs) => rs.map((r) => r.getAttribute("data-type")))).toEqual([
+      "VTL2_BOOTSHIM_LOG_BUFFER", "VTL2_PERSISTED_STATE_HEADER", "VTL2_PERSISTED_STATE_PROTOBUF",
+    ]);
+    await page.fill("#zoom-start", "zz");
+    await page.click("#zoom-button");
+    expect(await page.textContent("#error")).toBe('from: expected a 0x-prefixed hex string, got "zz"');
+  });
+
+  it("shows a failing boot result with its message and no map", async () => {
+    await page.goto(`${serve.url}?fixture=panic-persisted-header`);
+    await page.waitForSelector("body[data-ready=true]");
+    expect(await page.textContent("#error")).toBe("boot failed (panic): persisted state header missing");
+    expect(await page.$$eval("#map rect.range", (rs) => rs.length)).toBe(0);
+    await page.screenshot({ path: join(results, "playground-failure.png") });
+  });
+
+  it("shows what servicing kept and outlines what moved", async () => {
+    await page.goto(`${serve.url}?fixture=service-differ`);
+    await page.waitForSelector("body[data-ready=true]");
+    expect(await page.textContent("#service .verdict")).toBe("servicing: topologies DISAGREE");
+    expect(await page.$$eval("#service tr.differs td:nth-child(2)", (t) => t.map((x) => x.textContent))).toEqual([
+      "VTL2 address space (ranges and types)", "GPA pool", "sidecar",
+    ]);
+    expect(await page.$$eval("#map rect.range.changed", (rs) => rs.map((r) => r.getAttribute("data-type")))).toEqual([
+      "VTL2_RAM", "VTL2_SIDECAR_NODE", "VTL2_GPA_POOL", "VTL2_SIDECAR_NODE",
+    ]);
+    await page.screenshot({ path: join(results, "playground-service.png"), fullPage: true });
+    expect(pageErrors).toEqual([]);
+  });
+}, 120_000);
