@@ -360,7 +360,7 @@ export function topologyFromHostDt(
     const vpCount = parsed.cpuCount;
     const pages = pickPrivatePoolSize(cfg, parsed.hasDeviceDmaPageCount, parsed.deviceDmaPageCount, vpCount, memSize);
     if (pages >= 0) {
-      allocatePrivatePool(addressSpace, vtl2Ram, <u64>pages * HV_PAGE_SIZE, options.vtl2GpaPoolNumaSplit, cfg.debug(),
+      allocatePrivatePool(addressSpace, vtl2Ram, <u64>pages * HV_PAGE_SIZE, options.vtl2GpaPoolNumaSplit, cfg.toDebugString(),
         parsed.hasDeviceDmaPageCount, parsed.deviceDmaPageCount, vpCount, memSize);
     }
   }

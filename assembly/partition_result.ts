@@ -87,8 +87,8 @@ export function outPartitionInfo(info: PartitionInfo, asm: AddressSpaceManager):
   outStr(info.cmdline);
   const o = info.bootOptions;
   outU8(o.confidentialDebug ? 1 : 0);
-  outStr(o.enableVtl2GpaPool.debug());
-  outStr(o.sidecarDebug());
+  outStr(o.enableVtl2GpaPool.toDebugString());
+  outStr(o.sidecar.toDebugString());
   outU8(o.vtl2GpaPoolNumaSplit ? 1 : 0);
   outU8(info.com3SerialAvailable ? 1 : 0);
   outU8(info.nvmeKeepalive ? 1 : 0);

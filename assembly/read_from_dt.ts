@@ -7,7 +7,7 @@
 import { panic } from "./runtime/panic";
 import { log } from "./runtime/log";
 import {
-  ParsedDeviceTree, BootCommandLineOptions, RangeList, VmbusInfo, SIDECAR_ENABLED, SIDECAR_DISABLED_SERVICING,
+  ParsedDeviceTree, BootCommandLineOptions, RangeList, VmbusInfo, SidecarOptions, SIDECAR_ENABLED, SIDECAR_DISABLED_SERVICING,
 } from "./partition_deps";
 import { AddressSpaceManager } from "./memory";
 import { COMMAND_LINE_SIZE, NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE } from "./partition_limits";
@@ -69,7 +69,7 @@ export function readFromParsedDt(
 
   const header = readPersistedRegionHeader(params, headerBytes);
   log("[INFO] read_from_dt: persisted_state_header present=" + (header !== null ? "true" : "false") +
-    ", sidecar=" + options.sidecarDebug());
+    ", sidecar=" + options.sidecar.toDebugString());
 
   let topology: PartitionTopology;
   let outstandingIo = new StaticArray<u32>(0);
@@ -87,7 +87,7 @@ export function readFromParsedDt(
   }
 
   // On restore, CPUs with outstanding IO start in the kernel, not in sidecar.
-  if (options.sidecar == SIDECAR_ENABLED && outstandingIo.length > 0) {
+  if (options.sidecar.kind == SIDECAR_ENABLED && outstandingIo.length > 0) {
     let maxId: u32 = 0;
     for (let i = 0; i < outstandingIo.length; i++) if (outstandingIo[i] > maxId) maxId = outstandingIo[i];
     const overrides = storage.sidecarCpuOverrides;
@@ -101,7 +101,7 @@ export function readFromParsedDt(
       log("[INFO] sidecar: excluding CPUs " + list + "] due to outstanding IO");
     } else {
       log("[INFO] sidecar: disabling, too many CPUs for per-CPU state (max id " + maxId.toString() + ")");
-      options.sidecar = SIDECAR_DISABLED_SERVICING;
+      options.sidecar = SidecarOptions.disabledServicing();
     }
   }
 
