@@ -11,7 +11,7 @@ import {
   ParsedDeviceTree, BootCommandLineOptions, MEMORY_TYPE_VTL2_PROTECTABLE, memoryMapEntryTypeName,
   pickPrivatePoolSize, selectVtl2MmioRange,
 } from "./partition_deps";
-import { AddressSpaceManager, AddressSpaceManagerBuilder, splitAtOffset, sortedByStart } from "./memory";
+import { AddressSpaceManager, AddressSpaceManagerBuilder, sortedByStart } from "./memory";
 import { MAX_NUMA_NODES, MAX_VTL2_RAM_RANGES, HV_PAGE_SIZE } from "./partition_limits";
 import { PartitionInputs, isHardwareIsolated, ISOLATION_NONE, ISOLATION_TDX } from "./partition_inputs";
 import {
@@ -214,9 +214,9 @@ export function allocateVtl2Ram(params: PartitionInputs, map: RangeList, hasRamS
       if (tagVnode(tag) == <u32>node && freeStarts[i] != freeEnds[i]) {
         const len = freeEnds[i] - freeStarts[i];
         const take = len < required ? len : required;
-        const parts = splitAtOffset(new MemoryRange(freeStarts[i], freeEnds[i]), len - take);
-        freeEnds[i] = parts[0].end;
-        if (!vtl2Ram.push(parts[1].start, parts[1].end, entryTag(tagMemType(tag), <u32>node))) panic(CAPACITY_PANIC);
+        const parts = new MemoryRange(freeStarts[i], freeEnds[i]).splitAtOffset(len - take);
+        freeEnds[i] = parts.first.end;
+        if (!vtl2Ram.push(parts.second.start, parts.second.end, entryTag(tagMemType(tag), <u32>node))) panic(CAPACITY_PANIC);
         required -= take;
         if (required == 0) break;
       }
@@ -344,11 +344,11 @@ export function topologyFromHostDt(
 
   const config = vtl2ConfigRanges(params);
   // 20 pages hold the worst-case encoded saved state with room to spare.
-  const split = splitAtOffset(params.persistedState, PERSISTED_REGION_SIZE);
-  log("[INFO] persisted state region sized to " + prettyRange(split[0].start, split[0].end) + ", remainder " +
-    prettyRange(split[1].start, split[1].end));
+  const split = params.persistedState.splitAtOffset(PERSISTED_REGION_SIZE);
+  log("[INFO] persisted state region sized to " + prettyRange(split.first.start, split.first.end) + ", remainder " +
+    prettyRange(split.second.start, split.second.end));
 
-  let builder = new AddressSpaceManagerBuilder(addressSpace, vtl2Ram, params.used, split[0], config);
+  let builder = new AddressSpaceManagerBuilder(addressSpace, vtl2Ram, params.used, split.first, config);
   builder = addCommonRanges(params, builder);
   const err = builder.init();
   if (err !== null) panic("failed to initialize address space manager: " + err.debug());

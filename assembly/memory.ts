@@ -132,24 +132,6 @@ export class MemoryError {
   }
 }
 
-/** Splits `r` at byte `offset` (upstream `MemoryRange::split_at_offset`, same assertions). */
-export function splitAtOffset(r: MemoryRange, offset: u64): StaticArray<MemoryRange> {
-  if (offset > r.len) panic("assertion failed: offset <= self.len()");
-  if ((offset & (PAGE_SIZE - 1)) != 0) panic("assertion failed: offset.is_multiple_of(PAGE_SIZE)");
-  const out = new StaticArray<MemoryRange>(2);
-  out[0] = new MemoryRange(r.start, r.start + offset);
-  out[1] = new MemoryRange(r.start + offset, r.end);
-  return out;
-}
-
-/** The largest subrange of `r` aligned to `alignment` at both ends, or empty. */
-export function alignedSubrange(r: MemoryRange, alignment: u64): MemoryRange {
-  if (alignment == 0 || (alignment & (alignment - 1)) != 0) panic("assertion failed: alignment.is_power_of_two()");
-  const start = (r.start + alignment - 1) & ~(alignment - 1);
-  const end = r.end & ~(alignment - 1);
-  return start <= end ? MemoryRange.new(start, end) : MemoryRange.empty();
-}
-
 // `ArrayVec::push` / `insert` on a full vector unwraps a CapacityError.
 const CAPACITY_PANIC = "called `Result::unwrap()` on an `Err` value: CapacityError: insufficient capacity";
 const EXTEND_PANIC = "ArrayVec: capacity exceeded in extend/from_iter";
@@ -194,14 +176,14 @@ export class AddressSpaceManager {
     if (cur != USAGE_FREE) panic("assertion `left == right` failed\n  left: " + usageName(cur) + "\n right: Free");
     const whole = new MemoryRange(this.starts[index], this.ends[index]);
     const vnode = this.vnodes[index];
-    const sub = aligned ? alignedSubrange(whole, alignment) : whole;
+    const sub = aligned ? whole.alignedSubrange(alignment) : whole;
     if (sub.len < len) panic("assertion failed: subrange.len() >= len");
     if (sub.start == 0 && sub.end == 0) {
       panic("assertion `left != right` failed\n  left: " + debugRange(0, 0) + "\n right: " + debugRange(0, 0));
     }
     const used = policy == AllocationPolicy.LowMemory
-      ? splitAtOffset(sub, len)[0]
-      : splitAtOffset(sub, sub.len - len)[1];
+      ? sub.splitAtOffset(len).first
+      : sub.splitAtOffset(sub.len - len).second;
     const left = MemoryRange.new(whole.start, used.start);
     const right = MemoryRange.new(used.end, whole.end);
     this.usages[index] = usage;
@@ -221,7 +203,7 @@ export class AddressSpaceManager {
     for (let k = 0; k < n; k++) {
       const i = policy == AllocationPolicy.LowMemory ? k : n - 1 - k;
       const r = new MemoryRange(unchecked(this.starts[i]), unchecked(this.ends[i]));
-      const isAligned = !aligned || alignedSubrange(r, alignment).len >= len;
+      const isAligned = !aligned || r.alignedSubrange(alignment).len >= len;
       if (unchecked(this.usages[i]) == USAGE_FREE && r.len >= len &&
         (requiredVnode < 0 || <u32>requiredVnode == unchecked(this.vnodes[i])) && isAligned) {
         index = i;
@@ -359,10 +341,10 @@ export class AddressSpaceManagerBuilder {
     if (manager.length != 0) return new MemoryError(ERR_ALREADY_INITIALIZED);
 
     // The persisted region is a header page followed by the protobuf payload.
-    const persisted = splitAtOffset(this.persistedStateRegion, PAGE_SIZE);
+    const persisted = this.persistedStateRegion.splitAtOffset(PAGE_SIZE);
     let reserved = new RangeList(MAX_RESERVED_RANGES);
-    reserved.push(persisted[0].start, persisted[0].end, RESERVED_PERSISTED_STATE_HEADER);
-    reserved.push(persisted[1].start, persisted[1].end, RESERVED_PERSISTED_STATE_PAYLOAD);
+    reserved.push(persisted.first.start, persisted.first.end, RESERVED_PERSISTED_STATE_HEADER);
+    reserved.push(persisted.second.start, persisted.second.end, RESERVED_PERSISTED_STATE_PAYLOAD);
     for (let i = 0; i < this.vtl2Config.length; i++) {
       pushOrExtendPanic(reserved, this.vtl2Config.start(i), this.vtl2Config.end(i), RESERVED_VTL2_CONFIG);
     }
