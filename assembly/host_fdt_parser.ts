@@ -148,7 +148,12 @@ export class ParsedDeviceTree {
     this.gic = null;
     this.pmuGsiv = 0;
     this.hasPmuGsiv = false;
-    this.memoryAllocationMode = new MemoryAllocationMode();
+    const mode = this.memoryAllocationMode;
+    mode.vtl2 = false;
+    mode.memorySize = 0;
+    mode.hasMemorySize = false;
+    mode.mmioSize = 0;
+    mode.hasMmioSize = false;
     this.hasEntropy = false;
     this.entropyLen = 0;
     this.deviceDmaPageCount = 0;

@@ -75,6 +75,21 @@ export function propName(id: i32): string {
   return "";
 }
 
+// The same names as UTF-8 bytes (one static block) with offsets and lengths, for byte compares.
+const NAME_BYTES: usize = memory.data<u8>([35,97,100,100,114,101,115,115,45,99,101,108,108,115,35,115,105,122,101,45,99,101,108,108,115,115,116,97,116,117,115,114,101,103,110,117,109,97,45,110,111,100,101,45,105,100,109,101,109,111,114,121,45,97,108,108,111,99,97,116,105,111,110,45,109,111,100,101,109,101,109,111,114,121,45,115,105,122,101,109,109,105,111,45,115,105,122,101,118,116,108,48,45,97,108,105,97,115,45,109,97,112,100,101,118,105,99,101,45,116,121,112,101,115,116,111,116,97,108,45,112,97,103,101,115,109,105,99,114,111,115,111,102,116,44,105,103,118,109,45,116,121,112,101,98,111,111,116,97,114,103,115,99,111,109,112,97,116,105,98,108,101,35,114,101,100,105,115,116,114,105,98,117,116,111,114,45,114,101,103,105,111,110,115,35,105,110,116,101,114,114,117,112,116,45,99,101,108,108,115,114,101,100,105,115,116,114,105,98,117,116,111,114,45,115,116,114,105,100,101,114,97,110,103,101,115,109,105,99,114,111,115,111,102,116,44,118,116,108,109,105,99,114,111,115,111,102,116,44,109,101,115,115,97,103,101,45,99,111,110,110,101,99,116,105,111,110,45,105,100,99,117,114,114,101,110,116,45,115,112,101,101,100,105,110,116,101,114,114,117,112,116,115]);
+const NAME_OFFS: usize = memory.data<u16>([0,14,25,31,34,46,68,79,88,102,114,125,144,152,162,184,200,220,226,239,270,283]);
+const NAME_LENS: usize = memory.data<u8>([14,11,6,3,12,22,11,9,14,12,11,19,8,10,22,16,20,6,13,31,13,10]);
+
+/** Id of the property name in `len` bytes at `ptr`, or -1 when the parser does not use it. */
+export function propNameId(ptr: usize, len: u32): i32 {
+  for (let id = 0; id < PROP_NAME_COUNT; id++) {
+    if (<u32>load<u8>(NAME_LENS + <usize>id) != len) continue;
+    const at = NAME_BYTES + <usize>load<u16>(NAME_OFFS + (<usize>id << 1));
+    if (memory.compare(at, ptr, <usize>len) == 0) return id;
+  }
+  return -1;
+}
+
 // ---- node kinds ----------------------------------------------------------------------------
 export const K_IGNORE: i32 = 0;
 export const K_CPUS: i32 = 1;
@@ -309,8 +324,13 @@ export class NodeHandlers {
   }
 
   private cpu(): void {
-    if (!this.require(P_STATUS) || !this.readStr()) return;
-    if (!bytesEq(this.sPtr, this.sLen, "okay")) return;
+    if (!this.require(P_STATUS)) return;
+    // fast path for the common `status = "okay"` (exactly "okay\0"); anything else takes the
+    // general string read, with its errors
+    if (!(this.pLen == 5 && load<u32>(this.pPtr) == 0x79616b6f && load<u8>(this.pPtr + 4) == 0)) {
+      if (!this.readStr()) return;
+      if (!bytesEq(this.sPtr, this.sLen, "okay")) return;
+    }
     if (!this.require(P_REG)) return;
     const reg: u64 = this.cpuAddressCells == 1
       ? <u64>this.readU32(this.pPtr, this.pLen, P_REG, 0)

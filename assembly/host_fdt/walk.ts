@@ -7,14 +7,14 @@
 
 import { FdtParser, stringFromOffset } from "../fdt/parser";
 import { FDT_BEGIN_NODE, FDT_END_NODE, FDT_PROP, FDT_NOP, readBe32, align4 } from "../fdt/spec";
-import { lastStrLen, bytesEq, STR_OK } from "../fdt/error";
+import { lastStrLen, STR_OK } from "../fdt/error";
 import { panic } from "../runtime/panic";
 import { ParsedDeviceTree } from "../host_fdt_parser";
 import {
   HostDtParseError, errDt, errNode, errMemoryRegOverlap, errVmbusMmioOverlapsRam, errVmbusMmioOverlapsVmbusMmio,
 } from "./error";
 import {
-  NodeHandlers, classifyRootChild, classifyGrandchild, slotsNewNode, slotRecord, propName, PROP_NAME_COUNT,
+  NodeHandlers, classifyRootChild, classifyGrandchild, slotsNewNode, slotRecord, propNameId,
   K_IGNORE, CH_NONE, CH_OPENHCL,
 } from "./nodes";
 
@@ -33,10 +33,8 @@ function classifyName(off: u32): u32 {
   if (stringFromOffset(walkStrings, walkStringsLen, off) != STR_OK) return NAME_INVALID;
   const ptr = walkStrings + off;
   const len = lastStrLen();
-  for (let id = 0; id < PROP_NAME_COUNT; id++) {
-    if (bytesEq(ptr, len, propName(id))) return NAME_ID_BASE + <u32>id;
-  }
-  return NAME_UNUSED;
+  const id = propNameId(ptr, len);
+  return id < 0 ? NAME_UNUSED : NAME_ID_BASE + <u32>id;
 }
 
 @inline function resolveName(off: u32): u32 {
