@@ -13,10 +13,8 @@ import { ParsedDeviceTree } from "../host_fdt_parser";
 import {
   HostDtParseError, errDt, errNode, errMemoryRegOverlap, errVmbusMmioOverlapsRam, errVmbusMmioOverlapsVmbusMmio,
 } from "./error";
-import {
-  NodeHandlers, classifyRootChild, classifyGrandchild, slotsNewNode, slotRecord, propNameId,
-  K_IGNORE, CH_NONE, CH_OPENHCL,
-} from "./nodes";
+import { NodeHandlers, classifyRootChild, classifyGrandchild, K_IGNORE, CH_NONE, CH_OPENHCL } from "./nodes";
+import { slotsNewNode, slotRecord, propNameId } from "./prop_names";
 
 // Property-name cache of the fast walk, by name offset: 0 unknown, 1 invalid name, 2 a name the
 // parser does not use, 3 + id for property id.
