@@ -1,5 +1,6 @@
 // The subcommand table: one module per command.
 import { selftestCommand } from "./selftest.js";
+import { fuzzCommand } from "./fuzz.js";
 
 /** A subcommand: its one-line summary and its runner (resolves to the exit status). */
 export interface Command {
@@ -10,4 +11,5 @@ export interface Command {
 /** Every subcommand by name. */
 export const commands: Record<string, Command> = {
   selftest: selftestCommand,
+  fuzz: fuzzCommand,
 };
