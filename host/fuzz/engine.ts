@@ -95,7 +95,7 @@ export async function fuzzLoop(p: WorkerParams, report: (r: WorkerReport) => voi
   // Warm the coverage with the corpus so only genuinely new inputs are kept.
   for (const x of pool) {
     coverage.clear();
-    target.run(shim, x);
+    guarded(target, shim, x);
     coverage.merge();
   }
   for (let i = p.worker; ; i += p.workers) {
@@ -111,7 +111,7 @@ export async function fuzzLoop(p: WorkerParams, report: (r: WorkerReport) => voi
     const input = pool.length > 0 && rng.chance(0.5) ? target.mutate(pool[rng.below(pool.length)], rng) : target.generate(rng);
     coverage.clear();
     const t0 = performance.now();
-    let verdict: Verdict = target.run(shim, input);
+    let verdict = guarded(target, shim, input);
     const ms = performance.now() - t0;
     runs++;
     if (verdict.ok && ms > p.runLimitMs) verdict = { ok: false, kind: "timeout", message: `run took ${ms.toFixed(0)} ms (limit ${p.runLimitMs} ms)` };
@@ -129,11 +129,20 @@ export async function fuzzLoop(p: WorkerParams, report: (r: WorkerReport) => voi
   flush(true);
 }
 
+/** Runs one input; a host exception escaping the target is itself a finding. */
+function guarded(target: Target<any>, shim: Shim, input: unknown): Verdict {
+  try {
+    return target.run(shim, input);
+  } catch (e) {
+    return { ok: false, kind: "exception", message: String(e instanceof Error ? e.stack ?? e.message : e) };
+  }
+}
+
 function shrinkFinding(target: Target<any>, shim: Shim, input: unknown, verdict: Verdict & { ok: false }, run: number, p: WorkerParams): RawFinding {
   let last = verdict;
   const fails = (c: unknown): boolean => {
     if (verdict.kind === "timeout") return false; // slow runs are reported as found
-    const v = target.run(shim, c);
+    const v = guarded(target, shim, c);
     if (!v.ok && v.kind === verdict.kind) {
       last = v;
       return true;

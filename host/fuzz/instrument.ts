@@ -21,7 +21,7 @@ export const COVERAGE_MAP_BYTES = 131072;
 /** What the pass did. */
 export interface InstrumentResult {
   /** The instrumented module's bytes. */
-  wasm: Uint8Array;
+  wasm: Uint8Array<ArrayBuffer>;
   /** Counters placed (edges). */
   edges: number;
   /** Functions instrumented. */
@@ -183,7 +183,7 @@ export function instrumentWasm(bytes: Uint8Array): InstrumentResult {
     m.addGlobalExport("__cov_edges", "__cov_edges");
     m.addGlobalExport("__cov_map", "__cov_map");
     if (!m.validate()) throw new Error("instrumented boot core does not validate");
-    return { wasm: m.emitBinary(), edges, functions };
+    return { wasm: m.emitBinary() as Uint8Array<ArrayBuffer>, edges, functions };
   } finally {
     m.dispose();
   }
