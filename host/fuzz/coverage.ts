@@ -1,5 +1,6 @@
 //! Edge-coverage map of the instrumented boot core: clear, read, count and novelty per run.
 // Ports: nothing upstream (host side of host/fuzz/instrument.ts, AFL-style hit-count buckets).
+import { hvImports } from "../hv/imports.js";
 import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { Shim } from "../wasm/loader.js";
@@ -107,6 +108,6 @@ export class Coverage {
 
 /** A fresh instance of the coverage build with its map. */
 export async function loadCoverageShim(): Promise<{ shim: Shim; coverage: Coverage }> {
-  const shim = await Shim.create(coverageModule());
+  const shim = await Shim.create(coverageModule(), [hvImports]);
   return { shim, coverage: new Coverage(shim) };
 }

@@ -1,6 +1,7 @@
 //! One fuzzing loop on one boot core instance: generate or mutate, run, judge, keep new coverage,
 //! shrink findings. Runs in a worker thread or in the main thread (one worker).
 // Ports: nothing upstream (coverage-guided loop in the style of libFuzzer/AFL).
+import { hvImports } from "../hv/imports.js";
 import { Shim } from "../wasm/loader.js";
 import { Coverage, coverageModule } from "./coverage.js";
 import type { FindingKind, Verdict } from "./oracle.js";
@@ -63,7 +64,7 @@ export function findingSignature(kind: string, message: string): string {
 
 /** Runs the loop, calling `report` about every `everyMs` and once at the end. */
 export async function fuzzLoop(p: WorkerParams, report: (r: WorkerReport) => void, everyMs = 250, shouldStop: () => boolean = () => false): Promise<void> {
-  const shim = await Shim.create(coverageModule());
+  const shim = await Shim.create(coverageModule(), [hvImports]);
   const coverage = new Coverage(shim);
   let target: Target<any>;
   try {
