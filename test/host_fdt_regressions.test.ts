@@ -37,3 +37,29 @@ describe("ParsedDeviceTree::parse (state across calls)", () => {
     expect(fast).toEqual(slow);
   });
 });
+
+describe("host FdtWriter (fdt::builder on the host)", () => {
+  it("checks reservation overlap with wrapping u64 sums, as upstream's release build does", async () => {
+    const { FdtWriter } = await import("../host/fdt/writer.js");
+    // Both ends wrap (to 0 and to 0x1000): upstream's `base1 < base2 + size2` is false, so it
+    // reports no overlap although the two ranges share the page at 0xffff_ffff_ffff_f000.
+    const a = { address: 0xffff_ffff_ffff_e000n, size: 0x2000n };
+    const b = { address: 0xffff_ffff_ffff_f000n, size: 0x2000n };
+    expect(() => new FdtWriter({ bufferSize: 4096, stringTableCap: 64, memoryReservations: [a, b] })).not.toThrow();
+    // Without wrapping they are reported, in upstream's order and Debug format.
+    const c = { address: 0x1000n, size: 0x2000n };
+    const d = { address: 0x2000n, size: 0x1000n };
+    expect(() => new FdtWriter({ bufferSize: 4096, stringTableCap: 64, memoryReservations: [c, d] })).toThrow(
+      "memory reservations overlap: ReserveEntry { address: U64(4096), size: U64(8192) } and ReserveEntry { address: U64(8192), size: U64(4096) }",
+    );
+  });
+
+  it("panics with Rust's index message when the NUL of a string lands just past the buffer", async () => {
+    const { FdtWriter } = await import("../host/fdt/writer.js");
+    // header 40 + one empty reservation 16: strings start at 56; a 4-byte name ends at 60 = len.
+    const w = new FdtWriter({ bufferSize: 60, stringTableCap: 64 });
+    expect(() => w.addString("abcd")).toThrow("index out of bounds: the len is 60 but the index is 60");
+    const w2 = new FdtWriter({ bufferSize: 60, stringTableCap: 64 });
+    expect(() => w2.addString("abcde")).toThrow("range end index 61 out of range for slice of length 60");
+  });
+});
