@@ -85,8 +85,9 @@ export class MemoryLayout {
         take = remaining;
         nextEnd = 0n;
       }
-      if (lastEnd + take > 0xffff_ffff_ffff_ffffn) throw new MemoryLayoutError("BadSize");
-      ram.push({ range: new MemoryRange(lastEnd, lastEnd + take), vnode: 0 });
+      // The end is a u64 sum (wrapping in upstream's release build): past the top of the address
+      // space it wraps below the start and `MemoryRange::new` asserts.
+      ram.push({ range: new MemoryRange(lastEnd, BigInt.asUintN(64, lastEnd + take)), vnode: 0 });
       remaining -= take;
       lastEnd = nextEnd;
     }
