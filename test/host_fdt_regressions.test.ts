@@ -63,3 +63,41 @@ describe("host FdtWriter (fdt::builder on the host)", () => {
     expect(() => w2.addString("abcde")).toThrow("range end index 61 out of range for slice of length 60");
   });
 });
+
+describe("MemoryLayout (vm_topology memory.rs)", () => {
+  const GB = 1n << 30n;
+  const MAXRAM = (1n << 64n) - 0x1000n;
+
+  it("new: RAM running past the top of the address space hits MemoryRange::new's assertion", async () => {
+    const { MemoryLayout, MemoryLayoutError } = await import("../host/layout/memory_layout.js");
+    const { MemoryRange } = await import("../host/layout/memory_range.js");
+    let err: unknown;
+    try {
+      MemoryLayout.new(MAXRAM, [new MemoryRange(GB, 2n * GB)], null);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(Error);
+    expect(err).not.toBeInstanceOf(MemoryLayoutError);
+    expect((err as Error).message).toBe("assertion failed: range.start <= range.end");
+  });
+
+  it("newWithNuma: RAM that does not fit below MAX_ADDRESS is left unplaced, not an error", async () => {
+    const { MemoryLayout } = await import("../host/layout/memory_layout.js");
+    const { MemoryRange } = await import("../host/layout/memory_range.js");
+    const l = MemoryLayout.newWithNuma([MAXRAM], [new MemoryRange(GB, 2n * GB)], null);
+    expect(l.ram().map((r) => [r.range.start, r.range.end, r.vnode])).toEqual([
+      [0n, GB, 0],
+      [2n * GB, MemoryRange.MAX_ADDRESS, 0],
+    ]);
+  });
+
+  it("newFromResolvedRanges: empty MMIO placeholders are ignored by the combined check", async () => {
+    const { MemoryLayout } = await import("../host/layout/memory_layout.js");
+    const { MemoryRange } = await import("../host/layout/memory_range.js");
+    const gaps = [new MemoryRange(GB, 2n * GB), MemoryRange.EMPTY];
+    const l = MemoryLayout.newFromResolvedRanges([{ range: new MemoryRange(0n, GB), vnode: 0 }], gaps, null);
+    expect(l.mmio()).toEqual(gaps);
+    expect(l.ramSize()).toBe(GB);
+  });
+});
