@@ -101,3 +101,12 @@ describe("MemoryLayout (vm_topology memory.rs)", () => {
     expect(l.ramSize()).toBe(GB);
   });
 });
+
+describe("TopologyBuilder<X86Topology>::build", () => {
+  it("computes APIC ids in wrapping u32 arithmetic", async () => {
+    const { buildX86Topology } = await import("../host/layout/processor_topology.js");
+    // socket_offset = 0xffffffff; VP 1 is socket 0xffffffff + 1, which wraps to 0.
+    const vps = buildX86Topology({ count: 2, vpsPerSocket: 1, apicIdOffset: 0xffffffff });
+    expect(vps.map((v) => v.apicId)).toEqual([0xffffffff, 0]);
+  });
+});
