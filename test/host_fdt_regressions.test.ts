@@ -110,3 +110,23 @@ describe("TopologyBuilder<X86Topology>::build", () => {
     expect(vps.map((v) => v.apicId)).toEqual([0xffffffff, 0]);
   });
 });
+
+describe("MemoryMapEntryType Debug (igvm_defs 0.4.0 without `unstable`, open-enum 0.5.2)", () => {
+  it("prints the four stable names and any other value as MemoryMapEntryType(n)", () => {
+    const names: string[] = [];
+    for (const t of [0, 1, 2, 3, 4, 5, 0xffff]) {
+      const s = new Struct(new StringTable());
+      s.begin("");
+      s.begin("memory@0").u64("reg", 0n, 0x1000n).u32("numa-node-id", 0).u32("microsoft,igvm-type", 2).end();
+      s.begin("memory@0x").u64("reg", 0n, 0x1000n).u32("numa-node-id", 0).u32("microsoft,igvm-type", t).end();
+      s.end();
+      const r = tryParseHostDt(shim, blob(s));
+      expect(r.ok).toBe(false);
+      if (!r.ok) names.push(r.message.replace(/^.* of type /, ""));
+    }
+    expect(names).toEqual([
+      "MEMORY", "PLATFORM_RESERVED", "PERSISTENT", "VTL2_PROTECTABLE",
+      "MemoryMapEntryType(4)", "MemoryMapEntryType(5)", "MemoryMapEntryType(65535)",
+    ]);
+  });
+});
