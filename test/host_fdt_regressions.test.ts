@@ -130,3 +130,19 @@ describe("MemoryMapEntryType Debug (igvm_defs 0.4.0 without `unstable`, open-enu
     ]);
   });
 });
+
+describe("hclboot dt --json", () => {
+  it("prints a CPU reg past 2^53 as the exact JSON integer", async () => {
+    const { hostDtJson, jsonText } = await import("../host/cli/dt.js");
+    const { parseHostDt } = await import("../host/shim/host_fdt.js");
+    const s = new Struct(new StringTable());
+    s.begin("").begin("cpus").u32("#address-cells", 2).u32("#size-cells", 0);
+    s.begin("cpu@1").u64("reg", (1n << 53n) + 1n).u32("numa-node-id", 0).str("status", "okay").end();
+    s.begin("cpu@2").u64("reg", 7n).u32("numa-node-id", 0).str("status", "okay").end();
+    s.end().end();
+    const text = jsonText(hostDtJson(parseHostDt(shim, blob(s))));
+    expect(text).toContain('"reg": 9007199254740993,');
+    expect(text).toContain('"reg": 7,');
+    expect(JSON.parse(text).cpus[1]).toEqual({ reg: 7, vnode: 0 });
+  });
+});
