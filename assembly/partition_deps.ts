@@ -5,6 +5,7 @@
 
 import { MemoryRange } from "./memory_range";
 import { RangeList } from "./range_list";
+import { memTypeDebug } from "./host_fdt/error";
 
 // --- ranges (landed) -----------------------------------------------------------------------
 export { RangeList, RangeWalk, WALK_NEITHER, WALK_LEFT, WALK_RIGHT, WALK_BOTH } from "./range_list";
@@ -47,17 +48,12 @@ export const MEMORY_TYPE_PLATFORM_RESERVED: u32 = 1;
 export const MEMORY_TYPE_PERSISTENT: u32 = 2;
 export const MEMORY_TYPE_VTL2_PROTECTABLE: u32 = 3;
 
-/** `{:?}` of a MemoryMapEntryType (open_enum: name, or `MemoryMapEntryType(n)`). */
+/**
+ * `{:?}` of a MemoryMapEntryType. openhcl_boot builds igvm_defs without its `unstable` feature, so
+ * SPECIFIC_PURPOSE (4) and HIDDEN (5) are unnamed there and print as `MemoryMapEntryType(n)`.
+ */
 export function memoryMapEntryTypeName(t: u32): string {
-  switch (t) {
-    case 0: return "MEMORY";
-    case 1: return "PLATFORM_RESERVED";
-    case 2: return "PERSISTENT";
-    case 3: return "VTL2_PROTECTABLE";
-    case 4: return "SPECIFIC_PURPOSE";
-    case 5: return "HIDDEN";
-  }
-  return "MemoryMapEntryType(" + t.toString() + ")";
+  return memTypeDebug(t);
 }
 
 /** STAND-IN for the parsed host device tree (planned API of assembly/host_fdt_parser.ts). */
