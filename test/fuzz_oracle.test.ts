@@ -12,6 +12,9 @@ describe("classifyFailure", () => {
     expect(classifyFailure("host provided MMIO range is insufficient to cover VTL2")?.site).toContain("NotEnoughVtl0Mmio");
     expect(classifyFailure("failed to allocate 0x200000 for vnode 0x1, no memory remaining for vnode")?.site).toContain("vnode exhausted");
     expect(classifyFailure("ram at 4096..8192 of type Ram overlaps ram at 4096..12288 of type Ram")?.site).toContain("MemoryRegOverlap");
+    expect(classifyFailure("Parsing failed due to: FDT header magic field invalid")?.site).toContain("host_fdt_parser");
+    expect(classifyFailure("Parsing failed due to: no cpus")).toBeNull(); // only host_fdt_parser / fdt texts follow the prefix
+    expect(classifyFailure("memory allocation of 65536 bytes failed")?.site).toContain("bump_alloc");
     expect(classifyFailure("RangeList full: output needs more than its capacity of 3 ranges")?.site).toContain("range_list");
   });
   it("rejects messages no upstream site prints", () => {
@@ -68,7 +71,7 @@ describe("checkBootOutput", () => {
 });
 
 describe("targets not yet wired", () => {
-  it.each(["dt", "persisted", "boot"])("%s reports it is not available in this build", async (name) => {
+  it.each(["boot"])("%s reports it is not available in this build", async (name) => {
     const shim = await loadShim();
     expect(() => getTarget(name).prepare(shim)).toThrow(`target ${name} not available in this build`);
   });

@@ -57,6 +57,7 @@ export const FAILURE_SITES: readonly FailureSite[] = [
   F(`${DT} persisted region adjacency`, "assertion `left == right` failed.*"),
   F(`${DT} page aligned region`, "region is page aligned and the correct size(: .*)?"),
   F(`${DT} measured command line`, "measured command line should be valid(: .*)?"),
+  F("openhcl/openhcl_boot/src/host_params/dt/bump_alloc.rs heap exhausted (handle_alloc_error)", "memory allocation of \\d+ bytes failed"),
   // memory.rs: AddressSpaceManager errors and panics.
   F(`${MEM} Error::RamLen`, "ram len \\d+ greater than maximum \\d+"),
   F(`${MEM} Error::AlreadyInitialized`, "already initialized"),
@@ -122,8 +123,16 @@ export const CAPACITY_SITES: readonly FailureSite[] = [
   F("assembly/range_list.ts RangeWalk", "RangeWalk full: walk produces more than its capacity of \\d+ ranges"),
 ];
 
+/** host_fdt_parser's `Error` Display: this prefix, then the ErrorKind (or the fdt parser's error). */
+export const HOST_FDT_ERROR_PREFIX = "Parsing failed due to: ";
+
 /** The site a failure message belongs to, or null when no upstream (or capacity) site prints it. */
 export function classifyFailure(message: string): FailureSite | null {
+  if (message.startsWith(HOST_FDT_ERROR_PREFIX)) {
+    const inner = message.slice(HOST_FDT_ERROR_PREFIX.length);
+    const s = FAILURE_SITES.find((f) => (f.site.startsWith(HFP) || f.site.startsWith(FDT)) && f.pattern.test(inner));
+    return s ? { site: `${HFP} Error (${s.site})`, pattern: s.pattern } : null;
+  }
   for (const s of FAILURE_SITES) if (s.pattern.test(message)) return s;
   for (const s of CAPACITY_SITES) if (s.pattern.test(message)) return s;
   return null;
