@@ -2,6 +2,7 @@
 import { selftestCommand } from "./selftest.js";
 import { dtbCommand } from "./dtb.js";
 import { serveCommand } from "./serve.js";
+import { dtCommand } from "./dt.js";
 
 /** A subcommand: its one-line summary and its runner (resolves to the exit status). */
 export interface Command {
@@ -14,4 +15,5 @@ export const commands: Record<string, Command> = {
   selftest: selftestCommand,
   dtb: dtbCommand,
   serve: serveCommand,
+  dt: dtCommand,
 };
