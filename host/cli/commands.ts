@@ -2,6 +2,7 @@
 import { selftestCommand } from "./selftest.js";
 import { dtbCommand } from "./dtb.js";
 import { serveCommand } from "./serve.js";
+import { benchCommand } from "./bench.js";
 import { dtCommand } from "./dt.js";
 
 /** A subcommand: its one-line summary and its runner (resolves to the exit status). */
@@ -15,5 +16,6 @@ export const commands: Record<string, Command> = {
   selftest: selftestCommand,
   dtb: dtbCommand,
   serve: serveCommand,
+  bench: benchCommand,
   dt: dtCommand,
 };

@@ -68,7 +68,8 @@ export interface PartitionResult {
   sidecarPerCpuStateSpecified: boolean;
 }
 
-function encode(shim: ShimValues, dt: HostDtValues, opts: ReadOptions): Uint8Array {
+/** Encodes the read_from_dt input record (decoded by assembly/partition_record.ts). */
+export function encodePartitionRecord(shim: ShimValues, dt: HostDtValues, opts: ReadOptions = {}): Uint8Array {
   const w = new RecordWriter();
   w.u64(shim.memoryStart); w.u64(shim.memorySize);
   w.u64(shim.parameterRegionStart); w.u64(shim.parameterRegionSize);
@@ -175,7 +176,7 @@ export function decodePartitionResult(r: Reader): PartitionResult {
 /** Runs read_from_dt on explicit values. Throws DtError (kind "dt") or ShimPanic (kind "panic"). */
 export function readFromDtValues(shim: Shim, values: ShimValues, dt: HostDtValues, opts: ReadOptions = {}): PartitionResult {
   shim.reset();
-  const bytes = encode(values, dt, opts);
+  const bytes = encodePartitionRecord(values, dt, opts);
   const p = shim.put(bytes);
   shim.call("partition_read_from_record", p, bytes.length);
   return decodePartitionResult(shim.out());
