@@ -15,7 +15,8 @@ import { AddressSpaceView } from "../address_space_view";
 import { startSidecar, SidecarConfig } from "../sidecar";
 import { buildKernelCommandLine, KernelCommandLineParams } from "../kernel_cmdline";
 import { buildE820Map, writeBootParams, BOOT_PARAMS_SIZE } from "../boot_params";
-import { writeDt, FDT_DATA_SIZE } from "../kernel_dt";
+import { writeDt, FDT_DATA_SIZE, BootTimes } from "../kernel_dt";
+import { getRefTime } from "../handoff";
 import { panic } from "../runtime/panic";
 
 /** Hand-off phases `bench_handoff` can repeat. */
@@ -99,6 +100,10 @@ export function bench_handoff(ptr: usize, len: u32, phase: u32, iterations: u32)
   const first = buildKernelCommandLine(h, p);
   if (first === null) panic("called `Result::unwrap()` on an `Err` value: CommandLineTooLong");
   const cmdline = first!.toString();
+  // Boot times as the hand-off records them (reference time before and after).
+  const t0 = getRefTime(h);
+  const t1 = getRefTime(h);
+  const bootTimes = t0 >= 0 ? new BootTimes(<u64>t0, t1 >= 0 ? <u64>t1 : 0) : null;
   const dtb = __alloc(<usize>FDT_DATA_SIZE);
   const page = __alloc(<usize>BOOT_PARAMS_SIZE);
   const mark = arenaMark();
@@ -111,7 +116,7 @@ export function bench_handoff(ptr: usize, len: u32, phase: u32, iterations: u32)
       writeBootParams(page, map, h.initrdBase, h.initrdBase + h.initrdSize);
       result = map.length;
     } else if (phase == PHASE_KERNEL_DT) {
-      const r = writeDt(dtb, FDT_DATA_SIZE, h, h.addressSpace, h.initrdBase, h.initrdBase + h.initrdSize, cmdline, sidecar, null);
+      const r = writeDt(dtb, FDT_DATA_SIZE, h, h.addressSpace, h.initrdBase, h.initrdBase + h.initrdSize, cmdline, sidecar, bootTimes);
       result = r.error != 0 ? -1 : r.size;
     } else {
       panic("bench_handoff: unknown phase " + phase.toString());

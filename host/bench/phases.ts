@@ -10,7 +10,7 @@ import { buildDeviceTree } from "../image/host_device_tree.js";
 import { computeVtl2Layout } from "../vtl2/layout.js";
 import { benchHostDt, parseHostDt, type HostDeviceTree } from "../shim/host_fdt.js";
 import { encodePartitionRecord, readFromDtValues, type ShimValues, type HostDtValues, type PartitionResult } from "../shim/partition.js";
-import { encodeHandoffInput, runHandoff, type HandoffInput, type AddressRangeIn, type MemoryVtlTypeName } from "../shim/handoff.js";
+import { encodeHandoffInput, runHandoff, type HandoffInput, type HandoffResult, type AddressRangeIn, type MemoryVtlTypeName } from "../shim/handoff.js";
 import { benchReadFromDt, benchHandoff, benchHypervisor, type HandoffPhase } from "../shim/bench.js";
 import { benchImage, type BenchConfig } from "./sweep.js";
 import { measure, timeJs, type Timing, type TimingOptions } from "./timing.js";
@@ -48,7 +48,7 @@ export interface PointResult {
 }
 
 /** Everything prepared for timing one point. */
-interface Prepared {
+export interface Prepared {
   vm: ResolvedVm;
   blob: Uint8Array;
   tree: HostDeviceTree;
@@ -56,7 +56,8 @@ interface Prepared {
   partition: PartitionResult;
   handoffRecord: Uint8Array;
   cpuRegs: bigint[];
-  sidecarNodes: number;
+  /** The whole hand-off run once on the same input (what the repeated phases reproduce). */
+  handoff: HandoffResult;
 }
 
 function dtValues(t: HostDeviceTree): HostDtValues {
@@ -158,8 +159,11 @@ function buildTree(vm: ResolvedVm): Uint8Array {
   });
 }
 
-/** Resolves a point's image and runs each phase once (validating it); throws on failure. */
-function prepare(shim: Shim, c: BenchConfig): Prepared | { skipped: string; dtBytes: number } {
+/**
+ * Resolves a point's image, builds and parses its host tree and runs read_from_dt and the whole
+ * hand-off once (so a failing point reports the shim's own error); throws on failure.
+ */
+export function preparePoint(shim: Shim, c: BenchConfig): Prepared | { skipped: string; dtBytes: number } {
   const image = parseImage(benchImage(c), `bench:${c.cpus}c`);
   const vm = resolveVm(image.vm!, `bench:${c.cpus}c`);
   const blob = buildTree(vm);
@@ -176,17 +180,16 @@ function prepare(shim: Shim, c: BenchConfig): Prepared | { skipped: string; dtBy
   const partitionRecord = encodePartitionRecord(values, dt);
   const input = handoffInput(partition, tree, values);
   const cpuRegs = tree.cpus.map((c) => c.reg);
-  // One whole hand-off first: a failing point reports the shim's own panic message.
   const handoff = runHandoff(shim, input, benchHypervisor(cpuRegs));
   const handoffRecord = encodeHandoffInput(input);
-  return { vm, blob, tree, partitionRecord, partition, handoffRecord, cpuRegs, sidecarNodes: handoff.sidecar?.nodes.length ?? 0 };
+  return { vm, blob, tree, partitionRecord, partition, handoffRecord, cpuRegs, handoff };
 }
 
 /** Measures every phase of one sweep point (phases of a failing point are reported as an error). */
 export function measurePoint(shim: Shim, c: BenchConfig, o: TimingOptions): PointResult {
   let p: Prepared;
   try {
-    const r = prepare(shim, c);
+    const r = preparePoint(shim, c);
     if ("skipped" in r) return { config: c, dtBytes: r.dtBytes, skipped: r.skipped, phases: {} };
     p = r;
   } catch (e) {
@@ -194,7 +197,7 @@ export function measurePoint(shim: Shim, c: BenchConfig, o: TimingOptions): Poin
     return { config: c, dtBytes: 0, error: kind + (e as Error).message, phases: {} };
   }
   const phases: Partial<Record<PhaseName, Timing>> = {};
-  const result: PointResult = { config: c, dtBytes: p.blob.length, phases, sidecarNodes: p.sidecarNodes };
+  const result: PointResult = { config: c, dtBytes: p.blob.length, phases, sidecarNodes: p.handoff.sidecar?.nodes.length ?? 0 };
   try {
     phases.hostDtBuild = measure((n) => timeJs(() => buildTree(p.vm), n), o);
     phases.dtParse = measure((n) => benchHostDt(shim, p.blob, n), o);

@@ -28,6 +28,7 @@ function timeLabel(ns: number): string {
 /** The chart as SVG text; `title` goes above the plot. */
 export function renderSvg(series: Series[], title: string): string {
   const pts = series.flatMap((s) => s.points).filter((p) => p.x > 0 && p.y > 0);
+  if (pts.length === 0) pts.push({ x: 1, y: 1000 });
   const xs = pts.map((p) => p.x);
   const ys = pts.map((p) => p.y);
   const x0 = Math.floor(Math.log2(Math.min(...xs, 1)));
