@@ -70,8 +70,8 @@ export function resultJson(r: PointResult): ResultJson {
 const isBase = (r: ResultJson) => r.mode === BASE_VARIANT.mode && r.sidecar === BASE_VARIANT.sidecar && r.pool === BASE_VARIANT.pool;
 
 /**
- * Scaling per phase in the base variant: cost against CPUs (the "cpus" axis, fitted from 16
- * CPUs up), against RAM ranges (the "ranges" axis, from 16 ranges) and against NUMA nodes.
+ * Scaling per phase in the base variant: cost against CPUs (the "cpus" axis, fitted from 128
+ * CPUs up), against RAM ranges (the "ranges" axis, from 64 ranges) and against NUMA nodes.
  */
 export function scaling(results: ResultJson[]): ScalingJson[] {
   const base = results.filter((r) => isBase(r) && !r.skipped && !r.error);
@@ -81,8 +81,8 @@ export function scaling(results: ResultJson[]): ScalingJson[] {
     return f === null ? null : Math.round(f.exponent * 1000) / 1000;
   };
   return PHASES.map((phase) => {
-    const exponent = fit(phase, "cpus", (r) => r.cpus, 16);
-    const rangeExponent = fit(phase, "ranges", (r) => r.ranges, 16);
+    const exponent = fit(phase, "cpus", (r) => r.cpus, 128);
+    const rangeExponent = fit(phase, "ranges", (r) => r.ranges, 64);
     const nodeExponent = fit(phase, "nodes", (r) => r.nodes, 2);
     const superlinear = [exponent, rangeExponent].some((e) => e !== null && e > SUPERLINEAR_EXPONENT);
     return { phase, exponent, rangeExponent, nodeExponent, superlinear };
