@@ -5,7 +5,7 @@
 
 import { panic } from "./runtime/panic";
 import { MemoryRange, PAGE_SIZE } from "./memory_range";
-import { RangeList, RangeWalk, walkRanges, WALK_LEFT, WALK_RIGHT, WALK_BOTH } from "./partition_deps";
+import { RangeList, RangeWalk, walkRanges, WALK_LEFT, WALK_RIGHT, WALK_BOTH } from "./memory_range";
 import { MAX_NUMA_NODES, MAX_VTL2_RAM_RANGES, SIDECAR_MAX_NODES } from "./partition_limits";
 import { debugRange, prettyRange } from "./rust_debug";
 import * as VtlType from "./memory_vtl_type";

@@ -4,7 +4,7 @@
 
 import { panic } from "./runtime/panic";
 import { log } from "./runtime/log";
-import { RangeList } from "./partition_deps";
+import { RangeList } from "./memory_range";
 import { AddressSpaceManager, AllocationType, AllocationPolicy } from "./memory";
 import { MAX_NUMA_NODES, HV_PAGE_SIZE } from "./partition_limits";
 import { tagVnode } from "./partition_info";

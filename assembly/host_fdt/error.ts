@@ -27,7 +27,14 @@ export enum HostDtErrorKind {
 
 /** A host device tree error: its kind and the text of the wrapped `ErrorKind`. */
 export class HostDtParseError {
+  /** Rust `{:?}` of the wrapped `ErrorKind` (set by the constructors below). */
+  kindDebug: string = "";
   constructor(public readonly kind: HostDtErrorKind, public readonly detail: string) {}
+
+  /** Rust's derived `{:?}` of upstream `Error`: `Error(<ErrorKind Debug>)`. */
+  debug(): string {
+    return "Error(" + this.kindDebug + ")";
+  }
 
   /** The Display text of upstream `Error`: `Parsing failed due to: <kind text>`. */
   message(): string {
