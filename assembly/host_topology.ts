@@ -20,7 +20,7 @@ import {
   PartitionTopology, DtError, DT_VTL0_VMBUS, DT_VTL2_VMBUS, DT_NOT_ENOUGH_VTL0_MMIO, DT_NOT_ENOUGH_VTL2_MMIO,
   entryTag, tagVnode, tagMemType, vmbusMmioList,
 } from "./partition_info";
-import { prettyRange, debugRange, debugRangeHex, fmtHex, fmtHexBare } from "./rust_debug";
+import { fmtRangeDebugPrettyHex, fmtRangeDebug, fmtRangeDebugHex, fmtHex, fmtHexBare } from "./runtime/fmt";
 import { allocatePrivatePool } from "./private_pool";
 
 /** Persisted state region size at first boot: 20 pages. */
@@ -39,7 +39,7 @@ export function memoryMapList(parsed: ParsedDeviceTree): RangeList {
 
 /** `{:?}` of a MemoryEntry. */
 export function debugEntry(start: u64, end: u64, tag: u64): string {
-  return "MemoryEntry { range: " + debugRange(start, end) + ", mem_type: " + memTypeDebug(tagMemType(tag)) +
+  return "MemoryEntry { range: " + fmtRangeDebug(start, end) + ", mem_type: " + memTypeDebug(tagMemType(tag)) +
     ", vnode: " + tagVnode(tag).toString() + " }";
 }
 
@@ -48,7 +48,7 @@ export function debugRangesHex(list: RangeList): string {
   let s = "[";
   for (let i = 0; i < list.length; i++) {
     if (i > 0) s += ", ";
-    s += debugRangeHex(list.start(i), list.end(i));
+    s += fmtRangeDebugHex(list.start(i), list.end(i));
   }
   return s + "]";
 }
@@ -57,7 +57,7 @@ export function debugRangesHex(list: RangeList): string {
 export function prettyRanges(list: RangeList): string {
   if (list.length == 0) return "[]";
   let s = "[\n";
-  for (let i = 0; i < list.length; i++) s += "    " + prettyRange(list.start(i), list.end(i), 4) + ",\n";
+  for (let i = 0; i < list.length; i++) s += "    " + fmtRangeDebugPrettyHex(list.start(i), list.end(i), 4) + ",\n";
   return s + "]";
 }
 
@@ -154,7 +154,7 @@ export function allocateVtl2Ram(params: ShimParams, map: RangeList, hasRamSize: 
     } else if (k == WALK_BOTH) {
       if (!vtl2Ram.push(walk.start(i), walk.end(i), walk.rightTag(i))) panic(CAPACITY_PANIC);
     } else if (k == WALK_LEFT) {
-      panic("used file range " + prettyRange(walk.start(i), walk.end(i)) + " is not reported as ram by host memmap");
+      panic("used file range " + fmtRangeDebugPrettyHex(walk.start(i), walk.end(i)) + " is not reported as ram by host memmap");
     }
   }
 
@@ -165,7 +165,7 @@ export function allocateVtl2Ram(params: ShimParams, map: RangeList, hasRamSize: 
     const r = imports.range(i);
     if (!file.contains(r)) {
       if (file.overlaps(r)) {
-        panic("imported range " + prettyRange(r.start, r.end) + " overlaps vtl2 range and is not fully contained within vtl2 range");
+        panic("imported range " + fmtRangeDebugPrettyHex(r.start, r.end) + " overlaps vtl2 range and is not fully contained within vtl2 range");
       }
       imported.push(r.start, r.end, 0);
     }
@@ -182,7 +182,7 @@ export function allocateVtl2Ram(params: ShimParams, map: RangeList, hasRamSize: 
       const s = walk2.start(i);
       const len = walk2.end(i) - s;
       if (params.isolationType == ISOLATION_TDX && s / 4096 == 0xFFFFF && len == 0x1000) continue;
-      panic("launch context range " + prettyRange(s, walk2.end(i)) + " is not reported as ram by host memmap");
+      panic("launch context range " + fmtRangeDebugPrettyHex(s, walk2.end(i)) + " is not reported as ram by host memmap");
     }
   }
 
@@ -351,8 +351,8 @@ export function topologyFromHostDt(
   const config = vtl2ConfigRanges(params);
   // 20 pages hold the worst-case encoded saved state with room to spare.
   const split = params.persistedState.splitAtOffset(PERSISTED_REGION_SIZE);
-  log("[INFO] persisted state region sized to " + prettyRange(split.first.start, split.first.end) + ", remainder " +
-    prettyRange(split.second.start, split.second.end));
+  log("[INFO] persisted state region sized to " + fmtRangeDebugPrettyHex(split.first.start, split.first.end) + ", remainder " +
+    fmtRangeDebugPrettyHex(split.second.start, split.second.end));
 
   let builder = new AddressSpaceManagerBuilder(addressSpace, vtl2Ram, params.used, split.first, config);
   builder = addCommonRanges(params, builder);

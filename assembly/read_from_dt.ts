@@ -9,7 +9,7 @@ import { logInfo, logError } from "./runtime/log_level";
 import { ParsedDeviceTree } from "./host_fdt_parser";
 import { BootCommandLineOptions, SidecarOptions, SIDECAR_ENABLED } from "./cmdline";
 import { AddressSpaceManager } from "./memory";
-import { COMMAND_LINE_SIZE, NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE } from "./partition_limits";
+import { COMMAND_LINE_SIZE } from "./partition_limits";
 import {
   ShimParams, ISOLATION_NONE, COMMAND_LINE_POLICY_STATIC, COMMAND_LINE_POLICY_APPEND_CHOSEN,
 } from "./shim_params";
@@ -20,7 +20,8 @@ import {
 import { topologyFromHostDt, memoryMapList } from "./host_topology";
 import { topologyFromPersistedState } from "./persisted_restore";
 import { PersistedStateHeader, readPersistedRegionHeader } from "./persisted_state";
-import { formatCpuList } from "./persisted_state";
+import { SavedState } from "./saved_state";
+import { sidecarOverridesForOutstandingIo, SIDECAR_IO_EXCLUDED, SIDECAR_IO_DISABLED } from "./persisted_topology";
 
 /**
  * Upstream `read_from_dt`: parses the device tree area of the parameter region (a byte 0 at its
@@ -88,14 +89,12 @@ export function readFromParsedDtWithHeader(
     ", sidecar=" + options.sidecar.toDebugString());
 
   let topology: PartitionTopology;
-  let outstandingIo = new StaticArray<u32>(0);
-  let outstandingIoCount = 0;
+  let savedState: SavedState | null = null;
   if (header !== null) {
     logInfo("found persisted state header");
     const persisted = topologyFromPersistedState(header, params, parsed, addressSpace);
     topology = persisted.topology;
-    outstandingIo = persisted.state.cpusIo;
-    outstandingIoCount = persisted.state.cpusIoCount;
+    savedState = persisted.state;
   } else {
     topology = new PartitionTopology();
     const err = topologyFromHostDt(params, parsed, options, addressSpace, topology);
@@ -105,16 +104,14 @@ export function readFromParsedDtWithHeader(
   // On restore, CPUs with outstanding IO start in the kernel, not in sidecar. Upstream tests the
   // sidecar setting already in `storage` (still the default here), not the parsed options.
   const bootOptions = storage.bootOptions;
-  if (bootOptions.sidecar.kind == SIDECAR_ENABLED && outstandingIoCount > 0) {
-    let maxId: u32 = 0;
-    for (let i = 0; i < outstandingIoCount; i++) if (unchecked(outstandingIo[i]) > maxId) maxId = unchecked(outstandingIo[i]);
+  if (savedState !== null) {
     const overrides = storage.sidecarCpuOverrides;
-    if (parsed.cpuCount <= NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE && <i64>maxId < <i64>NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE) {
+    const decision = sidecarOverridesForOutstandingIo(
+      bootOptions.sidecar.kind == SIDECAR_ENABLED, <u32>parsed.cpuCount, savedState, overrides.sidecarStartsCpu,
+    );
+    if (decision == SIDECAR_IO_EXCLUDED) {
       overrides.perCpuStateSpecified = true;
-      for (let i = 0; i < outstandingIoCount; i++) overrides.sidecarStartsCpu[<i32>unchecked(outstandingIo[i])] = false;
-      logInfo("sidecar: excluding CPUs " + formatCpuList(outstandingIo, outstandingIoCount) + " due to outstanding IO");
-    } else {
-      logInfo("sidecar: disabling, too many CPUs for per-CPU state (max id " + maxId.toString() + ")");
+    } else if (decision == SIDECAR_IO_DISABLED) {
       bootOptions.sidecar = SidecarOptions.disabledServicing();
       options.sidecar = SidecarOptions.disabledServicing();
     }

@@ -126,14 +126,17 @@ function rangeList(r: Reader): Range[] {
   return out;
 }
 
-/** Decodes a partition result record (assembly/partition_result.ts); a DtError record throws DtError. */
+/** Decodes a partition result record (assembly/partition_result.ts); a DtError record throws DtError
+ * (with `variant`, `source` and Rust `debug` attached). */
 export function decodePartitionResult(r: Reader): PartitionResult {
   if (r.u8() !== 0) {
     const message = r.str();
     const variant = r.str();
     const source = r.str();
-    const e = new DtError(message);
-    Object.assign(e, { variant, source });
+    const debug = r.str();
+    // The contract's message: the DtError's Display, then its source's Display when it has one.
+    const e = new DtError(source !== "" ? `${message}: ${source}` : message);
+    Object.assign(e, { variant, source, debug });
     throw e;
   }
   const isolation = ISOLATION[r.u32()] ?? "none";
