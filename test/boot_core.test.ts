@@ -17,7 +17,7 @@ import { parseHostDt } from "../host/shim/host_fdt.js";
 import { vtl2CalculateDmaHint } from "../host/shim/dma_hint.js";
 import { persistInputFromBoot, writePersistedInfo, type BootTopology } from "../host/persist/save.js";
 import { DtError } from "../host/errors.js";
-import { dtcDecompile } from "./helpers/dtc.js";
+import { dtc, dtcDecompile } from "./helpers/dtc.js";
 
 const images = join(__dirname, "..", "images");
 const PAGE = 0x1000n;
@@ -221,6 +221,29 @@ describe("shim_main", () => {
     expect(e2).toBeInstanceOf(DtError);
     expect(e2.message).toBe("no device tree provided by host");
     expect(shim.log()).toEqual(["[ERROR] host did not provide a device tree", "panic: unable to read device tree params NoDeviceTree"]);
+  });
+
+  it("prints the parser's error with Rust Debug in the panic line (missing property, unaligned memory)", () => {
+    const tree = (props: string) => dtc(`/dts-v1/;
+/ {
+  #address-cells = <2>;
+  #size-cells = <2>;
+  memory@1001 { device_type = "memory"; reg = <0x0 0x1001 0x0 0x1000>; ${props} };
+};`);
+    const cases: [string, string, string][] = [
+      ["", "memory@1001 did not have the following required property numa-node-id",
+        'PropMissing { node_name: "memory@1001", prop_name: "numa-node-id" }'],
+      ["numa-node-id = <0>;", "memory node memory@1001 contains 4K unaligned base 4097 or len 4096",
+        'MemoryRegUnaligned { node_name: "memory@1001", base: 4097, len: 4096 }'],
+    ];
+    for (const [props, text, debug] of cases) {
+      const l = load("small.json");
+      expect(l.gm.write(l.img.params.parameterRegionStart + 40n * PAGE, tree(props))).toBe(true);
+      const e = failure(() => boot(shim, l));
+      expect(e).toBeInstanceOf(DtError);
+      expect(e.message).toBe("host provided device tree is invalid: Parsing failed due to: " + text);
+      expect(shim.log().at(-1)).toBe(`panic: unable to read device tree params DeviceTree(Error(${debug}))`);
+    }
   });
 
   it("panics when the initrd does not match its build-time CRC", () => {
