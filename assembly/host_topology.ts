@@ -9,7 +9,7 @@ import {
   MemoryRange, RangeList, RangeWalk, walkRanges, subtractRanges, WALK_LEFT, WALK_RIGHT, WALK_BOTH,
 } from "./memory_range";
 import { ParsedDeviceTree, MEMORY_TYPE_VTL2_PROTECTABLE } from "./host_fdt_parser";
-import { memTypeDebug } from "./host_fdt/error";
+import { memoryEntryDebug } from "./host_fdt/error";
 import { BootCommandLineOptions } from "./cmdline";
 import { pickPrivatePoolSize } from "./dma_hint";
 import { selectVtl2MmioRange } from "./mmio";
@@ -37,10 +37,9 @@ export function memoryMapList(parsed: ParsedDeviceTree): RangeList {
   return out;
 }
 
-/** `{:?}` of a MemoryEntry. */
+/** `{:?}` of a MemoryEntry given as a range and entry tag. */
 export function debugEntry(start: u64, end: u64, tag: u64): string {
-  return "MemoryEntry { range: " + fmtRangeDebug(start, end) + ", mem_type: " + memTypeDebug(tagMemType(tag)) +
-    ", vnode: " + tagVnode(tag).toString() + " }";
+  return memoryEntryDebug(start, end, tagMemType(tag), tagVnode(tag));
 }
 
 /** `{:x?}` of a list of MemoryRange (an ArrayVec). */

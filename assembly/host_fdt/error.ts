@@ -3,6 +3,7 @@
 // Ports: openhcl/host_fdt_parser/src/lib.rs (Error, ErrorKind)
 
 import { FdtError, debugStr } from "../fdt/error";
+import { fmtRangeDebug } from "../runtime/fmt";
 
 /** Kinds of host device tree errors (upstream `ErrorKind`). */
 export enum HostDtErrorKind {
@@ -60,14 +61,10 @@ function make(kind: HostDtErrorKind, detail: string, kindDebug: string): HostDtP
   return e;
 }
 
-/** `{:?}` of a MemoryRange. */
-function rangeDebug(start: u64, end: u64): string {
-  return "MemoryRange { start: " + start.toString() + ", end: " + end.toString() + " }";
-}
 
 /** `{:?}` of a host_fdt_parser `MemoryEntry`. */
 export function memoryEntryDebug(start: u64, end: u64, memType: u32, vnode: u32): string {
-  return "MemoryEntry { range: " + rangeDebug(start, end) + ", mem_type: " + memTypeDebug(memType) + ", vnode: " + vnode.toString() + " }";
+  return "MemoryEntry { range: " + fmtRangeDebug(start, end) + ", mem_type: " + memTypeDebug(memType) + ", vnode: " + vnode.toString() + " }";
 }
 
 /** `Dt`: the blob failed header validation. */
@@ -196,7 +193,7 @@ export function errVmbusMmioOverlapsRam(ms: u64, me: u64, rs: u64, re: u64, rt: 
   return make(
     HostDtErrorKind.VmbusMmioOverlapsRam,
     "vmbus mmio at " + ms.toString() + ".." + me.toString() + " overlaps ram at " + rs.toString() + ".." + re.toString(),
-    "VmbusMmioOverlapsRam { mmio: " + rangeDebug(ms, me) + ", ram: " + memoryEntryDebug(rs, re, rt, rv) + " }",
+    "VmbusMmioOverlapsRam { mmio: " + fmtRangeDebug(ms, me) + ", ram: " + memoryEntryDebug(rs, re, rt, rv) + " }",
   );
 }
 
@@ -205,7 +202,7 @@ export function errVmbusMmioOverlapsVmbusMmio(as: u64, ae: u64, bs: u64, be: u64
   return make(
     HostDtErrorKind.VmbusMmioOverlapsVmbusMmio,
     "vmbus mmio at " + as.toString() + ".." + ae.toString() + " overlaps vmbus mmio at " + bs.toString() + ".." + be.toString(),
-    "VmbusMmioOverlapsVmbusMmio { mmio_a: " + rangeDebug(as, ae) + ", mmio_b: " + rangeDebug(bs, be) + " }",
+    "VmbusMmioOverlapsVmbusMmio { mmio_a: " + fmtRangeDebug(as, ae) + ", mmio_b: " + fmtRangeDebug(bs, be) + " }",
   );
 }
 
