@@ -3,6 +3,7 @@ import { selftestCommand } from "./selftest.js";
 import { dtbCommand } from "./dtb.js";
 import { serveCommand } from "./serve.js";
 import { dtCommand } from "./dt.js";
+import { fuzzCommand } from "./fuzz.js";
 
 /** A subcommand: its one-line summary and its runner (resolves to the exit status). */
 export interface Command {
@@ -16,4 +17,5 @@ export const commands: Record<string, Command> = {
   dtb: dtbCommand,
   serve: serveCommand,
   dt: dtCommand,
+  fuzz: fuzzCommand,
 };
