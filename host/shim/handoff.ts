@@ -104,7 +104,7 @@ function usageCode(u: AddressRangeIn["usage"]): number {
   return i;
 }
 
-/** Encodes the input record the boot core decodes (assembly/handoff_inputs.ts). */
+/** Encodes the input record the boot core decodes (assembly/handoff_record.ts). */
 export function encodeHandoffInput(i: HandoffInput): Uint8Array {
   const w = new Writer();
   const mode = i.memoryAllocationMode ?? { mode: "host" };
