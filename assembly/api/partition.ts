@@ -44,7 +44,7 @@ function readVmbus(r: RecordReader): VmbusInfo | null {
 }
 
 /** Decodes the shim parameter part of the input record into a real ShimParams. */
-export function readShimParamsRecord(r: RecordReader): ShimParams {
+function readShimParamsRecord(r: RecordReader): ShimParams {
   const p = new ShimParams();
   p.memoryStartAddress = r.u64();
   p.memorySize = r.u64();
