@@ -1,15 +1,19 @@
 //! WASM exports of the partition topology: read_from_dt driven by an explicit input record (shim
 //! parameter values + the parsed host device tree), for tests and tools that have no guest image.
+//! The record is decoded into the real ShimParams and ParsedDeviceTree.
 // Ports: openhcl/openhcl_boot/src/main.rs (the can_trust_host / static options prologue of
 //        read_from_dt's caller)
 
 import { outBegin } from "../runtime/out";
-import { BootCommandLineOptions } from "../partition_deps";
-import { decodePartitionRecord } from "../partition_record";
+import { logError } from "../runtime/log_level";
+import { RecordReader } from "../record_reader";
+import { readShimParamsRecord, readParsed } from "../partition_record";
+import { BootCommandLineOptions } from "../cmdline";
 import { AddressSpaceManager } from "../memory";
-import { ISOLATION_NONE } from "../partition_inputs";
-import { PartitionInfo } from "../partition_info";
-import { readFromParsedDt, hostProvidedNoDeviceTree } from "../read_from_dt";
+import { ISOLATION_NONE } from "../shim_params";
+import { PartitionInfo, DtError, DT_NO_DEVICE_TREE } from "../partition_info";
+import { readFromParsedDtWithHeader } from "../read_from_dt";
+import { PersistedStateHeader, PERSISTED_STATE_MAGIC } from "../persisted_state";
 import { outDtError, outPartitionInfo } from "../partition_result";
 
 /**
@@ -19,23 +23,31 @@ import { outDtError, outPartitionInfo } from "../partition_result";
  */
 export function partition_read_from_record(ptr: usize, len: u32): void {
   outBegin();
-  const rec = decodePartitionRecord(ptr, len);
-  const params = rec.params;
-  const parsed = rec.parsed;
+  const r = new RecordReader(ptr, <usize>len);
+  const params = readShimParamsRecord(r);
+  const dtFirstByte = r.u8();
+  const hasHeader = r.bool();
+  const h = r.bytes(32);
+  const parsed = readParsed(r);
 
   // As the shim's entry does: static options from the measured command line decide trust.
   const options = new BootCommandLineOptions();
-  if (params.commandLineValid) options.parse(params.commandLine);
-  const canTrustHost = params.isolation == ISOLATION_NONE || options.confidentialDebug;
+  const text = params.commandLine().commandLine();
+  if (text !== null) options.parse(text);
+  const canTrustHost = params.isolationType == ISOLATION_NONE || options.confidentialDebug;
 
-  const noDt = hostProvidedNoDeviceTree(rec.dtFirstByte);
-  if (noDt !== null) {
-    outDtError(noDt);
+  if (dtFirstByte == 0) {
+    logError("host did not provide a device tree");
+    outDtError(new DtError(DT_NO_DEVICE_TREE));
     return;
+  }
+  let header: PersistedStateHeader | null = null;
+  if (hasHeader && load<u64>(h) == PERSISTED_STATE_MAGIC) {
+    header = new PersistedStateHeader(load<u64>(h), load<u64>(h, 8), load<u64>(h, 16), load<u64>(h, 24));
   }
   const info = new PartitionInfo();
   const asm = new AddressSpaceManager();
-  const err = readFromParsedDt(params, parsed, info, asm, options, canTrustHost, rec.hasHeader ? rec.header : 0);
+  const err = readFromParsedDtWithHeader(params, parsed, info, asm, options, canTrustHost, false, header);
   if (err !== null) {
     outDtError(err);
     return;

@@ -4,6 +4,7 @@ import { dtbCommand } from "./dtb.js";
 import { serveCommand } from "./serve.js";
 import { benchCommand } from "./bench.js";
 import { dtCommand } from "./dt.js";
+import { fuzzCommand } from "./fuzz.js";
 
 /** A subcommand: its one-line summary and its runner (resolves to the exit status). */
 export interface Command {
@@ -18,4 +19,5 @@ export const commands: Record<string, Command> = {
   serve: serveCommand,
   bench: benchCommand,
   dt: dtCommand,
+  fuzz: fuzzCommand,
 };
