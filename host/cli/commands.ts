@@ -2,6 +2,8 @@
 import { selftestCommand } from "./selftest.js";
 import { dtbCommand } from "./dtb.js";
 import { serveCommand } from "./serve.js";
+import { bootCommand } from "./boot.js";
+import { serviceCommand } from "./service.js";
 
 /** A subcommand: its one-line summary and its runner (resolves to the exit status). */
 export interface Command {
@@ -14,4 +16,6 @@ export const commands: Record<string, Command> = {
   selftest: selftestCommand,
   dtb: dtbCommand,
   serve: serveCommand,
+  boot: bootCommand,
+  service: serviceCommand,
 };
