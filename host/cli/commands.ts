@@ -2,6 +2,7 @@
 import { selftestCommand } from "./selftest.js";
 import { dtbCommand } from "./dtb.js";
 import { serveCommand } from "./serve.js";
+import { dtCommand } from "./dt.js";
 import { bootCommand } from "./boot.js";
 import { serviceCommand } from "./service.js";
 
@@ -16,6 +17,7 @@ export const commands: Record<string, Command> = {
   selftest: selftestCommand,
   dtb: dtbCommand,
   serve: serveCommand,
+  dt: dtCommand,
   boot: bootCommand,
   service: serviceCommand,
 };
