@@ -66,8 +66,8 @@ export function bootText(o: BootOutput, e820: E820Entry[]): string {
       out.push(`${name}:`);
       out.push(...table(["start", "end", "size"], rangeRows(list)).map((l) => `  ${l}`));
     }
+    out.push("");
   }
-  out.push("");
 
   const byNode = new Map<number, { ranges: number; bytes: bigint }>();
   for (const r of o.partitionRam) {
