@@ -148,6 +148,28 @@ describe("hclboot service", () => {
     expect(o.second.bootLog.some((l: string) => l.endsWith("reading topology from host device tree"))).toBe(true);
   });
 
+  it.each([
+    ["move-protobuf", "protobuf region MemoryRange {\n    start: 0x1c0200000,\n    end: 0x1c0213000,\n} is not contained within the persisted state region MemoryRange {\n    start: 0x1c0000000,\n    end: 0x1c0200000,\n}"],
+    ["truncate", "failed to decode protobuf: Error(ErrorInner { types: [], err: EofByteArray })"],
+    ["garble", "failed to decode protobuf: Error(ErrorInner { types: [], err: MissingResource })"],
+  ])("--tamper %s: the servicing boot fails with the shim's message (exit 1)", (tamper, message) => {
+    const r = run("service", join(images, "small.json"), "--json", "--tamper", tamper);
+    expect(r.status).toBe(1);
+    const o = JSON.parse(r.stdout);
+    expect(o.error).toEqual({ kind: "panic", message });
+    expect(o.bootLog.some((l: string) => l.endsWith("reading topology from persisted state"))).toBe(true);
+  });
+
+  it("--save-state writes the placed blob; images/servicing-small.bin is exactly that for small.json", () => {
+    const out = join(tmp, "state.bin");
+    const r = run("service", join(images, "small.json"), "--no-io-cpus", "1", "--io-cpus", "2", "--save-state", out);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe(`wrote the 4428-byte persisted state to ${out}\n`);
+    const blob = readFileSync(out);
+    expect(blob.readBigUInt64LE(0)).toBe(0x5244_4850_4c43_484fn); // "OHCLPHDR"
+    expect(Buffer.compare(blob, readFileSync(join(images, "servicing-small.bin")))).toBe(0);
+  });
+
   it("bad options: exit 2", () => {
     expect(run("service", join(images, "small.json"), "--tamper", "nope").status).toBe(2);
     expect(run("service", join(images, "small.json"), "--io-cpus", "x").status).toBe(2);

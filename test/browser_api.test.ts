@@ -90,7 +90,7 @@ describe("bootImageJson", () => {
 
 describe("serviceImageJson", () => {
   it("validates like boot", async () => {
-    expect(await serviceImageJson({ vm: {}, hostDeviceTree: "x" }, {}, api)).toEqual({
+    expect(await serviceImageJson({ vm: imageJson("small.json").vm, hostDeviceTree: "x" }, {}, api)).toEqual({
       ok: false, error: { kind: "input", message: "invalid image: (image): an image needs exactly one of `vm` or `hostDeviceTree`" },
     });
     expect(await serviceImageJson(imageJson("small.json"), {}, api, { tamper: "nope" as never })).toEqual({

@@ -21,7 +21,10 @@ describe("formatSize / table", () => {
     expect(formatSize(0x5000n)).toBe("20 KiB");
     expect(formatSize(0x20000000n)).toBe("512 MiB");
     expect(formatSize(0x1800n)).toBe("6 KiB");
-    expect(formatSize(0x1801n)).toBe("6145 bytes");
+    expect(formatSize(0x1801n)).toBe("6.00 KiB");
+    expect(formatSize(0xffb000n)).toBe("15.98 MiB");
+    expect(formatSize(0x120000000n)).toBe("4.50 GiB");
+    expect(formatSize(1000n)).toBe("1000 bytes");
     expect(formatSize(1n << 40n)).toBe("1 TiB");
   });
 
@@ -37,7 +40,8 @@ describe("bootText", () => {
     expect(t).toContain("x86_64, isolation none, 16 CPUs, memory allocation mode host");
     expect(t).toContain(`VTL2 address space (${boot.addressSpace.length} ranges):`);
     expect(t).toContain("  0x221108000  0x221109000  0x1000 (4 KiB)        0     VTL2_PERSISTED_STATE_HEADER");
-    expect(t).toContain("  0x220005000  0x221000000  0xffb000 (16364 KiB)  0     VTL2_RAM");
+    expect(t).toContain("  0x221118000  0x221a00000  0x8e8000 (8.91 MiB)   0     VTL2_RAM");
+    expect(t).toContain("  0x220005000  0x221000000  0xffb000 (15.98 MiB)  0     VTL2_RAM");
     expect(t).toContain("  0x222000000  0x223e00000  0x1e00000 (30 MiB)    1     VTL2_RAM");
     expect(t).toContain("VTL2 RAM: 2 range(s), 64 MiB");
     expect(t.slice(t.indexOf("VTL2 MMIO:"), t.indexOf("VTL2 MMIO:") + 5)).toEqual([

@@ -48,14 +48,16 @@ function expectInvariants(o: BootOutput): void {
   const mmio = [...o.vtl0Mmio, ...o.vtl2Mmio].sort((a, b) => (BigInt(a.start) < BigInt(b.start) ? -1 : 1));
   expectSortedDisjoint("vtl0Mmio+vtl2Mmio", mmio);
   for (const m of mmio) for (const r of o.partitionRam) expect(BigInt(m.end) <= BigInt(r.start) || BigInt(r.end) <= BigInt(m.start)).toBe(true);
-  // sidecar nodes lie in VTL2_SIDECAR_NODE ranges and cover every CPU once
+  // sidecar nodes' memory lies in VTL2_SIDECAR_NODE ranges and the nodes cover every CPU once
   if (o.sidecar) {
     let vp = 0;
     for (const n of o.sidecar.nodes) {
       expect(n.baseVp).toBe(vp);
       vp += n.vpCount;
-      const node = o.addressSpace.find((a) => a.type === "VTL2_SIDECAR_NODE" && a.start === n.memoryBase);
-      expect(node, `sidecar node memory ${n.memoryBase}`).toBeDefined();
+      const base = BigInt(n.memoryBase);
+      const end = base + BigInt(n.memorySize);
+      const node = o.addressSpace.find((a) => a.type === "VTL2_SIDECAR_NODE" && BigInt(a.start) <= base && end <= BigInt(a.end));
+      expect(node, `sidecar node memory ${n.memoryBase}+${n.memorySize} outside VTL2_SIDECAR_NODE ranges`).toBeDefined();
     }
     expect(vp).toBe(o.cpuCount);
   }
@@ -108,9 +110,22 @@ describe("servicing round-trips every non-isolated ok image with identical topol
     expect(s.output.differences).toEqual([]);
     expect(s.output.agree).toBe(true);
     expect(s.output.second.bootLog.some((l) => l.endsWith("reading topology from persisted state"))).toBe(true);
-    expect(s.output.first.bootLog.some((l) => l.endsWith("reading topology from persisted state"))).toBe(false);
+    // a first boot reads the host device tree (unless the image carries its own persisted state)
+    expect(s.output.first.bootLog.some((l) => l.endsWith("reading topology from persisted state"))).toBe(r.image.persistedState !== undefined);
     expect(s.output.second.addressSpace).toEqual(s.output.first.addressSpace);
     expectInvariants(s.output.second);
+  });
+});
+
+describe("an image's own persistedState file", () => {
+  it("servicing-small.json rebuilds small.json's topology from servicing-small.bin", () => {
+    const first = bootImage(loadImage(join(dir, "small.json")), { shim }).output;
+    const serviced = bootImage(loadImage(join(dir, "servicing-small.json")), { shim }).output;
+    expect(serviced.bootLog).toContain("[INFO] reading topology from persisted state");
+    expect(serviced.bootLog).toContain("[INFO] persisted state: cpus_with_mapped_interrupts_no_io=[1], cpus_with_outstanding_io=[2]");
+    expect(serviced.addressSpace).toEqual(first.addressSpace);
+    expect(serviced.vtl2Ram).toEqual(first.vtl2Ram);
+    expect(serviced.vtl2Mmio).toEqual(first.vtl2Mmio);
   });
 });
 

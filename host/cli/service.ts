@@ -1,6 +1,7 @@
 //! `hclboot service IMAGE [--json] [--no-io-cpus LIST] [--io-cpus LIST] [--tamper KIND]`: boot,
 //! save the persisted state as OpenHCL usermode does, boot again from it, compare the topologies.
 // Ports: none (hclboot's command line, /work/shared/CONTRACT.md `service`)
+import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { InputError } from "../errors.js";
 import { loadImage } from "../image/load.js";
@@ -10,7 +11,7 @@ import { serviceText } from "../harness/service_text.js";
 import { parseOrInput, reportFailure } from "./boot.js";
 import type { Command } from "./commands.js";
 
-const HELP = `usage: hclboot service IMAGE [--json] [--no-io-cpus LIST] [--io-cpus LIST] [--tamper KIND]
+const HELP = `usage: hclboot service IMAGE [--json] [--no-io-cpus LIST] [--io-cpus LIST] [--tamper KIND] [--save-state OUT]
 
 Boots IMAGE, writes the persisted state as OpenHCL usermode does (write_persisted_info), places it
 in the persisted-state region of a fresh guest and boots again (a servicing boot), then reports
@@ -19,6 +20,8 @@ both topologies and whether VTL2 RAM, the VTL2 address space, VTL0/VTL2 MMIO and
   --no-io-cpus LIST   cpus_with_mapped_interrupts_no_io to save, e.g. 0,2-3
   --io-cpus LIST      cpus_with_outstanding_io to save
   --tamper KIND       damage the saved state first: ${TAMPERS.join(" | ")}
+  --save-state OUT    write the bytes placed at the persisted-state region (header page, then the
+                      protobuf) to OUT: an image's "persistedState" file for a servicing boot
 Exit status: 0 both boots completed (agree or not), 1 a boot failed, 2 unusable input.`;
 
 export const serviceCommand: Command = {
@@ -33,6 +36,7 @@ export const serviceCommand: Command = {
           "no-io-cpus": { type: "string" },
           "io-cpus": { type: "string" },
           tamper: { type: "string" },
+          "save-state": { type: "string" },
           help: { type: "boolean", short: "h" },
         },
       }),
@@ -53,8 +57,17 @@ export const serviceCommand: Command = {
       const image = loadImage(positionals[0]!);
       const shim = await loadShim();
       const r = serviceImage(image, { shim, noIoCpus, ioCpus, ...(tamper ? { tamper: tamper as Tamper } : {}) });
+      const save = values["save-state"];
+      if (save !== undefined) {
+        try {
+          writeFileSync(save, r.placed);
+        } catch (e) {
+          throw new InputError(`cannot write ${save}: ${(e as Error).message}`);
+        }
+      }
       if (json) console.log(JSON.stringify(r.output, null, 2));
       else console.log(serviceText(r));
+      if (save !== undefined) console.error(`wrote the ${r.placed.length}-byte persisted state to ${save}`);
       return 0;
     } catch (e) {
       return reportFailure("service", e, json);

@@ -14,7 +14,7 @@ import { guestMemoryLayout, vtl2ImageInput } from "../image/inputs.js";
 import type { ResolvedImage } from "../image/resolve.js";
 import { loadVtl2Image, type Vtl2Image } from "../vtl2/load.js";
 import { Shim, ShimPanic } from "../wasm/loader.js";
-import { runBoot, bootOutputFrom, type BootRunResult } from "./pending_boot_run.js";
+import { runBoot, bootOutputFrom, type BootResult as BootRunResult } from "../shim/boot.js";
 import type { BootOutput, FailureOutput } from "./types.js";
 
 /** One E820 entry of the kernel hand-off (x86). */

@@ -6,15 +6,14 @@ import type { E820Entry } from "./boot.js";
 
 const UNITS = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
 
-/** A byte count as the largest unit that divides it exactly ("20 KiB", "1.5 GiB" is never printed). */
+/** A byte count in the largest unit it reaches: exact ("20 KiB") or with two decimals ("15.98 MiB"). */
 export function formatSize(n: bigint): string {
   let u = 0;
-  let v = n;
-  while (u + 1 < UNITS.length && v >= 1024n && v % 1024n === 0n) {
-    v /= 1024n;
-    u++;
-  }
-  return `${v} ${UNITS[u]}`;
+  while (u + 1 < UNITS.length && n >= 1n << BigInt(10 * (u + 1))) u++;
+  const unit = 1n << BigInt(10 * u);
+  if (n % unit === 0n) return `${n / unit} ${UNITS[u]}`;
+  const hundredths = (n * 100n + unit / 2n) / unit;
+  return `${hundredths / 100n}.${(hundredths % 100n).toString().padStart(2, "0")} ${UNITS[u]}`;
 }
 
 /** `0x…` of a bigint. */

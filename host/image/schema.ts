@@ -181,6 +181,11 @@ export const imageSchema = z
     shim: shimSchema.optional(),
     importedRegions: z.array(importedRegionSchema).optional(),
     persistedState: z.string().optional(),
+    /** Sizes of the simulated VTL2 binaries (host/vtl2/layout.ts); sidecarSize > 0 puts a sidecar in the image. */
+    binaries: z
+      .object({ kernelSize: hex64.optional(), kernelEntryOffset: hex64.optional(), shimSize: hex64.optional(), sidecarSize: hex64.optional() })
+      .strict()
+      .optional(),
     /** Hypervisor stub settings (host/hv/schema.ts); omitted: the defaults. */
     hv: hvSchema.optional(),
     expect: expectSchema.optional(),
