@@ -1,10 +1,11 @@
 // Builds hclboot: assembly/ -> build/hclboot.wasm (release, -O3, stub runtime) and
-// build/hclboot.debug.wasm (debug), then bundles host/ -> dist/cli.js and the browser playground
-// (web/ + the same host code) -> dist/web/ with esbuild.
+// build/hclboot.debug.wasm (debug) and the coverage build for `hclboot fuzz` (build/hclboot.cov.wasm,
+// edge counters added by host/fuzz/instrument.ts), then bundles host/ -> dist/ and the browser
+// playground (web/ + the same host code) -> dist/web/ with esbuild.
 // Usage: node scripts/build.mjs [--wasm-only] [--host-only] [--quiet]
 import { readdirSync, mkdirSync, statSync, existsSync, copyFileSync } from "node:fs";
 import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = new Set(process.argv.slice(2));
@@ -20,7 +21,7 @@ function entries() {
 async function buildWasm() {
   const asc = (await import("assemblyscript/asc")).default;
   mkdirSync(join(root, "build"), { recursive: true });
-  for (const target of ["release", "debug"]) {
+  for (const target of ["release", "debug", "coverage"]) {
     const t0 = Date.now();
     const { error, stderr } = await asc.main(
       [...entries(), "--config", "asconfig.json", "--target", target],
@@ -32,14 +33,29 @@ async function buildWasm() {
     }
     say(`built ${target} wasm in ${Date.now() - t0} ms`);
   }
+  await instrumentCoverage();
+}
+
+/** Adds the fuzzer's edge counters to the coverage build (host/fuzz/instrument.ts). */
+async function instrumentCoverage() {
+  const esbuild = await import("esbuild");
+  const t0 = Date.now();
+  const tool = join(root, "build", "instrument.mjs");
+  await esbuild.build({
+    entryPoints: [join(root, "host", "fuzz", "instrument.ts")], outfile: tool, bundle: true,
+    platform: "node", format: "esm", packages: "external", logLevel: "error",
+  });
+  const { instrumentFile } = await import(pathToFileURL(tool).href);
+  const edges = instrumentFile(join(root, "build", "hclboot.cov.base.wasm"), join(root, "build", "hclboot.cov.wasm"), true);
+  say(`instrumented coverage wasm (${edges} edges) in ${Date.now() - t0} ms`);
 }
 
 async function buildHost() {
   const esbuild = await import("esbuild");
   const t0 = Date.now();
   await esbuild.build({
-    entryPoints: [join(root, "host", "cli", "main.ts")],
-    outfile: join(root, "dist", "cli.js"),
+    entryPoints: { cli: join(root, "host", "cli", "main.ts"), "fuzz-worker": join(root, "host", "fuzz", "worker.ts") },
+    outdir: join(root, "dist"),
     bundle: true,
     platform: "node",
     format: "esm",

@@ -45,7 +45,11 @@ export class HostDtParseError {
   }
 }
 
-/** `{:?}` of an igvm `MemoryMapEntryType` (an open enum over u16). */
+/**
+ * `{:?}` of an igvm `MemoryMapEntryType` (an open enum over u16; open-enum 0.5.2 prints known
+ * names, else `MemoryMapEntryType(n)`). igvm_defs 0.4.0 names 4 and 5 only with its `unstable`
+ * feature, which nothing in openhcl_boot's own build enables, so they print as numbers.
+ */
 export function memTypeDebug(t: u32): string {
   if (t == 0) return "MEMORY";
   if (t == 1) return "PLATFORM_RESERVED";

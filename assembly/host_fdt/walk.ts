@@ -26,6 +26,9 @@ const NAME_ID_BASE: u32 = 3;
 
 let walkStrings: usize = 0;
 let walkStringsLen: u32 = 0;
+// Offsets below this were cleared for the current blob; entries at or above it may be left over
+// from an earlier blob (with a longer strings block) and are never trusted.
+let walkCacheLimit: u32 = 0;
 
 function classifyName(off: u32): u32 {
   if (stringFromOffset(walkStrings, walkStringsLen, off) != STR_OK) return NAME_INVALID;
@@ -36,7 +39,7 @@ function classifyName(off: u32): u32 {
 }
 
 @inline function resolveName(off: u32): u32 {
-  if (off < NAME_CACHE_CAP) {
+  if (off < walkCacheLimit) {
     const c = <u32>load<u8>(NAME_CACHE + off);
     if (c != 0) return c;
     const k = classifyName(off);
@@ -82,6 +85,7 @@ function fastWalk(h: NodeHandlers, p: FdtParser): bool {
   walkStringsLen = p.stringsLen;
   const clear = p.stringsLen + 1 < NAME_CACHE_CAP ? p.stringsLen + 1 : NAME_CACHE_CAP;
   memory.fill(NAME_CACHE, 0, <usize>clear);
+  walkCacheLimit = clear;
 
   let pos = p.structStart;
   const end = p.structEnd;

@@ -5,6 +5,7 @@ import { serveCommand } from "./serve.js";
 import { dtCommand } from "./dt.js";
 import { bootCommand } from "./boot.js";
 import { serviceCommand } from "./service.js";
+import { fuzzCommand } from "./fuzz.js";
 
 /** A subcommand: its one-line summary and its runner (resolves to the exit status). */
 export interface Command {
@@ -20,4 +21,5 @@ export const commands: Record<string, Command> = {
   dt: dtCommand,
   boot: bootCommand,
   service: serviceCommand,
+  fuzz: fuzzCommand,
 };

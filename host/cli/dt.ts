@@ -26,7 +26,8 @@ export function hostDtJson(t: HostDeviceTree): object {
   return {
     ok: true,
     bootCpuidPhys: t.bootCpuidPhys,
-    cpus: t.cpus.map((c) => ({ reg: Number(c.reg), vnode: c.vnode })),
+    // `reg` is a JSON number; past 2^53 it stays a bigint so `jsonText` prints it exactly
+    cpus: t.cpus.map((c) => ({ reg: c.reg <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(c.reg) : c.reg, vnode: c.vnode })),
     memory: t.memory.map((m) => ({ start: hex(m.start), end: hex(m.end), vnode: m.vnode, igvmType: m.igvmType })),
     vmbusVtl0: vmbus(t.vmbusVtl0),
     vmbusVtl2: vmbus(t.vmbusVtl2),
@@ -50,6 +51,16 @@ export function hostDtJson(t: HostDeviceTree): object {
           },
     pmuGsiv: t.pmuGsiv,
   };
+}
+
+/**
+ * JSON text of `v` (2-space indent) in which bigints are printed as exact JSON integers (a u64
+ * `reg` would lose precision as a double).
+ */
+export function jsonText(v: unknown): string {
+  const marker = "\u0000u64:";
+  const text = JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? `${marker}${x}` : x), 2);
+  return text.replace(/"\\u0000u64:(\d+)"/g, "$1");
 }
 
 const MEM_TYPES = ["MEMORY", "PLATFORM_RESERVED", "PERSISTENT", "VTL2_PROTECTABLE"];
@@ -115,7 +126,7 @@ export const dtCommand: Command = {
     const blob = readBlob(parsed.positionals[0]);
     const shim = await loadShim();
     const tree = parseHostDt(shim, blob);
-    console.log(parsed.values.json ? JSON.stringify(hostDtJson(tree), null, 2) : hostDtText(tree));
+    console.log(parsed.values.json ? jsonText(hostDtJson(tree)) : hostDtText(tree));
     return 0;
   },
 };

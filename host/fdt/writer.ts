@@ -65,7 +65,8 @@ export function validateMemoryReservations(entries: readonly ReserveEntry[]): vo
       if (a.address === b.address && a.size === b.size) {
         throw new FdtWriterError("DuplicateMemoryReservations", `duplicate memory reservation: ${reserveEntryDebug(a)}`);
       }
-      if (a.address < b.address + b.size && b.address < a.address + a.size) {
+      // u64 sums wrap, as in upstream's release build
+      if (a.address < BigInt.asUintN(64, b.address + b.size) && b.address < BigInt.asUintN(64, a.address + a.size)) {
         throw new FdtWriterError(
           "OverlappingMemoryReservations",
           `memory reservations overlap: ${reserveEntryDebug(a)} and ${reserveEntryDebug(b)}`,
@@ -119,8 +120,13 @@ export class FdtWriter {
     const bytes = utf8.encode(s);
     if (this.stringsSize + bytes.length + 1 > this.stringsCap) throw FdtWriterError.outOfSpace();
     const off = this.stringsOff + this.stringsSize;
-    if (off + bytes.length + 1 > this.buf.length) {
+    // The string table capacity may exceed the buffer: upstream's slice copy, then its NUL store,
+    // panic with Rust's index messages.
+    if (off + bytes.length > this.buf.length) {
       throw new Error(`range end index ${off + bytes.length} out of range for slice of length ${this.buf.length}`);
+    }
+    if (off + bytes.length >= this.buf.length) {
+      throw new Error(`index out of bounds: the len is ${this.buf.length} but the index is ${off + bytes.length}`);
     }
     this.buf.set(bytes, off);
     this.buf[off + bytes.length] = 0;

@@ -81,10 +81,14 @@ export interface MemoryMapEntry {
   vnode: number;
 }
 
-/** The device tree could not be built (upstream `Error::DeviceTree`). */
+/**
+ * The device tree could not be built (upstream `Error::DeviceTree`). Its Display text is only
+ * upstream's `#[error]` string (the wrapped builder error is not a `source`); the builder's error
+ * stays available as `writerError`.
+ */
 export class DeviceTreeBuildError extends Error {
   constructor(readonly writerError: FdtWriterError) {
-    super(`building device tree for partition failed: ${writerError.message}`);
+    super("building device tree for partition failed");
     this.name = "DeviceTreeBuildError";
   }
 }

@@ -85,8 +85,9 @@ export class MemoryLayout {
         take = remaining;
         nextEnd = 0n;
       }
-      if (lastEnd + take > 0xffff_ffff_ffff_ffffn) throw new MemoryLayoutError("BadSize");
-      ram.push({ range: new MemoryRange(lastEnd, lastEnd + take), vnode: 0 });
+      // The end is a u64 sum (wrapping in upstream's release build): past the top of the address
+      // space it wraps below the start and `MemoryRange::new` asserts.
+      ram.push({ range: new MemoryRange(lastEnd, BigInt.asUintN(64, lastEnd + take)), vnode: 0 });
       remaining -= take;
       lastEnd = nextEnd;
     }
@@ -131,8 +132,8 @@ export class MemoryLayout {
       remaining -= size;
       if (remaining === 0n) break;
     }
-    if (remaining !== 0n) throw new MemoryLayoutError("BadSize");
-    return MemoryLayout.build(ram, gaps.slice(), vtl2Range);
+    // RAM that does not fit below MAX_ADDRESS is silently not placed (upstream has no check).
+    return MemoryLayout.build(ram, gaps.slice(), vtl2Range, true);
   }
 
   /** A layout from explicit sorted, non-overlapping RAM ranges (with nodes) and MMIO gaps. */
@@ -161,11 +162,22 @@ export class MemoryLayout {
       memory.map((m) => ({ range: m.range, vnode: m.vnode })),
       gaps.slice(),
       vtl2Range,
+      true,
     );
   }
 
-  private static build(ram: MemoryRangeWithNode[], mmio: MemoryRange[], vtl2Range: MemoryRange | null): MemoryLayout {
-    const all = [...ram.map((r) => r.range), ...mmio, ...(vtl2Range ? [vtl2Range] : [])];
+  /**
+   * Checks the combined layout. `skipEmpty`: the pinned commit's `build` (behind `newWithNuma` and
+   * `newFromResolvedRanges`) ignores empty placeholder ranges; seed 004's `build` rejects them.
+   */
+  private static build(
+    ram: MemoryRangeWithNode[],
+    mmio: MemoryRange[],
+    vtl2Range: MemoryRange | null,
+    skipEmpty = false,
+  ): MemoryLayout {
+    let all = [...ram.map((r) => r.range), ...mmio, ...(vtl2Range ? [vtl2Range] : [])];
+    if (skipEmpty) all = all.filter((r) => !r.isEmpty());
     all.sort(MemoryRange.compare);
     validateRanges(all);
     const last = ram[ram.length - 1];

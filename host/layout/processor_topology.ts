@@ -50,7 +50,8 @@ export function buildX86Topology(config: X86TopologyConfig): X86Vp[] {
   const vps: X86Vp[] = [];
   for (let n = 0; n < config.count; n++) {
     const socket = socketOffset + Math.floor(n / perSocket);
-    vps.push({ vpIndex: n, apicId: socket * reserved + (n % perSocket), vnode: Math.floor(n / perSocket) });
+    // u32 arithmetic, wrapping as in upstream's release build (apicIdOffset can be any u32)
+    vps.push({ vpIndex: n, apicId: (socket * reserved + (n % perSocket)) >>> 0, vnode: Math.floor(n / perSocket) });
   }
   if (vps.length === 0) throw new TopologyError("must have at least one processor");
   return vps;

@@ -25,12 +25,21 @@ function holder(list: readonly TaggedRange[], addr: bigint): TaggedRange | undef
   return list.find((r) => r.end > r.start && r.start <= addr && addr < r.end);
 }
 
+/** The prefix of `list` a walk reads: up to and including the first non-empty range ending at MAX_ADDRESS. */
+function reachable(list: readonly TaggedRange[]): readonly TaggedRange[] {
+  const top = list.findIndex((r) => r.end > r.start && r.end === MAX_ADDRESS);
+  return top < 0 ? list : list.slice(0, top + 1);
+}
+
 /** walk_ranges as a partition by boundaries. */
 export function modelWalk(left: readonly TaggedRange[], right: readonly TaggedRange[]): WalkPiece[] {
   const lf = walkSortFailure(left);
   const rf = walkSortFailure(right);
   if (lf !== null && (rf === null || lf <= rf)) throw new ModelPanic("left not sorted");
   if (rf !== null) throw new ModelPanic("right not sorted");
+  // Ranges after one that reaches MAX_ADDRESS are never looked at: the walk is over by then.
+  left = reachable(left);
+  right = reachable(right);
   const cuts = new Set<bigint>([0n, MAX_ADDRESS]);
   for (const r of [...left, ...right]) {
     if (r.end > r.start) {
