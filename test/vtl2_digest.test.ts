@@ -41,3 +41,14 @@ describe("crc32", () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 500 }), (d) => { expect(crc32(d)).toBe(zlibCrc32(d)); }), { numRuns: 200 });
   });
 });
+
+describe("createSha384", () => {
+  it("gives the same digest as the pure implementation", async () => {
+    const { createSha384 } = await import("../host/vtl2/digest.js");
+    const data = Uint8Array.from({ length: 5000 }, (_, i) => (i * 7) & 0xff);
+    const h = createSha384();
+    h.update(data.subarray(0, 1234));
+    h.update(data.subarray(1234));
+    expect(hex(h.digest())).toBe(hex(new Sha384().update(data).digest()));
+  });
+});

@@ -74,8 +74,10 @@ export class Sha384 {
 
   private compress(b: Uint8Array): void {
     const w = this.w;
-    const dv = new DataView(b.buffer, b.byteOffset, 128);
-    for (let i = 0; i < 32; i++) w[i] = dv.getInt32(i * 4, false);
+    for (let i = 0; i < 32; i++) {
+      const o = i * 4;
+      w[i] = (b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!;
+    }
     for (let i = 16; i < 80; i++) {
       // sigma0(w[i-15]) = rotr1 ^ rotr8 ^ shr7; sigma1(w[i-2]) = rotr19 ^ rotr61 ^ shr6
       let xh = w[(i - 15) * 2]!, xl = w[(i - 15) * 2 + 1]!;
@@ -85,10 +87,10 @@ export class Sha384 {
       xl = w[(i - 2) * 2 + 1]!;
       const s1h = ((xh >>> 19) | (xl << 13)) ^ ((xl >>> 29) | (xh << 3)) ^ (xh >>> 6);
       const s1l = ((xl >>> 19) | (xh << 13)) ^ ((xh >>> 29) | (xl << 3)) ^ ((xl >>> 6) | (xh << 26));
-      let lo = (s0l >>> 0) + (s1l >>> 0) + (w[(i - 7) * 2 + 1]! >>> 0) + (w[(i - 16) * 2 + 1]! >>> 0);
-      const hi = s0h + s1h + w[(i - 7) * 2]! + w[(i - 16) * 2]! + Math.floor(lo / 0x1_0000_0000);
-      lo >>>= 0;
-      w[i * 2] = hi | 0;
+      // 64-bit sums as (hi, lo) with explicit carries: lo sums stay below 2^53, so one division-free
+      // split per sum is exact.
+      const lo = (s0l >>> 0) + (s1l >>> 0) + (w[(i - 7) * 2 + 1]! >>> 0) + (w[(i - 16) * 2 + 1]! >>> 0);
+      w[i * 2] = (s0h + s1h + w[(i - 7) * 2]! + w[(i - 16) * 2]! + ((lo / 0x1_0000_0000) | 0)) | 0;
       w[i * 2 + 1] = lo | 0;
     }
     const h = this.h;
@@ -100,33 +102,33 @@ export class Sha384 {
       const S1l = ((el >>> 14) | (eh << 18)) ^ ((el >>> 18) | (eh << 14)) ^ ((eh >>> 9) | (el << 23));
       const chh = (eh & fh) ^ (~eh & gh);
       const chl = (el & fl) ^ (~el & gl);
-      let t1l = (hl >>> 0) + (S1l >>> 0) + (chl >>> 0) + (K[i * 2 + 1]! >>> 0) + (w[i * 2 + 1]! >>> 0);
-      const t1h = hh + S1h + chh + K[i * 2]! + w[i * 2]! + Math.floor(t1l / 0x1_0000_0000);
-      t1l >>>= 0;
+      const t1l = (hl >>> 0) + (S1l >>> 0) + (chl >>> 0) + (K[i * 2 + 1]! >>> 0) + (w[i * 2 + 1]! >>> 0);
+      const t1h = hh + S1h + chh + K[i * 2]! + w[i * 2]! + ((t1l / 0x1_0000_0000) | 0);
       // Sigma0(a) = rotr28 ^ rotr34 ^ rotr39
       const S0h = ((ah >>> 28) | (al << 4)) ^ ((al >>> 2) | (ah << 30)) ^ ((al >>> 7) | (ah << 25));
       const S0l = ((al >>> 28) | (ah << 4)) ^ ((ah >>> 2) | (al << 30)) ^ ((ah >>> 7) | (al << 25));
       const mjh = (ah & bh) ^ (ah & ch) ^ (bh & ch);
       const mjl = (al & bl) ^ (al & cl) ^ (bl & cl);
-      let t2l = (S0l >>> 0) + (mjl >>> 0);
-      const t2h = S0h + mjh + Math.floor(t2l / 0x1_0000_0000);
-      t2l >>>= 0;
+      const t2l = (S0l >>> 0) + (mjl >>> 0);
+      const t2h = S0h + mjh + ((t2l / 0x1_0000_0000) | 0);
       hh = gh; hl = gl; gh = fh; gl = fl; fh = eh; fl = el;
-      let nl = (dl >>> 0) + t1l;
-      eh = (dh + t1h + Math.floor(nl / 0x1_0000_0000)) | 0;
+      let nl = (dl >>> 0) + (t1l >>> 0);
+      eh = (dh + t1h + ((nl / 0x1_0000_0000) | 0)) | 0;
       el = nl | 0;
       dh = ch; dl = cl; ch = bh; cl = bl; bh = ah; bl = al;
-      nl = t1l + t2l;
-      ah = (t1h + t2h + Math.floor(nl / 0x1_0000_0000)) | 0;
+      nl = (t1l >>> 0) + (t2l >>> 0);
+      ah = (t1h + t2h + ((nl / 0x1_0000_0000) | 0)) | 0;
       al = nl | 0;
     }
-    const add = (i: number, xh: number, xl: number) => {
-      const lo = (h[i + 1]! >>> 0) + (xl >>> 0);
-      h[i] = (h[i]! + xh + Math.floor(lo / 0x1_0000_0000)) | 0;
-      h[i + 1] = lo | 0;
-    };
-    add(0, ah, al); add(2, bh, bl); add(4, ch, cl); add(6, dh, dl);
-    add(8, eh, el); add(10, fh, fl); add(12, gh, gl); add(14, hh, hl);
+    let lo: number;
+    lo = (h[1]! >>> 0) + (al >>> 0); h[0] = (h[0]! + ah + ((lo / 0x1_0000_0000) | 0)) | 0; h[1] = lo | 0;
+    lo = (h[3]! >>> 0) + (bl >>> 0); h[2] = (h[2]! + bh + ((lo / 0x1_0000_0000) | 0)) | 0; h[3] = lo | 0;
+    lo = (h[5]! >>> 0) + (cl >>> 0); h[4] = (h[4]! + ch + ((lo / 0x1_0000_0000) | 0)) | 0; h[5] = lo | 0;
+    lo = (h[7]! >>> 0) + (dl >>> 0); h[6] = (h[6]! + dh + ((lo / 0x1_0000_0000) | 0)) | 0; h[7] = lo | 0;
+    lo = (h[9]! >>> 0) + (el >>> 0); h[8] = (h[8]! + eh + ((lo / 0x1_0000_0000) | 0)) | 0; h[9] = lo | 0;
+    lo = (h[11]! >>> 0) + (fl >>> 0); h[10] = (h[10]! + fh + ((lo / 0x1_0000_0000) | 0)) | 0; h[11] = lo | 0;
+    lo = (h[13]! >>> 0) + (gl >>> 0); h[12] = (h[12]! + gh + ((lo / 0x1_0000_0000) | 0)) | 0; h[13] = lo | 0;
+    lo = (h[15]! >>> 0) + (hl >>> 0); h[14] = (h[14]! + hh + ((lo / 0x1_0000_0000) | 0)) | 0; h[15] = lo | 0;
   }
 }
 
@@ -145,4 +147,24 @@ export function crc32(bytes: Uint8Array): number {
   let c = 0xffffffff;
   for (let i = 0; i < bytes.length; i++) c = crcTable[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
+}
+
+/** The incremental hash interface the loader uses. */
+export interface Hash384 {
+  update(data: Uint8Array): unknown;
+  digest(): Uint8Array;
+}
+
+type NodeCrypto = { createHash(alg: string): { update(d: Uint8Array): unknown; digest(): Uint8Array } };
+
+/** SHA-384: node:crypto's when the platform has it (fast path for Node), else the pure Sha384. */
+export function createSha384(): Hash384 {
+  const get = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
+  const crypto = typeof get === "function" ? (get("node:crypto") as NodeCrypto | undefined) : undefined;
+  if (!crypto) return new Sha384();
+  const h = crypto.createHash("sha384");
+  return {
+    update: (d) => h.update(d),
+    digest: () => new Uint8Array(h.digest()),
+  };
 }

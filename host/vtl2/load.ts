@@ -4,7 +4,7 @@
 // Ports: vm/loader/src/paravisor.rs (what load_openhcl_x64/arm64 import) and the imported-regions
 // page of vm/loader/igvmfilegen/src/file_loader.rs; CONTRACT.md `shim` keys override any value.
 
-import { Sha384, crc32 } from "./digest.js";
+import { createSha384, crc32 } from "./digest.js";
 import { InputError } from "../errors.js";
 import type { GuestMemory } from "../guest/guest_memory.js";
 import {
@@ -244,7 +244,7 @@ function importedDescriptors(gm: GuestMemory, regions: ImportedRegionInput[]): I
 
 /** SHA-384 over the contents of the unaccepted imported pages in address order (IGVM builder). */
 function sharedPagesHash(gm: GuestMemory, regions: ImportedRegionDescriptor[]): Uint8Array {
-  const h = new Sha384();
+  const h = createSha384();
   const page = new Uint8Array(Number(HV_PAGE_SIZE));
   const shared = regions.filter((r) => !r.accepted).sort((a, b) => (a.basePageNumber < b.basePageNumber ? -1 : 1));
   for (const r of shared) {
