@@ -4,6 +4,8 @@ import { dtbCommand } from "./dtb.js";
 import { serveCommand } from "./serve.js";
 import { benchCommand } from "./bench.js";
 import { dtCommand } from "./dt.js";
+import { bootCommand } from "./boot.js";
+import { serviceCommand } from "./service.js";
 import { fuzzCommand } from "./fuzz.js";
 
 /** A subcommand: its one-line summary and its runner (resolves to the exit status). */
@@ -19,5 +21,7 @@ export const commands: Record<string, Command> = {
   serve: serveCommand,
   bench: benchCommand,
   dt: dtCommand,
+  boot: bootCommand,
+  service: serviceCommand,
   fuzz: fuzzCommand,
 };

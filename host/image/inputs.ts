@@ -46,5 +46,6 @@ export function vtl2ImageInput(r: ResolvedImage): Vtl2ImageInput {
     ...(img.importedRegions ? { importedRegions: img.importedRegions } : {}),
     ...(r.persistedState ? { persistedState: r.persistedState } : {}),
     ...(img.shim ? { shim: img.shim } : {}),
+    ...(img.binaries ? { binaries: img.binaries } : {}),
   };
 }

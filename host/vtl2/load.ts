@@ -4,8 +4,7 @@
 // Ports: vm/loader/src/paravisor.rs (what load_openhcl_x64/arm64 import) and the imported-regions
 // page of vm/loader/igvmfilegen/src/file_loader.rs; CONTRACT.md `shim` keys override any value.
 
-import { createHash } from "node:crypto";
-import { crc32 } from "node:zlib";
+import { createSha384, crc32 } from "./digest.js";
 import { InputError } from "../errors.js";
 import type { GuestMemory } from "../guest/guest_memory.js";
 import {
@@ -245,7 +244,7 @@ function importedDescriptors(gm: GuestMemory, regions: ImportedRegionInput[]): I
 
 /** SHA-384 over the contents of the unaccepted imported pages in address order (IGVM builder). */
 function sharedPagesHash(gm: GuestMemory, regions: ImportedRegionDescriptor[]): Uint8Array {
-  const h = createHash("sha384");
+  const h = createSha384();
   const page = new Uint8Array(Number(HV_PAGE_SIZE));
   const shared = regions.filter((r) => !r.accepted).sort((a, b) => (a.basePageNumber < b.basePageNumber ? -1 : 1));
   for (const r of shared) {
@@ -254,7 +253,7 @@ function sharedPagesHash(gm: GuestMemory, regions: ImportedRegionDescriptor[]): 
       h.update(page);
     }
   }
-  return new Uint8Array(h.digest());
+  return h.digest();
 }
 
 /** Lays out the VTL2 image and writes its boot inputs into `gm`. */
