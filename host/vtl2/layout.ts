@@ -92,9 +92,6 @@ export function computeVtl2Layout(arch: Arch, isolation: Isolation, base: bigint
   const shimSize = alignUp(bin.shimSize ?? 0x4_0000n, HV_PAGE_SIZE);
   const sidecarSize = alignUp(bin.sidecarSize ?? 0n, HV_PAGE_SIZE);
   const initrdLen = BigInt(bin.initrd?.length ?? 0);
-  if (arch === "aarch64" && (isolation === "snp" || isolation === "tdx")) {
-    throw new InputError("isolation: only None and VBS are supported for ARM64");
-  }
   if (arch === "aarch64" && sidecarSize > 0n) throw new InputError("binaries.sidecarSize: the sidecar is loaded on x86_64 only");
   const hw = isolation === "snp" || isolation === "tdx";
 
@@ -141,8 +138,9 @@ export function computeVtl2Layout(arch: Arch, isolation: Isolation, base: bigint
     off = reserved.end;
   } else {
     sidecar = area(0n, 0n);
+    // The arm64 kernel loader puts the initrd at the next 2 MiB boundary after the kernel.
     if (bin.initrd) {
-      initrd = area(off, initrdLen);
+      initrd = area(alignUp(off, LARGE_PAGE), initrdLen);
       off = initrd.end;
     }
     off = alignUp(off, HV_PAGE_SIZE);
@@ -171,6 +169,11 @@ export function computeVtl2Layout(arch: Arch, isolation: Isolation, base: bigint
   off = pageTables.end;
 
   if (off > base + size) throw new InputError(`vtl2Size: memory used: ${off - base} is greater than available`);
+  // The arm64 loader rejects hardware isolation only when it builds the shim parameters, after
+  // the memory check.
+  if (arch === "aarch64" && (isolation === "snp" || isolation === "tdx")) {
+    throw new InputError("isolation: only None and VBS are supported for ARM64");
+  }
 
   return {
     arch,
