@@ -5,6 +5,9 @@ import { computeVtl2Layout } from "../host/vtl2/layout.js";
 import { InputError } from "../host/errors.js";
 import { GuestMemory } from "../host/guest/guest_memory.js";
 import { loadVtl2Image, type Vtl2ImageInput } from "../host/vtl2/load.js";
+import { parseImage, resolveImageWith } from "../host/image/resolve.js";
+import { guestMemoryLayout, vtl2ImageInput } from "../host/image/inputs.js";
+import { MemoryRange } from "../host/layout/memory_range.js";
 
 const MB = 0x10_0000n;
 const VTL2 = 0x1_0000_0000n;
@@ -104,5 +107,92 @@ describe("imported regions page (igvmfilegen accepted ranges, audit)", () => {
       { arch: "aarch64", isolation: "none", vtl2Base: VTL2, vtl2Size: 64n * MB, hostDeviceTree: new Uint8Array(0) },
     );
     expect(triples(img)[0]).toEqual([0x1000n, 1n, true]);
+  });
+});
+
+describe("relocation by OpenVMM's IGVM loader (audit)", () => {
+  const FILE = 128n * MB;
+  const NEW = 0x1_3000_0000n; // 4 GiB + 768 MiB: a 512 MiB image here crosses the 5 GiB boundary
+  const SIZE = 512n * MB;
+  function relocated(extra: Partial<Vtl2ImageInput> = {}) {
+    const gm = GuestMemory.build({ ram: [{ start: 0n, end: 0x4000_0000n, vnode: 0 }], mmio: [{ start: 0xf000_0000n, end: VTL2 }], vtl2Range: { start: NEW, end: NEW + SIZE } });
+    return loadVtl2Image(gm, { arch: "x86_64", isolation: "none", vtl2Base: NEW, vtl2Size: SIZE, fileBase: FILE, hostDeviceTree: new Uint8Array(0), ...extra });
+  }
+
+  it("keeps the file's page-table count (counted at 128 MiB, not at the new base)", () => {
+    const img = relocated();
+    const atFile = computeVtl2Layout("x86_64", "none", FILE, SIZE);
+    expect(atFile.pageTables.end - atFile.pageTables.start).toBe(7n * 0x1000n);
+    expect(computeVtl2Layout("x86_64", "none", NEW, SIZE).pageTables.end - computeVtl2Layout("x86_64", "none", NEW, SIZE).pageTables.start).toBe(9n * 0x1000n);
+    expect(img.layout.pageTables).toEqual({ start: atFile.pageTables.start + (NEW - FILE), end: atFile.pageTables.end + (NEW - FILE) });
+    expect(img.params.used).toEqual({ start: NEW, end: atFile.usedEnd + (NEW - FILE) });
+    expect(img.shimBase).toBe(atFile.shim.start + (NEW - FILE));
+  });
+
+  it("writes the file's offsets: absent initrd and sidecar entry resolve relative to the relocated shim", () => {
+    const img = relocated();
+    const atFile = computeVtl2Layout("x86_64", "none", FILE, SIZE);
+    // Offsets are the file's (address 0 minus the file's shim base) ...
+    expect(img.raw.initrd_offset).toBe(-atFile.shim.start);
+    expect(img.raw.sidecar_entry_offset).toBe(-atFile.shim.start);
+    // ... so the shim sees them moved by the relocation offset.
+    expect(img.params.initrdBase).toBe(NEW - FILE);
+    expect(img.params.sidecarEntryAddress).toBe(NEW - FILE);
+  });
+
+  it("leaves the imported-regions page listing the file's page numbers", () => {
+    const img = relocated();
+    const atFile = computeVtl2Layout("x86_64", "none", FILE, SIZE);
+    const pages = img.importedRegions.map((r) => r.basePageNumber);
+    expect(pages).toContain(atFile.shim.start / 0x1000n);
+    expect(pages).not.toContain(img.shimBase / 0x1000n);
+  });
+
+  it("refuses a base the relocation header does not allow, with the header's Debug form", () => {
+    const gm = GuestMemory.build({ ram: [{ start: 0n, end: 0x4000_0000n, vnode: 0 }], mmio: [], vtl2Range: null });
+    const heapEnd = computeVtl2Layout("x86_64", "none", FILE, 64n * MB).heap.end;
+    expect(() =>
+      loadVtl2Image(gm, { arch: "x86_64", isolation: "none", vtl2Base: 64n * MB, vtl2Size: 64n * MB, fileBase: FILE, hostDeviceTree: new Uint8Array(0) }),
+    ).toThrow(
+      new InputError(
+        "vtl2Base: relocated base address is not supported by relocation header IgvmRelocatableRegion { base_gpa: 134217728, " +
+          `size: ${heapEnd - FILE}, relocation_alignment: 2097152, minimum_relocation_gpa: 134217728, maximum_relocation_gpa: 281474976710656, ` +
+          "is_vtl2: true, apply_rip_offset: true, apply_gdtr_offset: true, vp_index: 0, vtl: Vtl2 }",
+      ),
+    );
+    expect(() =>
+      loadVtl2Image(gm, { arch: "x86_64", isolation: "vbs", vtl2Base: 256n * MB, vtl2Size: 64n * MB, fileBase: FILE, hostDeviceTree: new Uint8Array(0) }),
+    ).toThrow(new InputError("vtl2Base: relocation not supported in igvm file"));
+  });
+});
+
+describe("image inputs per Vtl2BaseAddressType (audit)", () => {
+  const vm = (vtl2: Record<string, unknown>) => ({ cpus: { count: 2 }, memory: { size: "0x100000000" }, vtl2 });
+  it("memory-layout: a layout range larger than the file still gives the shim the file's memory size", () => {
+    const r = resolveImageWith(parseImage({ vm: vm({ mode: "memory-layout", size: "0x40000000", igvmSize: "0x4000000" }) }), () => undefined);
+    expect(r.vm!.vtl2ImageRange.len).toBe(0x4000_0000n);
+    const input = vtl2ImageInput(r);
+    expect(input).toMatchObject({ vtl2Base: r.vm!.vtl2ImageRange.start, vtl2Size: 0x400_0000n, fileBase: 128n * MB });
+    const img = loadVtl2Image(GuestMemory.build(guestMemoryLayout(r)!), input);
+    expect(img.params.memorySize).toBe(0x400_0000n);
+    expect(img.params.memoryStartAddress).toBe(r.vm!.vtl2ImageRange.start);
+  });
+
+  it("absolute: only the address is taken; the image keeps the file's size", () => {
+    const r = resolveImageWith(
+      parseImage({ vm: vm({ mode: "absolute", range: { start: "0x20000000", end: "0x40000000" }, igvmSize: "0x4000000" }) }),
+      () => undefined,
+    );
+    expect(r.vm!.vtl2ImageRange).toEqual(new MemoryRange(0x2000_0000n, 0x2400_0000n));
+    expect(vtl2ImageInput(r)).toMatchObject({ vtl2Base: 0x2000_0000n, vtl2Size: 0x400_0000n, fileBase: 128n * MB });
+  });
+
+  it("file and vtl2-allocate: no relocation", () => {
+    for (const mode of ["file", "vtl2-allocate"]) {
+      const r = resolveImageWith(parseImage({ vm: vm({ mode, igvmSize: "0x4000000" }) }), () => undefined);
+      const input = vtl2ImageInput(r);
+      expect(input.fileBase).toBeUndefined();
+      expect(input).toMatchObject({ vtl2Base: 128n * MB, vtl2Size: 0x400_0000n });
+    }
   });
 });
