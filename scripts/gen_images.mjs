@@ -53,7 +53,13 @@ const overflow = Number(process.argv[3] ?? 1024);
 writeFileSync(
   join(root, "images", "max.json"),
   format(
-    image("max", max, `2048 CPUs, 64 NUMA nodes, ${max} RAM ranges: the most that still fit the 64-page device-tree parameter area.`),
+    image(
+      "max",
+      max,
+      `2048 CPUs, 64 NUMA nodes, ${max} RAM ranges: the most that still fit the 64-page device-tree parameter area. ` +
+        "The shim reads it; the kernel device tree it then writes does not fit its 256 KiB buffer.",
+      { ok: false, kind: "panic", message: "called `Result::unwrap()` on an `Err` value: Fdt(OutOfSpace)" },
+    ),
   ),
 );
 writeFileSync(

@@ -2,7 +2,10 @@
 import { selftestCommand } from "./selftest.js";
 import { dtbCommand } from "./dtb.js";
 import { serveCommand } from "./serve.js";
+import { benchCommand } from "./bench.js";
 import { dtCommand } from "./dt.js";
+import { bootCommand } from "./boot.js";
+import { serviceCommand } from "./service.js";
 import { fuzzCommand } from "./fuzz.js";
 
 /** A subcommand: its one-line summary and its runner (resolves to the exit status). */
@@ -16,6 +19,9 @@ export const commands: Record<string, Command> = {
   selftest: selftestCommand,
   dtb: dtbCommand,
   serve: serveCommand,
+  bench: benchCommand,
   dt: dtCommand,
+  boot: bootCommand,
+  service: serviceCommand,
   fuzz: fuzzCommand,
 };

@@ -3,8 +3,11 @@
 //
 // Nothing here touches node:fs or the DOM: the browser page calls it with a shim loader from
 // host/wasm/browser.ts, Node code with the one from host/wasm/node.ts. The page only ever imports
-// this module, so wiring the real boot flow in is a change to this file alone.
+// this module; the boot itself is host/harness/boot.ts and service.ts, as behind the CLI.
 import { imageSchema, type Image } from "../image/schema.js";
+import { resolveImageWith, type ResolvedImage } from "../image/resolve.js";
+import { bootImage, bootFailure } from "./boot.js";
+import { serviceImage, TAMPERS, parseCpuList, type Tamper } from "./service.js";
 import { InputError, DtError } from "../errors.js";
 import { Shim, ShimPanic } from "../wasm/loader.js";
 import { failure, type BootOutput, type ServiceOutput, type Failure } from "./contract.js";
@@ -15,8 +18,31 @@ export interface BootApiOptions {
   loadShim: () => Promise<Shim>;
 }
 
-/** Message of the failure returned while the boot flow is not part of this build. */
-export const BOOT_FLOW_UNAVAILABLE = "boot flow not available in this build";
+/** Service options the page may pass (as `hclboot service` takes them). */
+export interface ServiceApiOptions {
+  noIoCpus?: string;
+  ioCpus?: string;
+  tamper?: Tamper;
+}
+
+/** One boot core instance per loader, reused across boots (the harness resets it per boot). */
+const shims = new WeakMap<BootApiOptions["loadShim"], Promise<Shim>>();
+
+/** The loader's cached instance, self-tested once; a failed load is not cached. */
+async function shimFor(opts: BootApiOptions): Promise<Shim | Failure> {
+  let p = shims.get(opts.loadShim);
+  if (!p) {
+    p = opts.loadShim();
+    shims.set(opts.loadShim, p);
+    p.catch(() => shims.delete(opts.loadShim));
+    const shim = await p;
+    if (!runSelftest(shim).ok) {
+      shims.delete(opts.loadShim);
+      return failure("input", "boot core self-test failed: the WASM instance does not work");
+    }
+  }
+  return p;
+}
 
 /** Maps a thrown error to the contract's failure object (same kinds as the CLI). */
 export function errorToFailure(e: unknown): Failure {
@@ -42,14 +68,14 @@ export function referencedFiles(image: Image): string[] {
   return out;
 }
 
-/** Validation shared by boot and service: schema, referenced files present. */
-function checkInput(image: unknown, files: Record<string, Uint8Array>): Image | Failure {
+/** Validation shared by boot and service: schema, referenced files present, then resolution. */
+function checkInput(image: unknown, files: Record<string, Uint8Array>): ResolvedImage | Failure {
   const parsed = parseImage(image);
   if ("ok" in parsed) return parsed;
   for (const f of referencedFiles(parsed)) {
     if (!(f in files)) return failure("input", `file not found: ${f} (named by the image)`);
   }
-  return parsed;
+  return resolveImageWith(parsed, (rel) => files[rel]);
 }
 
 /** Loads the boot core and runs its self-test (proves the WASM runs on this platform). */
@@ -68,16 +94,13 @@ export async function bootImageJson(
   opts: BootApiOptions,
 ): Promise<BootOutput | Failure> {
   try {
-    const parsed = checkInput(image, files);
-    if ("ok" in parsed) return parsed;
-    const shim = await opts.loadShim();
-    const st = runSelftest(shim);
-    if (!st.ok) return failure("input", "boot core self-test failed: the WASM instance does not work");
-    // INTEGRATION POINT: call the harness boot (the function behind `hclboot boot --json`) with
-    // `parsed`, `files` and `shim` here and return its object. Until it lands, report honestly.
-    return failure("input", BOOT_FLOW_UNAVAILABLE);
+    const resolved = checkInput(image, files);
+    if ("ok" in resolved) return resolved;
+    const shim = await shimFor(opts);
+    if ("ok" in shim) return shim;
+    return bootImage(resolved, { shim }).output;
   } catch (e) {
-    return errorToFailure(e);
+    return e instanceof InputError || e instanceof DtError || e instanceof ShimPanic ? bootFailure(e) : errorToFailure(e);
   }
 }
 
@@ -86,16 +109,23 @@ export async function serviceImageJson(
   image: unknown,
   files: Record<string, Uint8Array>,
   opts: BootApiOptions,
+  service: ServiceApiOptions = {},
 ): Promise<ServiceOutput | Failure> {
   try {
-    const parsed = checkInput(image, files);
-    if ("ok" in parsed) return parsed;
-    const shim = await opts.loadShim();
-    const st = runSelftest(shim);
-    if (!st.ok) return failure("input", "boot core self-test failed: the WASM instance does not work");
-    // INTEGRATION POINT: call the harness servicing round trip (behind `hclboot service --json`).
-    return failure("input", BOOT_FLOW_UNAVAILABLE);
+    const resolved = checkInput(image, files);
+    if ("ok" in resolved) return resolved;
+    if (service.tamper !== undefined && !(TAMPERS as readonly string[]).includes(service.tamper)) {
+      return failure("input", `tamper: expected one of ${TAMPERS.join(", ")}, got "${service.tamper}"`);
+    }
+    const shim = await shimFor(opts);
+    if ("ok" in shim) return shim;
+    return serviceImage(resolved, {
+      shim,
+      noIoCpus: parseCpuList(service.noIoCpus ?? "", "noIoCpus"),
+      ioCpus: parseCpuList(service.ioCpus ?? "", "ioCpus"),
+      ...(service.tamper ? { tamper: service.tamper } : {}),
+    }).output;
   } catch (e) {
-    return errorToFailure(e);
+    return e instanceof InputError || e instanceof DtError || e instanceof ShimPanic ? bootFailure(e) : errorToFailure(e);
   }
 }

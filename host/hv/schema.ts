@@ -1,7 +1,7 @@
 // Hypervisor stub configuration (zod): what CPUID, the VTL, VSM capabilities, the hypercall page,
 // the reference clock and the sidecar entry point answer. The image schema takes it as key `hv`.
 import { z } from "zod";
-import { hex64 } from "../image/schema.js";
+import { hex64 } from "../image/hex64.js";
 
 /** Per-image hypervisor stub settings; every key has a default. */
 export const hvSchema = z

@@ -4,7 +4,8 @@
 import { InputError } from "../errors.js";
 import type { GuestMemoryLayout } from "../guest/guest_memory.js";
 import type { Vtl2ImageInput } from "../vtl2/load.js";
-import type { ResolvedImage } from "./resolve.js";
+import { supportsRelocation } from "../vtl2/layout.js";
+import { PARAVISOR_DEFAULT_MEMORY_BASE_ADDRESS, type ResolvedImage } from "./resolve.js";
 
 /** The guest memory layout of a VM image (RAM with nodes, MMIO gaps, the VTL2-only range). */
 export function guestMemoryLayout(r: ResolvedImage): GuestMemoryLayout | null {
@@ -20,15 +21,25 @@ export function guestMemoryLayout(r: ResolvedImage): GuestMemoryLayout | null {
 
 /**
  * The VTL2 loader's input: VTL2 memory is where the VM's VTL2 image lives; for a `hostDeviceTree`
- * image it must come from `shim.memoryStart` and `shim.memorySize`.
+ * image it must come from `shim.memoryStart` and `shim.memorySize`. In the relocating modes
+ * (absolute, memory-layout) the IGVM file is one built for the default base (128 MiB) with
+ * `igvmSize` bytes of VTL2 memory, which OpenVMM relocates; a file of an isolated x86_64 VM
+ * declares no relocation and is taken as built for the placed range.
  */
 export function vtl2ImageInput(r: ResolvedImage): Vtl2ImageInput {
   const img = r.image;
   let base: bigint;
   let size: bigint;
+  let fileBase: bigint | undefined;
   if (r.vm) {
     base = r.vm.vtl2ImageRange.start;
     size = r.vm.vtl2ImageRange.len;
+    const mode = r.vm.vtl2BaseAddress.type;
+    if (mode === "absolute" || mode === "memory-layout") {
+      // The shim's memory size is the file's, not the (possibly larger) layout range.
+      size = img.vm!.vtl2.igvmSize;
+      if (supportsRelocation(r.arch, r.isolation)) fileBase = PARAVISOR_DEFAULT_MEMORY_BASE_ADDRESS;
+    }
   } else {
     if (img.shim?.memoryStart === undefined || img.shim?.memorySize === undefined) {
       throw new InputError(`${r.path}: shim: an image with hostDeviceTree needs shim.memoryStart and shim.memorySize`);
@@ -41,10 +52,12 @@ export function vtl2ImageInput(r: ResolvedImage): Vtl2ImageInput {
     isolation: r.isolation,
     vtl2Base: base,
     vtl2Size: size,
+    ...(fileBase !== undefined ? { fileBase } : {}),
     hostDeviceTree: r.hostDeviceTree,
     ...(img.commandLine ? { commandLine: img.commandLine } : {}),
     ...(img.importedRegions ? { importedRegions: img.importedRegions } : {}),
     ...(r.persistedState ? { persistedState: r.persistedState } : {}),
     ...(img.shim ? { shim: img.shim } : {}),
+    ...(img.binaries ? { binaries: img.binaries } : {}),
   };
 }

@@ -162,7 +162,9 @@ export function resolveVm(vm: VmDescription, where = "<image>"): ResolvedVm {
       break;
     case "absolute":
       if (!v.range) fail(where, "vm.vtl2.range", "absolute mode needs the VTL2 range");
+      // Only the address counts: the relocated image keeps the file's VTL2 size.
       imageRange = range(v.range, where, "vm.vtl2.range");
+      imageRange = range({ start: imageRange.start, end: imageRange.start + v.igvmSize }, where, "vm.vtl2.igvmSize");
       vtl2Base = { type: "absolute", address: imageRange.start };
       break;
     case "vtl2-allocate":

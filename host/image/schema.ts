@@ -2,13 +2,10 @@
 // generated as OpenVMM would) or a host device tree blob. CONTRACT.md fixes the shared keys.
 import { z } from "zod";
 
-const HEX_RE = /^0x[0-9a-fA-F]{1,16}$/;
+import { hex64 } from "./hex64.js";
+import { hvSchema } from "../hv/schema.js";
 
-/** A 64-bit value written as a 0x-prefixed hex string, parsed to bigint. */
-export const hex64 = z
-  .string()
-  .regex(HEX_RE, "expected a 0x-prefixed hex string of at most 16 digits")
-  .transform((s) => BigInt(s));
+export { hex64 };
 
 /** An address range `{start, end}` (end exclusive). */
 export const rangeSchema = z
@@ -184,6 +181,13 @@ export const imageSchema = z
     shim: shimSchema.optional(),
     importedRegions: z.array(importedRegionSchema).optional(),
     persistedState: z.string().optional(),
+    /** Sizes of the simulated VTL2 binaries (host/vtl2/layout.ts); sidecarSize > 0 puts a sidecar in the image. */
+    binaries: z
+      .object({ kernelSize: hex64.optional(), kernelEntryOffset: hex64.optional(), shimSize: hex64.optional(), sidecarSize: hex64.optional() })
+      .strict()
+      .optional(),
+    /** Hypervisor stub settings (host/hv/schema.ts); omitted: the defaults. */
+    hv: hvSchema.optional(),
     expect: expectSchema.optional(),
   })
   .strict()

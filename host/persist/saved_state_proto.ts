@@ -3,8 +3,7 @@
 // Ports: vm/loader/loader_defs/src/shim.rs (`save_restore`); wire rules of
 // support/mesh/mesh_protobuf/src/protobuf.rs (FieldWriter: zero scalars and empty messages omitted).
 import protobuf from "protobufjs";
-import { join } from "node:path";
-import { packageRoot } from "../wasm/node.js";
+import { SAVED_STATE_DESCRIPTOR } from "./saved_state_descriptor.js";
 
 /** MemoryVtlType values (loader_defs::shim::MemoryVtlType), by upstream name. */
 export const MemoryVtlType = {
@@ -52,13 +51,11 @@ export interface SavedState {
 
 let cachedRoot: protobuf.Root | undefined;
 
-/** The protobufjs root holding `openhcl.openhcl_boot.SavedState` (loaded once from proto/). */
+/** The protobufjs root holding `openhcl.openhcl_boot.SavedState` (built once from the descriptor
+ * of proto/, no file system access). */
 export function savedStateRoot(): protobuf.Root {
   if (!cachedRoot) {
-    const root = new protobuf.Root();
-    const dir = join(packageRoot(), "proto");
-    root.resolvePath = (_origin, target) => join(dir, target.replace(/^.*[\\/]/, ""));
-    root.loadSync("openhcl_boot.proto", { keepCase: true });
+    const root = protobuf.Root.fromJSON(SAVED_STATE_DESCRIPTOR as unknown as protobuf.INamespace);
     root.resolveAll();
     cachedRoot = root;
   }

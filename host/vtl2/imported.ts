@@ -6,7 +6,14 @@
 import type { GuestMemory } from "../guest/guest_memory.js";
 import {
   HV_PAGE_SIZE,
+  PARAVISOR_CONFIG_DEVICE_TREE_PAGE_INDEX,
+  PARAVISOR_CONFIG_DEVICE_TREE_SIZE_PAGES,
+  PARAVISOR_CONFIG_PPTT_PAGE_INDEX,
+  PARAVISOR_CONFIG_PPTT_SIZE_PAGES,
+  PARAVISOR_CONFIG_SLIT_PAGE_INDEX,
+  PARAVISOR_CONFIG_SLIT_SIZE_PAGES,
   PARAVISOR_MEASURED_VTL2_CONFIG_PAGE_INDEX,
+  PARAVISOR_RESERVED_VTL2_SNP_VMSA_PAGE_INDEX,
   PARAVISOR_RESERVED_VTL2_SNP_CPUID_PAGE_INDEX,
   PARAVISOR_RESERVED_VTL2_SNP_SECRETS_PAGE_INDEX,
   PARAVISOR_VTL0_MEASURED_CONFIG_BASE_PAGE_AARCH64,
@@ -15,9 +22,18 @@ import {
 } from "./defs.js";
 import type { Area, Isolation, Vtl2Layout } from "./layout.js";
 
-/** The imported-page list the IGVM builder records for `layout`. */
+/** The page TDX's reset vector code is imported at (the architectural reset page below 4 GiB). */
+export const TDX_RESET_PAGE = 0xfffffn;
+
+/**
+ * The imported-page list the IGVM builder records for `layout`: every range paravisor.rs imports
+ * or declares as a parameter area, the SNP VMSA page and the TDX reset page (VP context pages),
+ * the VTL0 measured config page and the imported-regions page itself. VTL0 payloads an IGVM
+ * configuration may add (UEFI firmware and its VP context page, a Linux command line page) are
+ * not modeled.
+ */
 export function defaultImportedRegions(
-  gm: GuestMemory,
+  _gm: GuestMemory,
   l: Vtl2Layout,
   isolation: Isolation,
   configPage: bigint,
@@ -43,14 +59,23 @@ export function defaultImportedRegions(
     add(page(rp + PARAVISOR_RESERVED_VTL2_SNP_SECRETS_PAGE_INDEX));
     add(page(rp + PARAVISOR_RESERVED_VTL2_SNP_CPUID_PAGE_INDEX));
     add(page(rp + PARAVISOR_RESERVED_VTL2_SNP_CPUID_PAGE_INDEX + 1n));
+    // The VMSA: the VP context page, imported when the builder finalizes the VP context.
+    add(page(rp + PARAVISOR_RESERVED_VTL2_SNP_VMSA_PAGE_INDEX));
   }
+  // TDX's VP context is reset-vector code on the architectural reset page.
+  if (isolation === "tdx" && l.arch === "x86_64") add(page(TDX_RESET_PAGE));
   add(l.logBuffer);
   add(l.heap);
   add(l.pageTables);
-  // The VTL0 measured config page, when the VM has RAM there.
-  const vtl0 = page(l.arch === "x86_64" ? PARAVISOR_VTL0_MEASURED_CONFIG_BASE_PAGE_X64 : PARAVISOR_VTL0_MEASURED_CONFIG_BASE_PAGE_AARCH64);
-  if (gm.isBacked(vtl0.start, HV_PAGE_SIZE)) add(vtl0);
-  add(page(l.parameterRegion.start / HV_PAGE_SIZE + PARAVISOR_MEASURED_VTL2_CONFIG_PAGE_INDEX));
+  // The VTL0 measured config page: the file always imports it (the host must have RAM there).
+  add(page(l.arch === "x86_64" ? PARAVISOR_VTL0_MEASURED_CONFIG_BASE_PAGE_X64 : PARAVISOR_VTL0_MEASURED_CONFIG_BASE_PAGE_AARCH64));
+  // The three parameter areas (SLIT, PPTT, device tree) are accepted ranges of their own.
+  const pr = l.parameterRegion.start / HV_PAGE_SIZE;
+  const pages = (first: bigint, count: bigint): Area => ({ start: first * HV_PAGE_SIZE, end: (first + count) * HV_PAGE_SIZE });
+  add(pages(pr + PARAVISOR_CONFIG_SLIT_PAGE_INDEX, PARAVISOR_CONFIG_SLIT_SIZE_PAGES));
+  add(pages(pr + PARAVISOR_CONFIG_PPTT_PAGE_INDEX, PARAVISOR_CONFIG_PPTT_SIZE_PAGES));
+  add(pages(pr + PARAVISOR_CONFIG_DEVICE_TREE_PAGE_INDEX, PARAVISOR_CONFIG_DEVICE_TREE_SIZE_PAGES));
+  add(page(pr + PARAVISOR_MEASURED_VTL2_CONFIG_PAGE_INDEX));
   add(page(configPage));
   out.sort((a, b) => (a.basePageNumber < b.basePageNumber ? -1 : a.basePageNumber > b.basePageNumber ? 1 : 0));
   return out;

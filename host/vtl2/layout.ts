@@ -6,6 +6,7 @@
 import { InputError } from "../errors.js";
 import {
   HV_PAGE_SIZE,
+  PARAVISOR_DEFAULT_MEMORY_BASE_ADDRESS,
   PARAVISOR_LOCAL_MAP_SIZE,
   PARAVISOR_LOCAL_MAP_VA,
   PARAVISOR_RESERVED_VTL2_PAGE_COUNT_MAX,
@@ -92,9 +93,6 @@ export function computeVtl2Layout(arch: Arch, isolation: Isolation, base: bigint
   const shimSize = alignUp(bin.shimSize ?? 0x4_0000n, HV_PAGE_SIZE);
   const sidecarSize = alignUp(bin.sidecarSize ?? 0n, HV_PAGE_SIZE);
   const initrdLen = BigInt(bin.initrd?.length ?? 0);
-  if (arch === "aarch64" && (isolation === "snp" || isolation === "tdx")) {
-    throw new InputError("isolation: only None and VBS are supported for ARM64");
-  }
   if (arch === "aarch64" && sidecarSize > 0n) throw new InputError("binaries.sidecarSize: the sidecar is loaded on x86_64 only");
   const hw = isolation === "snp" || isolation === "tdx";
 
@@ -141,8 +139,9 @@ export function computeVtl2Layout(arch: Arch, isolation: Isolation, base: bigint
     off = reserved.end;
   } else {
     sidecar = area(0n, 0n);
+    // The arm64 kernel loader puts the initrd at the next 2 MiB boundary after the kernel.
     if (bin.initrd) {
-      initrd = area(off, initrdLen);
+      initrd = area(alignUp(off, LARGE_PAGE), initrdLen);
       off = initrd.end;
     }
     off = alignUp(off, HV_PAGE_SIZE);
@@ -171,6 +170,11 @@ export function computeVtl2Layout(arch: Arch, isolation: Isolation, base: bigint
   off = pageTables.end;
 
   if (off > base + size) throw new InputError(`vtl2Size: memory used: ${off - base} is greater than available`);
+  // The arm64 loader rejects hardware isolation only when it builds the shim parameters, after
+  // the memory check.
+  if (arch === "aarch64" && (isolation === "snp" || isolation === "tdx")) {
+    throw new InputError("isolation: only None and VBS are supported for ARM64");
+  }
 
   return {
     arch,
@@ -193,5 +197,66 @@ export function computeVtl2Layout(arch: Arch, isolation: Isolation, base: bigint
     heap,
     pageTables,
     usedEnd: off,
+  };
+}
+
+/** The maximum relocation GPA paravisor.rs declares for VTL2 (1 << 48). */
+export const VTL2_MAXIMUM_RELOCATION_GPA = 1n << 48n;
+
+/** Whether the file's loader declares VTL2 relocatable: x86_64 only when not isolated; aarch64 always. */
+export function supportsRelocation(arch: Arch, isolation: Isolation): boolean {
+  return arch === "aarch64" || isolation === "none";
+}
+
+/**
+ * Rust's `Debug` of the relocation header the loader declares for `l` (igvm's
+ * `IgvmRelocatableRegion`): VTL2 memory up to the end of the heap (page tables excluded), 2 MiB
+ * alignment, 128 MiB .. 1 << 48, RIP relocated, GDTR relocated on x86_64 only, BSP, VTL2.
+ */
+export function relocatableRegionDebug(l: Vtl2Layout): string {
+  const base = l.memory.start;
+  return (
+    `IgvmRelocatableRegion { base_gpa: ${base}, size: ${l.heap.end - base}, relocation_alignment: ${LARGE_PAGE}, ` +
+    `minimum_relocation_gpa: ${PARAVISOR_DEFAULT_MEMORY_BASE_ADDRESS}, maximum_relocation_gpa: ${VTL2_MAXIMUM_RELOCATION_GPA}, ` +
+    `is_vtl2: true, apply_rip_offset: true, apply_gdtr_offset: ${l.arch === "x86_64"}, vp_index: 0, vtl: Vtl2 }`
+  );
+}
+
+/**
+ * Moves a layout built at the file's base to `newBase` as OpenVMM's IGVM loader relocates it: the
+ * whole image (and its page-table region) shifts by one offset, the sizes stay the file's. Throws
+ * the loader's error when the file declares no relocation or the base breaks its header.
+ */
+export function relocateVtl2Layout(l: Vtl2Layout, isolation: Isolation, newBase: bigint): Vtl2Layout {
+  const base = l.memory.start;
+  if (newBase === base) return l;
+  if (!supportsRelocation(l.arch, isolation)) throw new InputError("vtl2Base: relocation not supported in igvm file");
+  const end = newBase + (l.heap.end - base);
+  if (newBase % LARGE_PAGE !== 0n || newBase < PARAVISOR_DEFAULT_MEMORY_BASE_ADDRESS || end > VTL2_MAXIMUM_RELOCATION_GPA) {
+    throw new InputError(`vtl2Base: relocated base address is not supported by relocation header ${relocatableRegionDebug(l)}`);
+  }
+  const off = newBase - base;
+  const mv = (a: Area): Area => ({ start: a.start + off, end: a.end + off });
+  const mvn = (a: Area | null): Area | null => (a ? mv(a) : null);
+  return {
+    ...l,
+    memory: mv(l.memory),
+    persistedState: mv(l.persistedState),
+    bounceBuffer: mvn(l.bounceBuffer),
+    kernel: mv(l.kernel),
+    kernelEntry: l.kernelEntry + off,
+    sidecar: mv(l.sidecar),
+    sidecarEntry: l.sidecarEntry + off,
+    shim: mv(l.shim),
+    initrd: mvn(l.initrd),
+    gdt: mvn(l.gdt),
+    shimParams: mv(l.shimParams),
+    commandLine: mv(l.commandLine),
+    reserved: mvn(l.reserved),
+    parameterRegion: mv(l.parameterRegion),
+    logBuffer: mv(l.logBuffer),
+    heap: mv(l.heap),
+    pageTables: mv(l.pageTables),
+    usedEnd: l.usedEnd + off,
   };
 }

@@ -4,8 +4,7 @@
 // Ports: vm/loader/src/paravisor.rs (what load_openhcl_x64/arm64 import) and the imported-regions
 // page of vm/loader/igvmfilegen/src/file_loader.rs; CONTRACT.md `shim` keys override any value.
 
-import { createHash } from "node:crypto";
-import { crc32 } from "node:zlib";
+import { createSha384, crc32 } from "./digest.js";
 import { InputError } from "../errors.js";
 import type { GuestMemory } from "../guest/guest_memory.js";
 import {
@@ -26,7 +25,7 @@ import {
   type ImportedRegionDescriptor,
   type ShimParamsRawValues,
 } from "./defs.js";
-import { computeVtl2Layout, type Arch, type Isolation, type Vtl2Binaries, type Vtl2Layout, type Area } from "./layout.js";
+import { computeVtl2Layout, relocateVtl2Layout, type Arch, type Isolation, type Vtl2Binaries, type Vtl2Layout, type Area } from "./layout.js";
 import { defaultImportedRegions } from "./imported.js";
 
 /** CONTRACT.md `shim` overrides: absolute addresses and sizes, plus the isolation type. */
@@ -63,9 +62,15 @@ export interface ImportedRegionInput {
 export interface Vtl2ImageInput {
   arch: Arch;
   isolation: Isolation;
-  /** VTL2 memory base and size (2 MiB aligned). */
+  /** VTL2 memory base and size (2 MiB aligned); the size is the IGVM file's VTL2 memory size. */
   vtl2Base: bigint;
   vtl2Size: bigint;
+  /**
+   * The VTL2 base the IGVM file was built for (default: `vtl2Base`). When it differs, the image is
+   * laid out there and relocated to `vtl2Base` as OpenVMM's IGVM loader does (same offsets and
+   * sizes, the imported-regions page keeps the file's page numbers).
+   */
+  fileBase?: bigint;
   /** Host device tree blob placed at page 40 of the parameter region (empty: none). */
   hostDeviceTree: Uint8Array;
   /** Measured command line; default policy append-chosen, empty text. */
@@ -245,7 +250,7 @@ function importedDescriptors(gm: GuestMemory, regions: ImportedRegionInput[]): I
 
 /** SHA-384 over the contents of the unaccepted imported pages in address order (IGVM builder). */
 function sharedPagesHash(gm: GuestMemory, regions: ImportedRegionDescriptor[]): Uint8Array {
-  const h = createHash("sha384");
+  const h = createSha384();
   const page = new Uint8Array(Number(HV_PAGE_SIZE));
   const shared = regions.filter((r) => !r.accepted).sort((a, b) => (a.basePageNumber < b.basePageNumber ? -1 : 1));
   for (const r of shared) {
@@ -254,12 +259,14 @@ function sharedPagesHash(gm: GuestMemory, regions: ImportedRegionDescriptor[]): 
       h.update(page);
     }
   }
-  return new Uint8Array(h.digest());
+  return h.digest();
 }
 
 /** Lays out the VTL2 image and writes its boot inputs into `gm`. */
 export function loadVtl2Image(gm: GuestMemory, input: Vtl2ImageInput): Vtl2Image {
-  const l = computeVtl2Layout(input.arch, input.isolation, input.vtl2Base, input.vtl2Size, input.binaries);
+  // The file's layout (what ShimParamsRaw and the imported-regions page record), then where it is loaded.
+  const built = computeVtl2Layout(input.arch, input.isolation, input.fileBase ?? input.vtl2Base, input.vtl2Size, input.binaries);
+  const l = relocateVtl2Layout(built, input.isolation, input.vtl2Base);
   const vtl2 = l.memory;
   if (!gm.isBacked(vtl2.start, vtl2.end - vtl2.start)) {
     throw new InputError(`vtl2Base: VTL2 memory ${hexs(vtl2.start)}-${hexs(vtl2.end)} is not RAM in the memory layout`);
@@ -274,7 +281,7 @@ export function loadVtl2Image(gm: GuestMemory, input: Vtl2ImageInput): Vtl2Image
   }
 
   const initrd = input.binaries?.initrd ?? new Uint8Array(0);
-  const raw = applyOverrides(rawFromLayout(l, input.isolation, crc32(initrd)), l.shim.start, input.shim ?? {});
+  const raw = applyOverrides(rawFromLayout(built, input.isolation, crc32(initrd)), l.shim.start, input.shim ?? {});
   const params = shimParamsFromRaw(l.shim.start, raw);
   const isolation = input.shim?.isolation ?? input.isolation;
 
@@ -306,9 +313,11 @@ export function loadVtl2Image(gm: GuestMemory, input: Vtl2ImageInput): Vtl2Image
   place(gm, vtl2, "shim.parameterRegionStart", "VTL2 measured config page", pr + PARAVISOR_MEASURED_VTL2_CONFIG_PAGE_INDEX * HV_PAGE_SIZE, encodeMeasuredVtl2Config(vtomBit));
 
   const importedPage = pr + PARAVISOR_MEASURED_VTL2_CONFIG_ACCEPTED_MEMORY_PAGE_INDEX * HV_PAGE_SIZE;
+  // The page's contents are file data: a relocated image keeps the file's page numbers.
+  const fileImportedPage = built.parameterRegion.start / HV_PAGE_SIZE + PARAVISOR_MEASURED_VTL2_CONFIG_ACCEPTED_MEMORY_PAGE_INDEX;
   const regions = input.importedRegions
     ? importedDescriptors(gm, input.importedRegions)
-    : defaultImportedRegions(gm, l, input.isolation, importedPage / HV_PAGE_SIZE);
+    : defaultImportedRegions(gm, built, input.isolation, fileImportedPage);
   const hash = sharedPagesHash(gm, regions);
   place(gm, vtl2, "shim.parameterRegionStart", "imported-regions page", importedPage, encodeImportedRegionsPage(hash, regions));
 

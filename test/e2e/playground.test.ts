@@ -6,6 +6,11 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { copyFileSync } from "node:fs";
+import { parseImage } from "../../host/harness/browser_api.js";
+import { bootImage } from "../../host/harness/boot.js";
+import { loadImage } from "../../host/image/load.js";
+import { loadShim } from "../../host/wasm/node.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const root = join(__dirname, "..", "..");
@@ -54,6 +59,7 @@ describe.runIf(haveChromium || required)("browser playground", () => {
     if (!haveChromium) throw new Error(`${CHROMIUM} is missing but HCLBOOT_E2E_REQUIRED is set: install chromium (apt-get install -y chromium)`);
     mkdirSync(results, { recursive: true });
     writeFileSync(join(images, "e2e-vm.json"), JSON.stringify({ name: "e2e-vm", description: "an empty VM description", vm: {} }, null, 2));
+    copyFileSync(join(root, "images", "small.json"), join(images, "small.json"));
     serve = await startServe(images);
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
@@ -79,20 +85,46 @@ describe.runIf(haveChromium || required)("browser playground", () => {
     expect(await page.textContent("#wasm-status")).toMatch(/^boot core: selftest ok \(\d+ bytes of WASM memory\)$/);
     expect(await page.getAttribute("#wasm-status", "data-state")).toBe("ok");
     // the image list comes from the server and the first image is loaded into the editor
-    expect(await page.$$eval("#image-select option", (o) => o.map((x) => x.textContent))).toEqual(["(edit below)", "e2e-vm — an empty VM description"]);
+    expect(await page.$$eval("#image-select option", (o) => o.map((x) => x.textContent))).toEqual([
+      "(edit below)", "e2e-vm — an empty VM description",
+      "small — 4 CPUs, 1 NUMA node, 4 GiB of RAM; VTL2 in a 512 MiB memory-layout range above RAM and MMIO.",
+    ]);
     expect(JSON.parse(await page.inputValue("#image-json"))).toEqual({ name: "e2e-vm", description: "an empty VM description", vm: {} });
     expect(pageErrors).toEqual([]);
   });
 
   it("boots the selected image through the browser API and shows the failure message", async () => {
+    // the empty VM description fails the image schema, with the same message as in Node
+    const invalid = parseImage({ name: "e2e-vm", description: "an empty VM description", vm: {} });
+    expect("ok" in invalid && !invalid.ok).toBe(true);
     await page.click("#boot-button");
     await page.waitForSelector("#error:not([hidden])");
-    expect(await page.textContent("#error")).toBe("boot failed (input): boot flow not available in this build");
+    expect(await page.textContent("#error")).toBe(`boot failed (input): ${"error" in invalid ? invalid.error.message : ""}`);
     // an edited, invalid image fails with the schema's field path
     await page.fill("#image-json", JSON.stringify({ vm: {}, shim: { memoryStart: "12" } }));
     await page.click("#boot-button");
     await page.waitForFunction(() => document.getElementById("error")!.textContent!.includes("memoryStart"));
-    expect(await page.textContent("#error")).toBe("boot failed (input): invalid image: shim.memoryStart: expected a 0x-prefixed hex string of at most 16 digits");
+    expect(await page.textContent("#error")).toContain("shim.memoryStart: expected a 0x-prefixed hex string of at most 16 digits");
+  });
+
+  it("boots images/small.json in the browser: the map shows the real VTL2 ranges of the boot", async () => {
+    const node = bootImage(loadImage(join(root, "images", "small.json")), { shim: await loadShim() }).output;
+    await page.selectOption("#image-select", "small.json");
+    await page.waitForFunction(() => (document.getElementById("image-json") as HTMLTextAreaElement).value.includes('"small"'));
+    await page.click("#boot-button");
+    await page.waitForSelector("#map rect.range");
+    expect(await page.isHidden("#error")).toBe(true);
+    const vtl2 = await page.$$eval("#map rect.range[data-lane=vtl2]", (rs) => rs.map((r) => `${r.getAttribute("data-type")}@${r.getAttribute("data-start")}-${r.getAttribute("data-end")}`));
+    expect(vtl2).toEqual(node.addressSpace.map((a) => `${a.type}@${a.start}-${a.end}`));
+    expect(vtl2).toContain("VTL2_PERSISTED_STATE_HEADER@0x1c0000000-0x1c0001000");
+    expect(await page.textContent("#boot-log")).toBe(node.bootLog.join("\n"));
+    expect(await page.textContent("#summary")).toContain("x86_64, isolation none, 4 CPUs, memory allocation host");
+    await page.screenshot({ path: join(results, "playground-small.png"), fullPage: true });
+
+    await page.click("#service-button");
+    await page.waitForSelector("#service .verdict");
+    expect(await page.textContent("#service .verdict")).toBe("servicing: topologies agree");
+    expect(pageErrors).toEqual([]);
   });
 
   it("renders the address-space map of a fixture boot result", async () => {

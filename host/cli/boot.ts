@@ -1,0 +1,81 @@
+//! `hclboot boot [IMAGE] [--json] [--kernel-dt OUT.dtb]`: boots one image and prints the boot log
+//! and memory map, or exactly the CONTRACT.md boot object.
+// Ports: none (hclboot's command line, /work/shared/CONTRACT.md `boot`)
+import { writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { InputError, DtError } from "../errors.js";
+import { loadImage } from "../image/load.js";
+import { loadShim } from "../wasm/node.js";
+import { ShimPanic } from "../wasm/loader.js";
+import { bootImage, bootFailure } from "../harness/boot.js";
+import { bootText } from "../harness/boot_text.js";
+import { defaultImagePath } from "./dtb.js";
+import type { Command } from "./commands.js";
+
+const HELP = `usage: hclboot boot [IMAGE] [--json] [--kernel-dt OUT.dtb]
+
+Boots IMAGE (default: the package's images/small.json) through the WASM boot core and prints the
+boot log and the VTL2 memory map.
+  --json               print the CONTRACT.md boot object instead (failures too)
+  --kernel-dt OUT.dtb  write the device tree the shim built for the kernel
+Exit status: 0 booted, 1 the shim failed (panic or device-tree error), 2 unusable input.`;
+
+/** Runs a command-line parse; a bad option becomes an input error (exit 2). */
+export function parseOrInput<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    throw new InputError((e as Error).message);
+  }
+}
+
+/** Prints a failure: the contract object (with the boot log) with --json, else log + message on stderr. */
+export function reportFailure(command: string, e: unknown, json: boolean): number {
+  if (!(e instanceof InputError || e instanceof DtError || e instanceof ShimPanic)) throw e;
+  const f = bootFailure(e);
+  if (json) {
+    console.log(JSON.stringify(f, null, 2));
+  } else {
+    for (const l of f.bootLog ?? []) console.error(`  ${l}`);
+    console.error(`hclboot ${command}: ${f.error.kind === "input" ? "" : f.error.kind + ": "}${f.error.message}`);
+  }
+  return e instanceof InputError ? 2 : 1;
+}
+
+export const bootCommand: Command = {
+  summary: "boot an image (default images/small.json): boot log and memory map, or --json",
+  async run(args) {
+    const { values, positionals } = parseOrInput(() =>
+      parseArgs({
+        args,
+        allowPositionals: true,
+        options: { json: { type: "boolean" }, "kernel-dt": { type: "string" }, help: { type: "boolean", short: "h" } },
+      }),
+    );
+    if (values.help) {
+      console.log(HELP);
+      return 0;
+    }
+    if (positionals.length > 1) throw new InputError("boot takes at most one image");
+    const json = values.json === true;
+    const out = values["kernel-dt"];
+    try {
+      const image = loadImage(positionals[0] ?? defaultImagePath());
+      const shim = await loadShim();
+      const r = bootImage(image, { shim });
+      if (out !== undefined) {
+        try {
+          writeFileSync(out, r.kernelDtb);
+        } catch (e) {
+          throw new InputError(`cannot write ${out}: ${(e as Error).message}`);
+        }
+      }
+      if (json) console.log(JSON.stringify(r.output, null, 2));
+      else console.log(bootText(r.output, r.e820));
+      if (out !== undefined) console.error(`wrote the ${r.kernelDtb.length}-byte kernel device tree to ${out}`);
+      return 0;
+    } catch (e) {
+      return reportFailure("boot", e, json);
+    }
+  },
+};

@@ -1,0 +1,130 @@
+//! The host side of one boot: guest memory for a resolved image, the VTL2 image loaded into it,
+//! the hypervisor stub from the image's `hv` settings, then the whole shim (`boot_run`) and the
+//! CONTRACT.md boot object. Platform-neutral (no node:fs): the CLI and the playground share it.
+// Ports: openhcl/openhcl_boot/src/main.rs (`shim_main` as the VMM starts it); what the VMM does
+//        before it (membacking GuestMemory, vm/loader/src/paravisor.rs) comes from host/guest and
+//        host/vtl2.
+
+import { InputError, DtError } from "../errors.js";
+import { GuestMemory, type GuestMemoryLayout } from "../guest/guest_memory.js";
+import { Hypervisor } from "../hv/hypervisor.js";
+import { defaultHvConfig } from "../hv/schema.js";
+import { attachHypervisor } from "../hv/imports.js";
+import { guestMemoryLayout, vtl2ImageInput } from "../image/inputs.js";
+import type { ResolvedImage } from "../image/resolve.js";
+import { loadVtl2Image, type Vtl2Image } from "../vtl2/load.js";
+import { Shim, ShimPanic } from "../wasm/loader.js";
+import { runBoot, bootOutputFrom, type BootResult as BootRunResult } from "../shim/boot.js";
+import type { BootOutput, FailureOutput } from "./types.js";
+
+/** One E820 entry of the kernel hand-off (x86). */
+export interface E820Entry {
+  addr: bigint;
+  size: bigint;
+  type: number;
+}
+
+/** Options of one boot. */
+export interface BootImageOptions {
+  /** The boot core instance; reused across boots (reset per boot). */
+  shim: Shim;
+  /**
+   * Bytes for the start of the persisted-state region (a servicing boot), replacing the image's
+   * own `persistedState` file; null forces a first boot.
+   */
+  persistedState?: Uint8Array | null;
+}
+
+/** A completed boot. */
+export interface BootImageResult {
+  /** Exactly the CONTRACT.md `boot --json` object. */
+  output: BootOutput;
+  /** The device tree the shim wrote for the kernel. */
+  kernelDtb: Uint8Array;
+  /** The E820 map of the x86 boot parameters (empty on aarch64). */
+  e820: E820Entry[];
+  /** The guest memory after the boot (the shim wrote into it). */
+  guest: GuestMemory;
+  /** Where the VTL2 image was loaded and the shim parameters it carries. */
+  vtl2: Vtl2Image;
+  /** The raw boot core result (partition topology and hand-off). */
+  result: BootRunResult;
+}
+
+/** Boot log lines written before a boot failed, by error object. */
+const failedLogs = new WeakMap<object, string[]>();
+
+/** The boot log up to the failure `e` of bootImage (empty when it failed before the shim ran). */
+export function bootLogOf(e: unknown): string[] {
+  if (typeof e === "object" && e !== null) {
+    const log = failedLogs.get(e);
+    if (log) return log;
+    if (e instanceof ShimPanic) return e.log;
+  }
+  return [];
+}
+
+/** The contract's failure object for a failed boot, with `bootLog` (the log lines so far). */
+export function bootFailure(e: unknown): FailureOutput {
+  const kind = e instanceof DtError ? "dt" : e instanceof ShimPanic ? "panic" : "input";
+  const message = e instanceof Error ? e.message : String(e);
+  return { ok: false, error: { kind, message }, bootLog: bootLogOf(e) };
+}
+
+/** Guest memory layout of an image that names a host device tree: VTL2 memory is all that is RAM. */
+function vtl2OnlyLayout(r: ResolvedImage): GuestMemoryLayout {
+  const input = vtl2ImageInput(r);
+  return { ram: [{ start: input.vtl2Base, end: input.vtl2Base + input.vtl2Size, vnode: 0 }], mmio: [] };
+}
+
+/** Fresh guest memory for `r` with the VTL2 image loaded (persisted state as given). */
+export function prepareGuest(r: ResolvedImage, persistedState?: Uint8Array | null): { guest: GuestMemory; vtl2: Vtl2Image } {
+  const layout = guestMemoryLayout(r) ?? vtl2OnlyLayout(r);
+  let guest: GuestMemory;
+  try {
+    guest = GuestMemory.build(layout);
+  } catch (e) {
+    if (e instanceof InputError) throw new InputError(`${r.path}: guest memory: ${e.message}`);
+    throw new InputError(`${r.path}: guest memory: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const input = vtl2ImageInput(r);
+  if (persistedState === null) delete input.persistedState;
+  else if (persistedState !== undefined) input.persistedState = persistedState;
+  return { guest, vtl2: loadVtl2Image(guest, input) };
+}
+
+/** The hypervisor stub for `r`: its `hv` settings, and the VM's processors by APIC id. */
+export function hypervisorFor(r: ResolvedImage): Hypervisor {
+  const hv = new Hypervisor(r.image.hv ?? defaultHvConfig(), r.arch);
+  if (r.vm) hv.setVpTopology(r.vm.vps.map((vp) => BigInt(vp.apicId)));
+  return hv;
+}
+
+/**
+ * Boots `r`: guest memory, VTL2 image, hypervisor, shim. Throws InputError (unusable image),
+ * DtError or ShimPanic (the shim failed); `bootLogOf(error)` gives the log lines so far.
+ */
+export function bootImage(r: ResolvedImage, opts: BootImageOptions): BootImageResult {
+  const { shim } = opts;
+  const { guest, vtl2 } = prepareGuest(r, opts.persistedState);
+  shim.reset();
+  shim.setGuest(guest);
+  attachHypervisor(shim, hypervisorFor(r));
+  let result: BootRunResult;
+  try {
+    result = runBoot(shim, { shimBase: vtl2.shimBase, rawOffset: vtl2.shimParamsOffset, arch: r.arch, hvIsolation: vtl2.hvIsolation });
+  } catch (e) {
+    if (typeof e === "object" && e !== null) failedLogs.set(e, e instanceof ShimPanic ? e.log : shim.log().slice());
+    throw e;
+  } finally {
+    shim.setGuest(undefined);
+  }
+  return {
+    output: bootOutputFrom(r.arch, result),
+    kernelDtb: result.handoff.dtb,
+    e820: result.handoff.e820,
+    guest,
+    vtl2,
+    result,
+  };
+}
