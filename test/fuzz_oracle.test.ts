@@ -3,7 +3,7 @@ import { describe, it, expect } from "vitest";
 import { classifyFailure } from "../host/fuzz/upstream_messages.js";
 import { checkBootOutput, judgeFailure, insideUnion, sortedDisjoint, checkSame } from "../host/fuzz/oracle.js";
 import type { BootOutput } from "../host/harness/types.js";
-import { getTarget } from "../host/fuzz/targets/index.js";
+import { byteTarget } from "../host/fuzz/targets/bytes.js";
 import { loadShim } from "../host/wasm/node.js";
 
 describe("classifyFailure", () => {
@@ -70,9 +70,10 @@ describe("checkBootOutput", () => {
   });
 });
 
-describe("targets not yet wired", () => {
-  it.each(["boot"])("%s reports it is not available in this build", async (name) => {
+describe("targets not wired", () => {
+  it("a byte target without a runner reports it is not available in this build", async () => {
     const shim = await loadShim();
-    expect(() => getTarget(name).prepare(shim)).toThrow(`target ${name} not available in this build`);
+    const t = byteTarget({ name: "x", summary: "", ext: "bin", runner: () => undefined, missing: "no runner", synthesize: () => new Uint8Array(0), reproducer: () => ({ files: {}, replay: "" }) });
+    expect(() => t.prepare(shim)).toThrow("target x not available in this build: no runner");
   });
 });

@@ -1,43 +1,167 @@
-//! Fuzz target `boot`: generated VM images booted end to end, judged by the range invariants.
-// Ports: openhcl/openhcl_boot (the whole boot path); oracle in host/fuzz/oracle.ts.
-import { ShimPanic } from "../../wasm/loader.js";
+//! Fuzz target `boot`: generated VM images (and byte-mutated host device trees of generated VMs)
+//! booted end to end, judged by the boot-output invariants, determinism and a servicing restore.
+// Ports: openhcl/openhcl_boot (the whole boot path); oracle in host/fuzz/oracle.ts and boot_expect.ts.
+import { DtError, InputError } from "../../errors.js";
+import { bootImage, type BootImageResult } from "../../harness/boot.js";
+import { compareTopologies, persistFrom } from "../../harness/service.js";
+import type { BootOutput } from "../../harness/types.js";
+import { vtl2ImageInput } from "../../image/inputs.js";
+import { parseImage, resolveImageWith, type ResolvedImage } from "../../image/resolve.js";
+import { ShimPanic, type Shim } from "../../wasm/loader.js";
 import { vmImageArb, sample } from "../arbitraries.js";
-import { checkBootOutput, checkSame, judgeFailure, type Verdict } from "../oracle.js";
-import { shrinkStructured } from "../shrink.js";
-import { decodeJson, encodeJson, TargetUnavailable, type Target } from "../target.js";
+import { mutateBytes } from "../mutate.js";
+import { check, checkBootOutput, checkSame, judgeFailure, PASS, type Verdict } from "../oracle.js";
+import type { Rng } from "../rng.js";
+import { shrinkBytes, shrinkStructured } from "../shrink.js";
+import { decodeJson, encodeJson, type Target } from "../target.js";
+import { bootExpectations } from "./boot_expect.js";
 import { plugins } from "./plugins.js";
 
-/** A boot input is an image object (the JSON of an images/*.json file). */
-export type BootInput = Record<string, unknown>;
+/** A boot input: an image object (as in images/*.json) and, for `hostDeviceTree` images, the blob as hex. */
+export interface BootInput {
+  image: Record<string, unknown>;
+  dtb?: string;
+}
 
-/** The `boot` target. Each input boots twice: the outputs must be identical (determinism). */
+/** The file name a `hostDeviceTree` input's blob has inside the image. */
+const DTB_NAME = "fuzz.dtb";
+const WHERE = "<fuzz image>";
+
+const toHex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
+const fromHex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "hex"));
+
+/** Validates and resolves an input's image (InputError when the image loader refuses it). */
+export function resolveBootInput(x: BootInput): ResolvedImage {
+  const files: Record<string, Uint8Array> = x.dtb !== undefined ? { [DTB_NAME]: fromHex(x.dtb) } : {};
+  return resolveImageWith(parseImage(x.image, WHERE), (rel) => files[rel], WHERE);
+}
+
+/**
+ * A `hostDeviceTree` input from a VM input: the VM's generated tree (byte-mutated by the caller),
+ * with the shim's memory where the VM would have put the VTL2 image. Null when the VM does not resolve.
+ */
+export function dtbInputFrom(x: BootInput): BootInput | null {
+  let r: ResolvedImage;
+  try {
+    r = resolveBootInput(x);
+  } catch {
+    return null;
+  }
+  if (!r.vm) return null;
+  const v = vtl2ImageInput(r);
+  const { vm: _vm, ...rest } = x.image;
+  return {
+    image: { ...rest, hostDeviceTree: DTB_NAME, shim: { memoryStart: "0x" + v.vtl2Base.toString(16), memorySize: "0x" + v.vtl2Size.toString(16) } },
+    dtb: toHex(r.hostDeviceTree),
+  };
+}
+
+type Once = { ok: true; result: BootImageResult | null; output: BootOutput } | { ok: false; verdict: Verdict; text: string };
+
+/** One boot: the output, or the verdict on its failure (upstream site, loader refusal, trap, exception). */
+function bootOnce(shim: Shim, r: ResolvedImage, x: BootInput, persistedState?: Uint8Array): Once {
+  try {
+    if (plugins.boot) {
+      const p = plugins.boot(shim, x.image);
+      if (p.ok) return { ok: true, result: null, output: p.value };
+      return { ok: false, verdict: judgeFailure(p.error.message), text: JSON.stringify(p.error) };
+    }
+    const b = bootImage(r, { shim, ...(persistedState ? { persistedState } : {}) });
+    return { ok: true, result: b, output: b.output };
+  } catch (e) {
+    if (e instanceof ShimPanic || e instanceof DtError) return { ok: false, verdict: judgeFailure(e.message), text: e.message };
+    if (e instanceof InputError) return { ok: false, verdict: { ok: true, failedAt: `image loader: ${e.message.split("\n")[0]}` }, text: e.message };
+    return { ok: false, verdict: { ok: false, kind: "exception", message: String(e instanceof Error ? e.stack ?? e.message : e) }, text: "" };
+  }
+}
+
+/**
+ * The servicing restore: save the boot as usermode does, boot again from it; the second boot
+ * must succeed with the same VTL2 RAM, address space, MMIO and pool.
+ */
+function checkRestore(shim: Shim, r: ResolvedImage, x: BootInput, first: BootImageResult): Verdict {
+  let placed: Uint8Array;
+  try {
+    placed = persistFrom(first).image;
+  } catch (e) {
+    if (e instanceof InputError) return PASS; // usermode could not save this layout (not the shim's doing)
+    throw e;
+  }
+  const second = bootOnce(shim, r, x, placed);
+  if (!second.ok) {
+    if (!second.verdict.ok && second.verdict.kind !== "unknown-failure") return second.verdict;
+    const c = check("service-restore", false, () => `the servicing boot from the first boot's saved state failed: ${second.text}`);
+    return c ? { ok: false, kind: "invariant", message: c } : PASS;
+  }
+  const diffs = compareTopologies(first.output, second.output);
+  const c = check("service-restore", diffs.length === 0, () => `the servicing boot rebuilt a different topology: ${diffs.slice(0, 6).join("; ")}`);
+  return c ? { ok: false, kind: "invariant", message: c } : PASS;
+}
+
+/** Judges one input: invariants of the output, the same output twice, and a servicing restore. */
+export function judgeBoot(shim: Shim, x: BootInput): Verdict {
+  let r: ResolvedImage;
+  try {
+    r = resolveBootInput(x);
+  } catch (e) {
+    if (e instanceof InputError) return { ok: true, failedAt: `image loader: ${e.message.split("\n")[0]}` };
+    return { ok: false, kind: "exception", message: String(e instanceof Error ? e.stack ?? e.message : e) };
+  }
+  const first = bootOnce(shim, r, x);
+  if (!first.ok) {
+    if (!first.verdict.ok) return first.verdict;
+    const again = bootOnce(shim, r, x);
+    const same = checkSame(first.text, again.ok ? "(the boot completed)" : again.text);
+    return same.ok ? first.verdict : same;
+  }
+  const v = checkBootOutput(first.output, bootExpectations(r));
+  if (!v.ok) return v;
+  const again = bootOnce(shim, r, x);
+  const same = checkSame(JSON.stringify(first.output), again.ok ? JSON.stringify(again.output) : again.text);
+  if (!same.ok) return same;
+  if (first.result && r.isolation === "none" && !r.persistedState && r.vm) return checkRestore(shim, r, x, first.result);
+  return PASS;
+}
+
+/** Draws an input: a generated VM image, or (one in four) a byte-mutated host device tree of one. */
+function generate(rng: Rng): BootInput {
+  const vm: BootInput = { image: sample(vmImageArb, rng) as Record<string, unknown> };
+  if (!rng.chance(0.25)) return vm;
+  const d = dtbInputFrom(vm);
+  if (!d) return vm;
+  return rng.chance(0.2) ? d : { ...d, dtb: toHex(mutateBytes(fromHex(d.dtb!), rng).bytes) };
+}
+
+/** The `boot` target. */
 export const bootTarget: Target<BootInput> = {
   name: "boot",
-  summary: "generated VM images (memory maps, NUMA, VTL2 ranges, pools, sidecar, isolation) booted end to end",
+  summary: "generated VM images (memory maps, NUMA, VTL2 modes, pools, sidecar, isolation, APIC ids) and mutated host DTBs booted end to end",
   prepare(shim) {
-    if (!plugins.boot) throw new TargetUnavailable("boot", "the boot harness (bootImage) is not wired (provideBootRunner)");
     shim.setLogging(true);
   },
-  generate: (rng) => sample(vmImageArb, rng) as BootInput,
-  mutate: (_x, rng) => sample(vmImageArb, rng) as BootInput,
-  encode: (x) => encodeJson(x),
-  decode: (b) => decodeJson<BootInput>(b),
-  run(shim, image): Verdict {
-    const once = (): { text: string; verdict: Verdict } => {
-      try {
-        const r = plugins.boot!(shim, image);
-        if (!r.ok) return { text: JSON.stringify(r.error), verdict: judgeFailure(r.error.message) };
-        return { text: JSON.stringify(r.value), verdict: checkBootOutput(r.value) };
-      } catch (e) {
-        if (e instanceof ShimPanic) return { text: e.message, verdict: judgeFailure(e.message) };
-        return { text: "", verdict: { ok: false, kind: "exception", message: String(e instanceof Error ? e.stack ?? e.message : e) } };
-      }
-    };
-    const first = once();
-    if (!first.verdict.ok) return first.verdict;
-    const same = checkSame(first.text, once().text);
-    return same.ok ? first.verdict : same;
+  generate,
+  mutate(x, rng) {
+    if (x.dtb !== undefined && rng.chance(0.7)) return { ...x, dtb: toHex(mutateBytes(fromHex(x.dtb), rng).bytes) };
+    return generate(rng);
   },
-  shrink: (x) => shrinkStructured(x),
-  reproducer: (x, id) => ({ files: { [`${id}.json`]: encodeJson({ ...x, name: id }) }, replay: `hclboot boot {dir}/${id}.json` }),
+  encode: (x) => encodeJson(x),
+  decode(bytes) {
+    const x = decodeJson<BootInput & { vm?: unknown }>(bytes);
+    if (x && typeof x === "object" && x.image && typeof x.image === "object") return x;
+    if (x && typeof x === "object" && (x.vm !== undefined || (x as { hostDeviceTree?: unknown }).hostDeviceTree !== undefined)) return { image: x as unknown as Record<string, unknown> };
+    throw new Error("not a boot input");
+  },
+  run: judgeBoot,
+  *shrink(x) {
+    if (x.dtb !== undefined) for (const d of shrinkBytes(fromHex(x.dtb))) yield { ...x, dtb: toHex(d) };
+    for (const image of shrinkStructured(x.image)) yield { ...x, image: image as Record<string, unknown> };
+  },
+  reproducer(x, id) {
+    const files: Record<string, Uint8Array> = {};
+    const image: Record<string, unknown> = { ...x.image, name: id };
+    if (x.dtb !== undefined) image.hostDeviceTree = `${id}.dtb`;
+    files[`${id}.json`] = new TextEncoder().encode(JSON.stringify(image, null, 2) + "\n");
+    if (x.dtb !== undefined) files[`${id}.dtb`] = fromHex(x.dtb);
+    return { files, replay: `hclboot boot {dir}/${id}.json` };
+  },
 };
