@@ -13,7 +13,14 @@ const MB = 1n << 20n;
 const GB = 1n << 30n;
 const TWO_MB = 2n * MB;
 
+const LOW_GAP_START = 0xf800_0000n;
+const LOW_GAP_END = 0x1_0000_0000n;
+
 const hex = (v: bigint): string => "0x" + v.toString(16);
+
+/** `arb` one time in `oneIn`, else null (fc.option's `freq` is the other way round: null one time in freq). */
+const sometimes = <T>(arb: fc.Arbitrary<T>, oneIn: number): fc.Arbitrary<T | null> =>
+  fc.oneof({ weight: oneIn - 1, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: arb });
 
 /** A size: whole MiB (common), whole GiB, or odd pages. */
 const size = (min: bigint, max: bigint): fc.Arbitrary<bigint> =>
@@ -31,16 +38,16 @@ export const cpusArb = fc.oneof(
   fc.record({
     count: fc.constant(count),
     numaNodes: fc.integer({ min: 1, max: Math.min(CAPS.numaNodes, count, 8) }).chain((n) => fc.oneof(fc.constant(n), fc.constant(Math.min(CAPS.numaNodes, count)))),
-    vpsPerSocket: fc.option(fc.integer({ min: 1, max: 64 }), { freq: 4 }),
-    apicIdOffset: fc.option(fc.integer({ min: 0, max: 1024 }), { freq: 4 }),
-    apicIds: fc.option(fc.constantFrom("sparse", "duplicate", "huge"), { freq: 8 }),
+    vpsPerSocket: sometimes(fc.integer({ min: 1, max: 64 }), 4),
+    apicIdOffset: sometimes(fc.integer({ min: 0, max: 1024 }), 4),
+    apicIds: sometimes(fc.constantFrom("sparse", "duplicate", "huge"), 8),
   }).map((c) => {
     const o: Record<string, unknown> = { count: c.count, numaNodes: c.numaNodes };
     if (c.vpsPerSocket !== null) o.vpsPerSocket = c.vpsPerSocket;
     if (c.apicIdOffset !== null) o.apicIdOffset = c.apicIdOffset;
     if (c.apicIds === "sparse") o.apicIds = Array.from({ length: c.count }, (_, i) => i * 2 + 1);
     else if (c.apicIds === "duplicate") o.apicIds = Array.from({ length: c.count }, (_, i) => (i === c.count - 1 && i > 0 ? 0 : i));
-    else if (c.apicIds === "huge") o.apicIds = Array.from({ length: c.count }, (_, i) => 0xffff_ff00 + i);
+    else if (c.apicIds === "huge") o.apicIds = Array.from({ length: c.count }, (_, i) => 0xffff_f000 + i);
     return o;
   }),
 );
@@ -58,10 +65,14 @@ export const memoryArb = (nodes: number) =>
     { weight: 1, arbitrary: fc.array(rangeStep(nodes, 64n * MB, GB), { minLength: 60, maxLength: CAPS.partitionRamRanges + 8 }) },
   ).map((m) => {
     if (!Array.isArray(m)) return m;
+    // Explicit ranges start at 0 and stay out of the default low MMIO gap [4 GiB - 128 MiB, 4 GiB).
     let at = 0n;
     return {
-      ranges: m.map((r) => {
-        const start = at + r.gap;
+      ranges: m.map((r, i) => {
+        let start = i === 0 ? 0n : at + r.gap;
+        // The first range covers the default VTL2 file range (from 128 MiB) and ends below the low gap.
+        if (i === 0) r = { ...r, len: r.len < GB ? GB : r.len > LOW_GAP_START ? LOW_GAP_START : r.len };
+        if (start < LOW_GAP_END && start + r.len > LOW_GAP_START) start = LOW_GAP_END;
         at = start + r.len;
         return { start: hex(start), end: hex(at), vnode: r.vnode };
       }),
@@ -70,11 +81,11 @@ export const memoryArb = (nodes: number) =>
 
 /** VTL2 placement: OpenVMM's modes, with sizes around the IGVM file's requirement. */
 export const vtl2Arb = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ mode: fc.constant("memory-layout"), size: fc.option(size(64n * MB, 2n * GB).map((s) => hex((s + TWO_MB - 1n) & ~(TWO_MB - 1n))), { freq: 3 }) }) },
-  { weight: 3, arbitrary: fc.record({ mode: fc.constant("vtl2-allocate"), size: fc.option(size(64n * MB, 8n * GB).map((s) => hex((s + TWO_MB - 1n) & ~(TWO_MB - 1n))), { freq: 2 }) }) },
+  { weight: 4, arbitrary: fc.record({ mode: fc.constant("memory-layout"), size: sometimes(size(64n * MB, 2n * GB).map((s) => hex((s + TWO_MB - 1n) & ~(TWO_MB - 1n))), 3) }) },
+  { weight: 3, arbitrary: fc.record({ mode: fc.constant("vtl2-allocate"), size: sometimes(size(64n * MB, 8n * GB).map((s) => hex((s + TWO_MB - 1n) & ~(TWO_MB - 1n))), 2) }) },
   { weight: 1, arbitrary: fc.constant({ mode: "file", size: null }) },
 ).chain((v) =>
-  fc.record({ igvmSize: fc.option(fc.constantFrom(32n * MB, 64n * MB, 256n * MB, 512n * MB).map(hex), { freq: 2 }) }).map(({ igvmSize }) => {
+  fc.record({ igvmSize: sometimes(fc.constantFrom(32n * MB, 64n * MB, 256n * MB, 512n * MB).map(hex), 2) }).map(({ igvmSize }) => {
     const o: Record<string, unknown> = { mode: v.mode };
     if (v.size !== null) o.size = v.size;
     if (igvmSize !== null) o.igvmSize = igvmSize;
@@ -84,10 +95,10 @@ export const vtl2Arb = fc.oneof(
 
 /** OPENHCL_* words of the measured command line: pool size or table, NUMA split, sidecar. */
 export const openhclWordsArb = fc.record({
-  pool: fc.option(fc.oneof(fc.constantFrom("debug", "release", "off", "0", "+16"), fc.bigInt(1n, 1n << 16n).map(String)), { freq: 2 }),
-  igvmPool: fc.option(fc.constantFrom("debug", "release", "off", "512"), { freq: 4 }),
+  pool: sometimes(fc.oneof(fc.constantFrom("debug", "release", "off", "0", "+16"), fc.bigInt(1n, 1n << 16n).map(String)), 2),
+  igvmPool: sometimes(fc.constantFrom("debug", "release", "off", "512"), 4),
   numaSplit: fc.boolean(),
-  sidecar: fc.option(fc.constantFrom("on", "off", "log", "cpu_threshold=0", "cpu_threshold=4"), { freq: 3 }),
+  sidecar: sometimes(fc.constantFrom("on", "off", "log", "cpu_threshold=0", "cpu_threshold=4"), 3),
 }).map((w) => {
   const words: string[] = [];
   if (w.pool !== null) words.push(`OPENHCL_ENABLE_VTL2_GPA_POOL=${w.pool}`);
@@ -99,8 +110,8 @@ export const openhclWordsArb = fc.record({
 
 /** Hyper-V host extensions of the device tree: the DMA hint (pool pages) and the VTL0 alias map. */
 const hostExtensionsArb = fc.record({
-  deviceDmaTotalPages: fc.option(fc.oneof(fc.bigInt(0n, 1n << 16n), fc.constant((1n << 64n) - 1n)).map(hex), { freq: 3 }),
-  vtl0AliasMap: fc.option(fc.constantFrom(1n << 45n, 1n << 46n).map(hex), { freq: 4 }),
+  deviceDmaTotalPages: sometimes(fc.oneof(fc.bigInt(0n, 1n << 16n), fc.constant((1n << 64n) - 1n)).map(hex), 3),
+  vtl0AliasMap: sometimes(fc.constantFrom(1n << 45n, 1n << 46n).map(hex), 4),
 }).map((h) => Object.fromEntries(Object.entries(h).filter(([, v]) => v !== null)));
 
 /** A VM boot image (host/image/schema.ts) with a generated host device tree. */
@@ -109,14 +120,14 @@ export const vmImageArb = fc.record({
   cpus: cpusArb,
   vtl2: vtl2Arb,
   words: openhclWordsArb,
-  bootargsPool: fc.option(fc.bigInt(1n, 1n << 12n), { freq: 6 }),
+  bootargsPool: sometimes(fc.bigInt(1n, 1n << 12n), 6),
   ext: hostExtensionsArb,
-  chipsetVtl2: fc.option(fc.constantFrom(GB, 64n * MB, 2n * MB), { freq: 3 }),
+  chipsetVtl2: sometimes(fc.constantFrom(GB, 64n * MB, 2n * MB), 2),
   redirect: fc.boolean(),
   com: fc.boolean(),
-  entropy: fc.option(fc.constantFrom("", "ab", "00".repeat(256)), { freq: 4 }),
+  entropy: sometimes(fc.constantFrom("", "ab", "00".repeat(256)), 4),
   sidecar: fc.boolean(),
-  hv: fc.option(fc.record({ x2apic: fc.boolean(), vtl0AliasMapAvailable: fc.boolean() }), { freq: 4 }),
+  hv: sometimes(fc.record({ x2apic: fc.boolean(), vtl0AliasMapAvailable: fc.boolean() }), 4),
   policy: fc.constantFrom("append-chosen", "append-chosen", "static"),
 }).chain((x) =>
   memoryArb(Number(x.cpus.numaNodes)).map((memory) => {

@@ -85,6 +85,7 @@ export const FAILURE_SITES: readonly FailureSite[] = [
   F("core::slice::index range (e.g. shim_params.rs command line)", "range end index \\d+ out of range for slice of length \\d+"),
   F("core::panicking division (e.g. dt/mod.rs vtl2_size / numa_node_count)", "attempt to divide by zero"),
   F("arrayvec ArrayVec::extend", "ArrayVec: capacity exceeded in extend/from_iter"),
+  F("arrayvec ArrayVec::push (try_push().unwrap())", "called `Result::unwrap\\(\\)` on an `Err` value: CapacityError: insufficient capacity"),
   F("core::panicking unreachable!", "internal error: entered unreachable code"),
   // sidecar.rs, shim_params.rs
   F("openhcl/openhcl_boot/src/sidecar.rs start", "failed to start sidecar: .*"),
