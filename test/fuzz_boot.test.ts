@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadShim } from "../host/wasm/node.js";
 import type { Shim } from "../host/wasm/loader.js";
-import { bootTarget, dtbInputFrom, judgeBoot, mergedTopology, resolveBootInput, type BootInput } from "../host/fuzz/targets/boot.js";
+import { bootSeeds } from "../host/fuzz/seeds.js";
+import { bootTarget, bootTargetWith, dtbInputFrom, judgeBoot, mergedTopology, resolveBootInput, type BootInput } from "../host/fuzz/targets/boot.js";
 import { expectedPoolBytes, poolConfig, poolConfigAfter } from "../host/fuzz/targets/boot_expect.js";
 import { runCampaign } from "../host/fuzz/campaign.js";
 import { main } from "../host/cli/main.js";
@@ -79,6 +80,37 @@ describe("judgeBoot", () => {
     for (let i = 0; i < 40; i++) {
       const v = judgeBoot(shim, bootTarget.generate(rng));
       if (!v.ok) expect(v.kind).not.toMatch(/exception|trap|nondeterminism/);
+    }
+  });
+});
+
+describe("boot seeds", () => {
+  it("every images/*.json (blobs and saved states inlined) passes the oracle", () => {
+    const seeds = bootSeeds();
+    expect(seeds.length).toBeGreaterThanOrEqual(20);
+    const t = bootTargetWith(seeds);
+    const verdicts = seeds.map((b) => t.run(shim, t.decode(b)));
+    for (const v of verdicts) expect(v.ok ? "ok" : v.message).toBe("ok");
+    expect(verdicts.filter((v) => v.ok && v.failedAt).length).toBeGreaterThanOrEqual(4); // the fail-* images end at upstream sites
+  }, 120_000);
+  it("mutates seeds: a swapped part, or the saved state / blob bytes", () => {
+    const servicing = bootSeeds().map((b) => bootTarget.decode(b)).find((x) => x.persisted !== undefined)!;
+    const t = bootTargetWith([new TextEncoder().encode(JSON.stringify(servicing))]);
+    const rng = new Rng(5);
+    const mutants = Array.from({ length: 20 }, () => t.mutate(servicing, rng));
+    expect(mutants.some((m) => m.persisted !== undefined && m.persisted !== servicing.persisted)).toBe(true);
+    for (const m of mutants.slice(0, 8)) {
+      const v = t.run(shim, m);
+      if (!v.ok) expect(v.kind).not.toMatch(/exception|trap|nondeterminism/);
+    }
+  });
+  it("replays an image with a saved state through fuzz --replay", async () => {
+    const log = console.log;
+    console.log = () => {};
+    try {
+      expect(await main(["fuzz", "--replay", "images/servicing-small.json"])).toBe(0);
+    } finally {
+      console.log = log;
     }
   });
 });

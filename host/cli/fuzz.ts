@@ -1,7 +1,8 @@
 // `hclboot fuzz`: coverage-guided fuzzing of the boot core (host/fuzz/), or replay of a finding.
 import { parseArgs } from "node:util";
 import { readFileSync, existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
+import { bootInputFromImageFile } from "../fuzz/seeds.js";
 import { InputError } from "../errors.js";
 import { loadShim } from "../wasm/node.js";
 import { runCampaign } from "../fuzz/campaign.js";
@@ -50,10 +51,11 @@ async function replay(file: string, targetName: string | undefined, json: boolea
     if (img.vm !== undefined || typeof img.hostDeviceTree === "string") {
       // A boot image (a `boot` or `dt` reproducer): replayed through the boot target's oracle.
       name = "boot";
-      const dtbPath = typeof img.hostDeviceTree === "string" ? resolve(dirname(file), img.hostDeviceTree) : undefined;
-      if (dtbPath && !existsSync(dtbPath)) throw new InputError(`${file}: hostDeviceTree ${img.hostDeviceTree} not found`);
-      const dtb = dtbPath ? Buffer.from(readFileSync(dtbPath)).toString("hex") : undefined;
-      encoded = encodeJson({ image: { ...img, ...(dtb ? { hostDeviceTree: "fuzz.dtb" } : {}) }, ...(dtb ? { dtb } : {}) });
+      try {
+        encoded = encodeJson(bootInputFromImageFile(file));
+      } catch (e) {
+        throw new InputError(`${file}: ${(e as Error).message}`);
+      }
     } else {
       if (typeof doc.target !== "string" || doc.input === undefined) throw new InputError(`${file}: expected {"target", "input"} or a boot image`);
       name = doc.target;

@@ -64,7 +64,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignSummary> 
   const corpus = new Corpus(o.corpusDir);
   const initial = corpus.load();
   const ext = EXT[o.target] ?? "json";
-  const seeds = ext === "json" ? [] : [...targetSeeds(o.target), ...initial];
+  const seeds = [...targetSeeds(o.target), ...(ext === "json" ? [] : initial)];
   const started = Date.now();
   const perWorker = new Map<number, WorkerReport>();
   const union = { seen: new Uint8Array(0), covered: 0, edges: 0 };

@@ -2,8 +2,8 @@
 //! (`dt`), and SavedState payloads written by the save side from boot-like topologies (`persisted`).
 // Ports: nothing upstream (the seeds come from host/image, test/fixtures/dts and host/persist).
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { loadImage } from "../image/load.js";
 import { packageRoot } from "../wasm/node.js";
 import { inputKey, seedFiles } from "./corpus.js";
@@ -60,11 +60,44 @@ export function persistedSeeds(count = 24): Uint8Array[] {
   return unique(out);
 }
 
-/** The seeds of `target` (empty for structured targets). */
+/**
+ * A boot image file as a `boot` input: the blob it names (`hostDeviceTree`) and its saved state
+ * (`persistedState`) inlined as hex, the `expect` key dropped. Throws when a file is unreadable.
+ */
+export function bootInputFromImageFile(path: string): { image: Record<string, unknown>; dtb?: string; persisted?: string } {
+  const { expect: _e, ...image } = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+  const input: { image: Record<string, unknown>; dtb?: string; persisted?: string } = { image };
+  if (typeof image.hostDeviceTree === "string") {
+    input.dtb = Buffer.from(readFileSync(resolve(dirname(path), image.hostDeviceTree))).toString("hex");
+    image.hostDeviceTree = "fuzz.dtb";
+  }
+  if (typeof image.persistedState === "string") {
+    input.persisted = Buffer.from(readFileSync(resolve(dirname(path), image.persistedState))).toString("hex");
+    image.persistedState = "fuzz-persisted.bin";
+  }
+  return input;
+}
+
+/** Seeds of the `boot` target: every images/*.json as an encoded boot input. */
+export function bootSeeds(dir = join(packageRoot(), "images")): Uint8Array[] {
+  if (!existsSync(dir)) return [];
+  const out: Uint8Array[] = [];
+  for (const name of readdirSync(dir).filter((n) => n.endsWith(".json")).sort()) {
+    try {
+      out.push(new TextEncoder().encode(JSON.stringify(bootInputFromImageFile(join(dir, name)))));
+    } catch {
+      // unreadable image or file: not a seed
+    }
+  }
+  return out;
+}
+
+/** The seeds of `target` (empty for the model-checked targets). */
 export function targetSeeds(target: string): Uint8Array[] {
   switch (target) {
     case "dt": return dtSeeds();
     case "persisted": return persistedSeeds();
+    case "boot": return bootSeeds();
     default: return [];
   }
 }

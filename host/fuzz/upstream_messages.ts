@@ -74,6 +74,8 @@ export const FAILURE_SITES: readonly FailureSite[] = [
   F(`${MAIN} vp index order`, "CPU hardware ID 0x[0-9a-f]+ does not correspond to VP index \\d+"),
   F(`${MAIN} arch`, "unsupported arch"),
   F(`${MAIN} kernel command line`, "called `Result::unwrap\\(\\)` on an `Err` value: CommandLineTooLong"),
+  F(`${MAIN} kernel device tree (write_dt().unwrap())`, "called `Result::unwrap\\(\\)` on an `Err` value: Fdt\\(.*\\)"),
+  F("openhcl/openhcl_boot/src/dt.rs", "should always fit(: .*)?|must be set on aarch64"),
   F(`${MAIN} vsm capabilities`, "failed to query vsm capabilities(: .*)?"),
   F("openhcl/openhcl_boot/src/arch/x86_64/mod.rs cpuid", "not implemented: can't trust host cpuid"),
   F("openhcl/openhcl_boot/src/arch/*/vsm.rs isolation", "unexpected isolation type.*"),

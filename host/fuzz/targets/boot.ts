@@ -17,14 +17,19 @@ import { decodeJson, encodeJson, type Target } from "../target.js";
 import { bootExpectations } from "./boot_expect.js";
 import { plugins } from "./plugins.js";
 
-/** A boot input: an image object (as in images/*.json) and, for `hostDeviceTree` images, the blob as hex. */
+/**
+ * A boot input: an image object (as in images/*.json); for a `hostDeviceTree` image the blob, for
+ * a servicing boot the persisted-state bytes (a previous boot's saved state), both as hex.
+ */
 export interface BootInput {
   image: Record<string, unknown>;
   dtb?: string;
+  persisted?: string;
 }
 
-/** The file name a `hostDeviceTree` input's blob has inside the image. */
+/** The file names a blob and a saved state have inside the image. */
 const DTB_NAME = "fuzz.dtb";
+const PERSISTED_NAME = "fuzz-persisted.bin";
 const WHERE = "<fuzz image>";
 
 const toHex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
@@ -32,7 +37,9 @@ const fromHex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "hex"))
 
 /** Validates and resolves an input's image (InputError when the image loader refuses it). */
 export function resolveBootInput(x: BootInput): ResolvedImage {
-  const files: Record<string, Uint8Array> = x.dtb !== undefined ? { [DTB_NAME]: fromHex(x.dtb) } : {};
+  const files: Record<string, Uint8Array> = {};
+  if (x.dtb !== undefined) files[DTB_NAME] = fromHex(x.dtb);
+  if (x.persisted !== undefined) files[PERSISTED_NAME] = fromHex(x.persisted);
   return resolveImageWith(parseImage(x.image, WHERE), (rel) => files[rel], WHERE);
 }
 
@@ -154,12 +161,44 @@ export function judgeBoot(shim: Shim, x: BootInput): Verdict {
 }
 
 /** Draws an input: a generated VM image, or (one in four) a byte-mutated host device tree of one. */
-function generate(rng: Rng): BootInput {
+function generateVm(rng: Rng): BootInput {
   const vm: BootInput = { image: sample(vmImageArb, rng) as Record<string, unknown> };
   if (!rng.chance(0.25)) return vm;
   const d = dtbInputFrom(vm);
   if (!d) return vm;
   return rng.chance(0.2) ? d : { ...d, dtb: toHex(mutateBytes(fromHex(d.dtb!), rng).bytes) };
+}
+
+/** A seed image with one part swapped for a generated one, or its blob / saved state byte-mutated. */
+function mutateSeed(x: BootInput, rng: Rng): BootInput {
+  if (x.persisted !== undefined && rng.chance(0.5)) return { ...x, persisted: toHex(mutateBytes(fromHex(x.persisted), rng).bytes) };
+  if (x.dtb !== undefined && rng.chance(0.7)) return { ...x, dtb: toHex(mutateBytes(fromHex(x.dtb), rng).bytes) };
+  const donor = sample(vmImageArb, rng) as { vm: Record<string, unknown>; commandLine: unknown; isolation: unknown };
+  const image = { ...x.image };
+  const vm = image.vm ? { ...(image.vm as Record<string, unknown>) } : undefined;
+  switch (rng.below(vm ? 5 : 2)) {
+    case 0: image.commandLine = donor.commandLine; break;
+    case 1: image.isolation = donor.isolation; break;
+    case 2: vm!.cpus = donor.vm.cpus; break;
+    case 3: vm!.vtl2 = donor.vm.vtl2; break;
+    default: vm!.bootargs = `${String(vm!.bootargs ?? "")} ${String((donor.vm.bootargs as string | undefined) ?? "")}`.trim();
+  }
+  if (vm) image.vm = vm;
+  return { ...x, image };
+}
+
+/** Builds the `boot` target; `seeds` are encoded inputs (images/*.json with their files, see seeds.ts). */
+export function bootTargetWith(seeds: Uint8Array[] = []): Target<BootInput> {
+  const pool: BootInput[] = [];
+  for (const b of seeds) {
+    try {
+      pool.push(bootTarget.decode(b));
+    } catch {
+      // not a boot input
+    }
+  }
+  const generate = (rng: Rng): BootInput => (pool.length > 0 && rng.chance(0.1) ? mutateSeed(rng.pick(pool), rng) : generateVm(rng));
+  return { ...bootTarget, generate, mutate: (x, rng) => (rng.chance(0.5) ? mutateSeed(x, rng) : generate(rng)) };
 }
 
 /** The `boot` target. */
@@ -169,11 +208,8 @@ export const bootTarget: Target<BootInput> = {
   prepare(shim) {
     shim.setLogging(true);
   },
-  generate,
-  mutate(x, rng) {
-    if (x.dtb !== undefined && rng.chance(0.7)) return { ...x, dtb: toHex(mutateBytes(fromHex(x.dtb), rng).bytes) };
-    return generate(rng);
-  },
+  generate: generateVm,
+  mutate: (x, rng) => (rng.chance(0.5) ? mutateSeed(x, rng) : generateVm(rng)),
   encode: (x) => encodeJson(x),
   decode(bytes) {
     const x = decodeJson<BootInput & { vm?: unknown }>(bytes);
@@ -184,14 +220,17 @@ export const bootTarget: Target<BootInput> = {
   run: judgeBoot,
   *shrink(x) {
     if (x.dtb !== undefined) for (const d of shrinkBytes(fromHex(x.dtb))) yield { ...x, dtb: toHex(d) };
+    if (x.persisted !== undefined) for (const d of shrinkBytes(fromHex(x.persisted))) yield { ...x, persisted: toHex(d) };
     for (const image of shrinkStructured(x.image)) yield { ...x, image: image as Record<string, unknown> };
   },
   reproducer(x, id) {
     const files: Record<string, Uint8Array> = {};
     const image: Record<string, unknown> = { ...x.image, name: id };
     if (x.dtb !== undefined) image.hostDeviceTree = `${id}.dtb`;
+    if (x.persisted !== undefined) image.persistedState = `${id}.persisted.bin`;
     files[`${id}.json`] = new TextEncoder().encode(JSON.stringify(image, null, 2) + "\n");
     if (x.dtb !== undefined) files[`${id}.dtb`] = fromHex(x.dtb);
+    if (x.persisted !== undefined) files[`${id}.persisted.bin`] = fromHex(x.persisted);
     return { files, replay: `hclboot boot {dir}/${id}.json` };
   },
 };
