@@ -4,8 +4,13 @@
 // Ports: openhcl/openhcl_boot/src/main.rs (x86_boot: build_e820_map, build_boot_params)
 
 import { panic } from "./runtime/panic";
-import { AddressSpaceView, TypedRanges, VTL2_RAM, VTL2_CONFIG, VTL2_SIDECAR_IMAGE, VTL2_SIDECAR_NODE, VTL2_RESERVED, VTL2_GPA_POOL, VTL2_TDX_PAGE_TABLES, VTL2_BOOTSHIM_LOG_BUFFER, VTL2_PERSISTED_STATE_HEADER, VTL2_PERSISTED_STATE_PROTOBUF } from "./address_space_view";
-import { memoryVtlTypeName } from "./memory_vtl_type";
+import { RangeList } from "./memory_range";
+import { AddressSpaceManager, MAX_ADDRESS_RANGES } from "./memory";
+import {
+  memoryVtlTypeName, VTL2_RAM, VTL2_CONFIG, VTL2_SIDECAR_IMAGE, VTL2_SIDECAR_NODE, VTL2_RESERVED, VTL2_GPA_POOL,
+  VTL2_TDX_PAGE_TABLES, VTL2_BOOTSHIM_LOG_BUFFER, VTL2_PERSISTED_STATE_HEADER, VTL2_PERSISTED_STATE_PROTOBUF,
+} from "./memory_vtl_type";
+import { fmtRangeDebugPretty } from "./runtime/fmt";
 
 export const E820_RAM: u32 = 1;
 export const E820_RESERVED: u32 = 2;
@@ -48,23 +53,19 @@ export class E820Map {
   }
 }
 
-/** Rust's `{:#?}` of a MemoryRange (decimal fields, pretty). */
-function rangePrettyDebug(start: u64, end: u64): string {
-  return "MemoryRange {\n    start: " + start.toString() + ",\n    end: " + end.toString() + ",\n}";
-}
-
 /**
  * Builds the E820 map: VTL2 RAM as E820_RAM, every reserved VTL2 type as E820_RESERVED; panics
  * on another type, and (as upstream's expect) when more than 640 entries are needed.
  */
-export function buildE820Map(space: AddressSpaceView): E820Map {
-  const ranges: TypedRanges = space.vtl2Ranges();
+export function buildE820Map(space: AddressSpaceManager): E820Map {
+  const ranges = new RangeList(MAX_ADDRESS_RANGES);
+  space.vtl2Ranges(ranges);
   const map = new E820Map();
   const cap = E820_ZEROPAGE_ENTRIES + E820_EXT_ENTRIES;
   for (let i = 0; i < ranges.length; i++) {
-    const t = unchecked(ranges.types[i]);
-    const s = unchecked(ranges.starts[i]);
-    const e = unchecked(ranges.ends[i]);
+    const t = <u32>ranges.tag(i);
+    const s = ranges.start(i);
+    const e = ranges.end(i);
     let typ: u32;
     if (t == VTL2_RAM) {
       typ = E820_RAM;
@@ -73,7 +74,7 @@ export function buildE820Map(space: AddressSpaceView): E820Map {
       || t == VTL2_PERSISTED_STATE_HEADER || t == VTL2_PERSISTED_STATE_PROTOBUF) {
       typ = E820_RESERVED;
     } else {
-      panic("unexpected vtl2 ram type " + memoryVtlTypeName(t) + " for range " + rangePrettyDebug(s, e));
+      panic("unexpected vtl2 ram type " + memoryVtlTypeName(t) + " for range " + fmtRangeDebugPretty(s, e));
       return map;
     }
     if (map.length >= cap) panic("building e820 map must succeed: OutOfE820Entries");

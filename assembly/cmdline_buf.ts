@@ -3,7 +3,7 @@
 // Ports: arrayvec::ArrayString as used by openhcl/openhcl_boot/src/main.rs.
 
 /** Capacity of the kernel command line (host_params COMMAND_LINE_SIZE). */
-export const COMMAND_LINE_SIZE: i32 = 0x2000;
+export { COMMAND_LINE_SIZE } from "./partition_limits";
 
 /** Byte buffer with a fixed capacity; every append is all-or-nothing. */
 @final

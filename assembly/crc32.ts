@@ -15,10 +15,24 @@ function initTable(): void {
 
 /** CRC-32 of `len` bytes at `ptr`. */
 export function crc32(ptr: usize, len: usize): u32 {
+  return crc32End(crc32Update(crc32Begin(), ptr, len));
+}
+
+/** Starts an incremental CRC-32. */
+export function crc32Begin(): u32 {
   if (!tableReady) initTable();
-  let c: u32 = 0xffff_ffff;
+  return 0xffff_ffff;
+}
+
+/** Feeds `len` bytes at `ptr` into the running CRC `c`. */
+export function crc32Update(c: u32, ptr: usize, len: usize): u32 {
   for (let i: usize = 0; i < len; i++) {
     c = load<u32>(TABLE + (<usize>((c ^ <u32>load<u8>(ptr + i)) & 0xff) << 2)) ^ (c >>> 8);
   }
+  return c;
+}
+
+/** The final CRC-32 of a running value. */
+export function crc32End(c: u32): u32 {
   return ~c;
 }

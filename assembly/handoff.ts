@@ -8,9 +8,13 @@
 // isolated VMs), the SNP cc_blob setup_data.
 
 import { panic } from "./runtime/panic";
-import { log } from "./runtime/log";
+import { logInfo } from "./runtime/log_level";
 import { cpuid, hvVtl, hvGetRegister, readMmfr0, referenceTime, rdtsc, HV_REGISTER_VSM_CAPABILITIES } from "./runtime/hv";
-import { HandoffInputs, ISOLATION_NONE, ISOLATION_SNP, ISOLATION_TDX, isHardwareIsolated } from "./handoff_inputs";
+import { ShimParams, ISOLATION_NONE, ISOLATION_SNP, ISOLATION_TDX, ARCH_AARCH64, isHardwareIsolated } from "./shim_params";
+import { PartitionInfo } from "./partition_info";
+import { AddressSpaceManager } from "./memory";
+import { RangeList } from "./memory_range";
+import { fmtRangeDebugPrettyHex } from "./runtime/fmt";
 import { hvErrorDebug } from "./hv_error";
 import { validateVpHwIds } from "./vp_ids";
 import { startSidecar, SidecarConfig } from "./sidecar";
@@ -21,8 +25,8 @@ import { buildE820Map, writeBootParams, E820Map, BOOT_PARAMS_SIZE } from "./boot
 import { writeDt, BootTimes, FDT_DATA_SIZE } from "./kernel_dt";
 
 /** Physical address bits as the architecture reports them. */
-export function physicalAddressBits(h: HandoffInputs): u32 {
-  if (h.aarch64) {
+export function physicalAddressBits(p: ShimParams): u32 {
+  if (p.arch == ARCH_AARCH64) {
     const pa = <u32>(readMmfr0() & 0xf);
     switch (pa) {
       case 0: return 32;
@@ -36,7 +40,7 @@ export function physicalAddressBits(h: HandoffInputs): u32 {
     }
     return 32;
   }
-  if (isHardwareIsolated(h.isolation)) panic("not implemented: can't trust host cpuid");
+  if (isHardwareIsolated(p.isolationType)) panic("not implemented: can't trust host cpuid");
   const maxExtended = cpuid(0x8000_0000, 0).eax;
   if (maxExtended >= 0x8000_0008) return cpuid(0x8000_0008, 0).eax & 0xff;
   return 32;
@@ -67,13 +71,14 @@ function mulDiv1e7(tsc: u64, freq: u64): u64 {
 }
 
 /** Reference time for boot timing: TSC-derived on TDX, none on SNP, the partition clock else. */
-export function getRefTime(h: HandoffInputs): i64 {
-  if (!h.aarch64 && h.isolation == ISOLATION_TDX) {
+export function getRefTime(p: ShimParams): i64 {
+  const x86 = p.arch != ARCH_AARCH64;
+  if (x86 && p.isolationType == ISOLATION_TDX) {
     const freq = <u64>cpuid(0x15, 0).ebx * 25_000_000;
     if (freq == 0) return -1;
     return <i64>mulDiv1e7(rdtsc(), freq);
   }
-  if (!h.aarch64 && h.isolation == ISOLATION_SNP) return -1;
+  if (x86 && p.isolationType == ISOLATION_SNP) return -1;
   return <i64>referenceTime();
 }
 
@@ -90,9 +95,9 @@ export class Handoff {
 }
 
 /** Derives the VTL0 alias map: kept or computed only in VTL2 with the VSM capability. */
-export function deriveVtl0AliasMap(h: HandoffInputs): void {
+export function deriveVtl0AliasMap(p: ShimParams, h: PartitionInfo): void {
   let available = false;
-  if (!isHardwareIsolated(h.isolation) && hvVtl() == 2) {
+  if (!isHardwareIsolated(p.isolationType) && hvVtl() == 2) {
     const r = hvGetRegister(HV_REGISTER_VSM_CAPABILITIES);
     if (r.status != 0) panic("failed to query vsm capabilities: " + hvErrorDebug(r.status));
     available = (r.value & (<u64>1 << 29)) != 0;
@@ -100,7 +105,7 @@ export function deriveVtl0AliasMap(h: HandoffInputs): void {
   if (available) {
     // Derive it from the physical address width when the device tree did not provide one.
     if (!h.hasVtl0AliasMap) {
-      h.vtl0AliasMap = <u64>1 << <u64>(physicalAddressBits(h) - 1);
+      h.vtl0AliasMap = <u64>1 << <u64>(physicalAddressBits(p) - 1);
       h.hasVtl0AliasMap = true;
     }
   } else {
@@ -109,68 +114,66 @@ export function deriveVtl0AliasMap(h: HandoffInputs): void {
   }
 }
 
-/** Pretty `{:#x?}` of a MemoryRange, as the acceptance assertion prints it. */
-function rangeHexPretty(start: u64, end: u64): string {
-  return "MemoryRange {\n    start: 0x" + start.toString(16) + ",\n    end: 0x" + end.toString(16) + ",\n}";
-}
-
-/** Panics when an imported region outside VTL2 RAM was not accepted at launch. */
-export function checkImportedRegionsAccepted(h: HandoffInputs): void {
-  const ram = h.vtl2Ram;
-  const imp = h.importedRegions;
+/** Panics when an imported region outside VTL2 RAM was not accepted at launch (tag 1 = accepted). */
+export function checkImportedRegionsAccepted(ram: RangeList, imp: RangeList): void {
   for (let i = 0; i < imp.length; i++) {
-    if (unchecked(imp.vnodes[i]) != 0) continue; // accepted
-    let pos = unchecked(imp.starts[i]);
-    const end = unchecked(imp.ends[i]);
+    if (imp.tag(i) != 0) continue; // accepted
+    let pos = imp.start(i);
+    const end = imp.end(i);
     // Walk the VTL2 RAM ranges (sorted) over [pos, end): the pieces outside RAM must be accepted.
     let k = 0;
-    while (k < ram.length && unchecked(ram.ends[k]) <= pos) k++;
+    while (k < ram.length && ram.end(k) <= pos) k++;
     while (pos < end) {
-      if (k < ram.length && unchecked(ram.starts[k]) <= pos) {
-        pos = min(end, unchecked(ram.ends[k]));
+      if (k < ram.length && ram.start(k) <= pos) {
+        pos = min(end, ram.end(k));
         k++;
         continue;
       }
-      const gapEnd = k < ram.length ? min(end, unchecked(ram.starts[k])) : end;
-      panic("range " + rangeHexPretty(pos, gapEnd) + " not in vtl2 ram was not preaccepted at launch");
+      const gapEnd = k < ram.length ? min(end, ram.start(k)) : end;
+      panic("range " + fmtRangeDebugPrettyHex(pos, gapEnd) + " not in vtl2 ram was not preaccepted at launch");
     }
   }
 }
 
-/** Runs the hand-off for a partition read from the device tree. */
-export function runHandoff(h: HandoffInputs): Handoff {
+/**
+ * Runs the hand-off for a partition read from the device tree (main.rs `shim_main` after
+ * `read_from_dt`): `computedInitrdCrc` is the CRC-32 of the initrd bytes as loaded.
+ */
+export function runHandoff(
+  p: ShimParams, h: PartitionInfo, space: AddressSpaceManager, staticConfidentialDebug: bool, bootReftime: i64,
+  computedInitrdCrc: u32,
+): Handoff {
   const out = new Handoff();
-  const bootReftime = getRefTime(h);
-  const canTrustHost = h.isolation == ISOLATION_NONE || h.staticConfidentialDebug;
-  log("openhcl_boot: logging enabled");
-  const isConfidentialDebug = h.staticConfidentialDebug || h.bootConfidentialDebug;
+  const canTrustHost = p.isolationType == ISOLATION_NONE || staticConfidentialDebug;
+  logInfo("openhcl_boot: logging enabled");
+  // Shown when given on the static command line, or on a trusted host's command line.
+  const isConfidentialDebug = staticConfidentialDebug || h.bootOptions.confidentialDebug;
 
-  deriveVtl0AliasMap(h);
+  deriveVtl0AliasMap(p, h);
 
   if (h.cpuCount == 0) panic("no cpus");
-  validateVpHwIds(h);
+  validateVpHwIds(h, p.arch);
 
-  const sidecar = startSidecar(h);
+  const sidecar = startSidecar(p, h, space);
   out.sidecar = sidecar;
 
-  const p = new KernelCommandLineParams();
-  p.canTrustHost = canTrustHost;
-  p.isConfidentialDebug = isConfidentialDebug;
-  p.sidecar = sidecar;
-  p.vtl2PoolSupported = h.addressSpace.hasVtl2Pool();
-  const cmdline = buildKernelCommandLine(h, p);
+  const kp = new KernelCommandLineParams();
+  kp.canTrustHost = canTrustHost;
+  kp.isConfidentialDebug = isConfidentialDebug;
+  kp.sidecar = sidecar;
+  kp.vtl2PoolSupported = space.hasVtl2Pool();
+  const cmdline = buildKernelCommandLine(p, h, kp);
   if (cmdline === null) panic("called `Result::unwrap()` on an `Err` value: CommandLineTooLong");
   out.cmdline = cmdline;
 
-  const initrdStart = h.initrdBase;
-  const initrdEnd = h.initrdBase + h.initrdSize;
-  const computed = h.hasInitrdBytes ? crc32(h.initrdPtr, <usize>h.initrdLen) : h.initrdComputedCrc;
-  if (computed != h.initrdCrc) {
-    panic("assertion `left == right` failed: computed initrd crc does not match build time calculated crc\n  left: " + computed.toString() + "\n right: " + h.initrdCrc.toString());
+  const initrdStart = p.initrdBase;
+  const initrdEnd = p.initrdBase + p.initrdSize;
+  if (computedInitrdCrc != p.initrdCrc) {
+    panic("assertion `left == right` failed: computed initrd crc does not match build time calculated crc\n  left: " + computedInitrdCrc.toString() + "\n right: " + p.initrdCrc.toString());
   }
 
-  if (!h.aarch64) {
-    const map = buildE820Map(h.addressSpace);
+  if (p.arch != ARCH_AARCH64) {
+    const map = buildE820Map(space);
     out.e820 = map;
     const page = __alloc(<usize>BOOT_PARAMS_SIZE);
     writeBootParams(page, map, initrdStart, initrdEnd);
@@ -178,19 +181,20 @@ export function runHandoff(h: HandoffInputs): Handoff {
   }
 
   if (bootReftime >= 0) {
-    const end = getRefTime(h);
+    const end = getRefTime(p);
     out.bootTimes = new BootTimes(<u64>bootReftime, end >= 0 ? <u64>end : 0);
   }
 
-  checkImportedRegionsAccepted(h);
+  const imported = p.importedRegionsList();
+  checkImportedRegionsAccepted(h.vtl2Ram, imported);
 
   const dtb = __alloc(<usize>FDT_DATA_SIZE);
-  const r = writeDt(dtb, FDT_DATA_SIZE, h, h.addressSpace, initrdStart, initrdEnd, cmdline!.toString(), sidecar, out.bootTimes);
-  if (r.error != 0) panic("called `Result::unwrap()` on an `Err` value: " + r.errorDebug());
+  const r = writeDt(dtb, FDT_DATA_SIZE, p, h, space, imported, initrdStart, initrdEnd, cmdline!.toString(), sidecar, out.bootTimes);
+  if (r.error !== null) panic("called `Result::unwrap()` on an `Err` value: " + r.errorDebug());
   out.dtb = dtb;
   out.dtbSize = r.size;
 
-  log("uninitializing hypercalls");
-  log("about to jump to kernel");
+  logInfo("uninitializing hypercalls");
+  logInfo("about to jump to kernel");
   return out;
 }

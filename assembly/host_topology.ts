@@ -5,20 +5,22 @@
 
 import { panic } from "./runtime/panic";
 import { log } from "./runtime/log";
-import { MemoryRange } from "./memory_range";
 import {
-  RangeList, RangeWalk, walkRanges, subtractRanges, WALK_LEFT, WALK_RIGHT, WALK_BOTH,
-  ParsedDeviceTree, BootCommandLineOptions, MEMORY_TYPE_VTL2_PROTECTABLE, memoryMapEntryTypeName,
-  pickPrivatePoolSize, selectVtl2MmioRange,
-} from "./partition_deps";
+  MemoryRange, RangeList, RangeWalk, walkRanges, subtractRanges, WALK_LEFT, WALK_RIGHT, WALK_BOTH,
+} from "./memory_range";
+import { ParsedDeviceTree, MEMORY_TYPE_VTL2_PROTECTABLE } from "./host_fdt_parser";
+import { memoryEntryDebug } from "./host_fdt/error";
+import { BootCommandLineOptions } from "./cmdline";
+import { pickPrivatePoolSize } from "./dma_hint";
+import { selectVtl2MmioRange } from "./mmio";
 import { AddressSpaceManager, AddressSpaceManagerBuilder, sortedByStart } from "./memory";
-import { MAX_NUMA_NODES, MAX_VTL2_RAM_RANGES, HV_PAGE_SIZE } from "./partition_limits";
-import { PartitionInputs, isHardwareIsolated, ISOLATION_NONE, ISOLATION_TDX } from "./partition_inputs";
+import { MAX_NUMA_NODES, HV_PAGE_SIZE } from "./partition_limits";
+import { ShimParams, isHardwareIsolated, ISOLATION_NONE, ISOLATION_TDX } from "./shim_params";
 import {
   PartitionTopology, DtError, DT_VTL0_VMBUS, DT_VTL2_VMBUS, DT_NOT_ENOUGH_VTL0_MMIO, DT_NOT_ENOUGH_VTL2_MMIO,
-  entryTag, tagVnode, tagMemType,
+  entryTag, tagVnode, tagMemType, vmbusMmioList,
 } from "./partition_info";
-import { prettyRange, debugRange, debugRangeHex, fmtHex, fmtHexBare } from "./rust_debug";
+import { fmtRangeDebugPrettyHex, fmtRangeDebug, fmtRangeDebugHex, fmtHex, fmtHexBare } from "./runtime/fmt";
 import { allocatePrivatePool } from "./private_pool";
 
 /** Persisted state region size at first boot: 20 pages. */
@@ -35,10 +37,9 @@ export function memoryMapList(parsed: ParsedDeviceTree): RangeList {
   return out;
 }
 
-/** `{:?}` of a MemoryEntry. */
+/** `{:?}` of a MemoryEntry given as a range and entry tag. */
 export function debugEntry(start: u64, end: u64, tag: u64): string {
-  return "MemoryEntry { range: " + debugRange(start, end) + ", mem_type: " + memoryMapEntryTypeName(tagMemType(tag)) +
-    ", vnode: " + tagVnode(tag).toString() + " }";
+  return memoryEntryDebug(start, end, tagMemType(tag), tagVnode(tag));
 }
 
 /** `{:x?}` of a list of MemoryRange (an ArrayVec). */
@@ -46,7 +47,7 @@ export function debugRangesHex(list: RangeList): string {
   let s = "[";
   for (let i = 0; i < list.length; i++) {
     if (i > 0) s += ", ";
-    s += debugRangeHex(list.start(i), list.end(i));
+    s += fmtRangeDebugHex(list.start(i), list.end(i));
   }
   return s + "]";
 }
@@ -55,7 +56,7 @@ export function debugRangesHex(list: RangeList): string {
 export function prettyRanges(list: RangeList): string {
   if (list.length == 0) return "[]";
   let s = "[\n";
-  for (let i = 0; i < list.length; i++) s += "    " + prettyRange(list.start(i), list.end(i), 4) + ",\n";
+  for (let i = 0; i < list.length; i++) s += "    " + fmtRangeDebugPrettyHex(list.start(i), list.end(i), 4) + ",\n";
   return s + "]";
 }
 
@@ -83,9 +84,9 @@ export function uniqueVnodes(entries: RangeList, nodes: StaticArray<u32>): i32 {
 }
 
 /** VTL2 ram from the host-provided VTL2_PROTECTABLE ranges (or the measured range). */
-export function parseHostVtl2Ram(params: PartitionInputs, memory: RangeList): RangeList {
+export function parseHostVtl2Ram(params: ShimParams, memory: RangeList): RangeList {
   const vtl2Ram = new RangeList(MAX_NUMA_NODES);
-  if (isHardwareIsolated(params.isolation)) {
+  if (isHardwareIsolated(params.isolationType)) {
     // Hardware isolated: the host gives the size, the file gives the base.
     let size: u64 = 0;
     for (let i = 0; i < memory.length; i++) {
@@ -93,7 +94,7 @@ export function parseHostVtl2Ram(params: PartitionInputs, memory: RangeList): Ra
     }
     log("[INFO] host provided vtl2 ram size is " + fmtHexBare(size) + ", measured size is " + fmtHexBare(params.memorySize));
     if (params.memorySize > size) size = params.memorySize;
-    const r = MemoryRange.new(params.memoryStart, params.memoryStart + size);
+    const r = MemoryRange.new(params.memoryStartAddress, params.memoryStartAddress + size);
     vtl2Ram.push(r.start, r.end, entryTag(MEMORY_TYPE_VTL2_PROTECTABLE, 0));
   } else {
     for (let i = 0; i < memory.length; i++) {
@@ -104,8 +105,8 @@ export function parseHostVtl2Ram(params: PartitionInputs, memory: RangeList): Ra
   }
   if (vtl2Ram.length == 0) {
     log("[INFO] using measured vtl2 ram");
-    const start = params.memoryStart;
-    const end = params.memoryStart + params.memorySize;
+    const start = params.memoryStartAddress;
+    const end = params.memoryStartAddress + params.memorySize;
     if (MemoryRange.tryNew(start, end) === null) {
       panic("range is valid: InvalidMemoryRange { start: " + start.toString() + ", end: " + end.toString() + " }");
     }
@@ -115,7 +116,7 @@ export function parseHostVtl2Ram(params: PartitionInputs, memory: RangeList): Ra
 }
 
 /** VTL2 ram chosen by VTL2 itself: the loaded image plus top-down allocations split per node. */
-export function allocateVtl2Ram(params: PartitionInputs, map: RangeList, hasRamSize: bool, ramSize: u64): RangeList {
+export function allocateVtl2Ram(params: ShimParams, map: RangeList, hasRamSize: bool, ramSize: u64): RangeList {
   const nodes = new StaticArray<u32>(MAX_NUMA_NODES);
   const nodeCount = uniqueVnodes(map, nodes);
 
@@ -140,7 +141,7 @@ export function allocateVtl2Ram(params: PartitionInputs, map: RangeList, hasRamS
   // The range the image was loaded into already counts as VTL2 ram.
   let vtl2Ram = new RangeList(MAX_NUMA_NODES);
   const freeAfterVtl2 = new RangeList(1024);
-  const file = MemoryRange.new(params.memoryStart, params.memoryStart + params.memorySize);
+  const file = MemoryRange.new(params.memoryStartAddress, params.memoryStartAddress + params.memorySize);
   const fileList = new RangeList(1);
   fileList.push(file.start, file.end, 0);
   const walk = new RangeWalk(2 * (map.length + 1) + 2);
@@ -152,17 +153,18 @@ export function allocateVtl2Ram(params: PartitionInputs, map: RangeList, hasRamS
     } else if (k == WALK_BOTH) {
       if (!vtl2Ram.push(walk.start(i), walk.end(i), walk.rightTag(i))) panic(CAPACITY_PANIC);
     } else if (k == WALK_LEFT) {
-      panic("used file range " + prettyRange(walk.start(i), walk.end(i)) + " is not reported as ram by host memmap");
+      panic("used file range " + fmtRangeDebugPrettyHex(walk.start(i), walk.end(i)) + " is not reported as ram by host memmap");
     }
   }
 
   // Imported (launch context) ranges outside the image are not free either.
-  const imported = new RangeList(params.importedRegions.length);
-  for (let i = 0; i < params.importedRegions.length; i++) {
-    const r = params.importedRegions.range(i);
+  const imports = params.importedRegionsList();
+  const imported = new RangeList(imports.length);
+  for (let i = 0; i < imports.length; i++) {
+    const r = imports.range(i);
     if (!file.contains(r)) {
       if (file.overlaps(r)) {
-        panic("imported range " + prettyRange(r.start, r.end) + " overlaps vtl2 range and is not fully contained within vtl2 range");
+        panic("imported range " + fmtRangeDebugPrettyHex(r.start, r.end) + " overlaps vtl2 range and is not fully contained within vtl2 range");
       }
       imported.push(r.start, r.end, 0);
     }
@@ -178,8 +180,8 @@ export function allocateVtl2Ram(params: PartitionInputs, map: RangeList, hasRamS
       // TDX: the reset vector page is pre-accepted but not reported as ram by the host.
       const s = walk2.start(i);
       const len = walk2.end(i) - s;
-      if (params.isolation == ISOLATION_TDX && s / 4096 == 0xFFFFF && len == 0x1000) continue;
-      panic("launch context range " + prettyRange(s, walk2.end(i)) + " is not reported as ram by host memmap");
+      if (params.isolationType == ISOLATION_TDX && s / 4096 == 0xFFFFF && len == 0x1000) continue;
+      panic("launch context range " + fmtRangeDebugPrettyHex(s, walk2.end(i)) + " is not reported as ram by host memmap");
     }
   }
 
@@ -234,8 +236,9 @@ function indexPanic(len: i32, index: u32): string {
 
 /** Default VTL2 mmio size: half the high VTL0 mmio gap, clamped to [128 MiB, 1 GiB]. */
 export function calculateDefaultMmioSize(parsed: ParsedDeviceTree, out: StaticArray<u64>): DtError | null {
-  const vtl0 = parsed.vmbusVtl0;
-  if (vtl0 === null) return new DtError(DT_VTL0_VMBUS);
+  const vtl0Info = parsed.vmbusVtl0;
+  if (vtl0Info === null) return new DtError(DT_VTL0_VMBUS);
+  const vtl0 = new VmbusMmio(vmbusMmioList(vtl0Info));
   if (vtl0.mmio.length < 2) panic(indexPanic(vtl0.mmio.length, 1));
   let half = (vtl0.mmio.end(1) - vtl0.mmio.start(1)) / 2;
   const MIN: u64 = 128 * (1 << 20);
@@ -247,10 +250,10 @@ export function calculateDefaultMmioSize(parsed: ParsedDeviceTree, out: StaticAr
 }
 
 /** Adds the ranges every boot reserves: log buffer, VTL2 reserved region, sidecar image. */
-export function addCommonRanges(params: PartitionInputs, builder: AddressSpaceManagerBuilder): AddressSpaceManagerBuilder {
+export function addCommonRanges(params: ShimParams, builder: AddressSpaceManagerBuilder): AddressSpaceManagerBuilder {
   builder = builder.withLogBuffer(params.logBuffer);
-  if (params.vtl2ReservedSize != 0) {
-    builder = builder.withReservedRange(MemoryRange.new(params.vtl2ReservedStart, params.vtl2ReservedStart + params.vtl2ReservedSize));
+  if (params.vtl2ReservedRegionSize != 0) {
+    builder = builder.withReservedRange(MemoryRange.new(params.vtl2ReservedRegionStart, params.vtl2ReservedRegionStart + params.vtl2ReservedRegionSize));
   }
   if (params.sidecarSize != 0) {
     builder = builder.withSidecarImage(MemoryRange.new(params.sidecarBase, params.sidecarBase + params.sidecarSize));
@@ -259,7 +262,7 @@ export function addCommonRanges(params: PartitionInputs, builder: AddressSpaceMa
 }
 
 /** The VTL2 config ranges: the parameter region minus the (reclaimed) host device tree pages. */
-export function vtl2ConfigRanges(params: PartitionInputs): RangeList {
+export function vtl2ConfigRanges(params: ShimParams): RangeList {
   const reclaimBase = params.dtStart();
   const reclaimEnd = reclaimBase + params.dtSize();
   if (MemoryRange.tryNew(reclaimBase, reclaimEnd) === null) {
@@ -278,7 +281,7 @@ export function vtl2ConfigRanges(params: PartitionInputs): RangeList {
 
 /** Reads the topology from the host device tree and initializes the address space. */
 export function topologyFromHostDt(
-  params: PartitionInputs, parsed: ParsedDeviceTree, options: BootCommandLineOptions,
+  params: ShimParams, parsed: ParsedDeviceTree, options: BootCommandLineOptions,
   addressSpace: AddressSpaceManager, out: PartitionTopology,
 ): DtError | null {
   log("[INFO] reading topology from host device tree");
@@ -293,10 +296,11 @@ export function topologyFromHostDt(
   out.memoryAllocationMode = mode;
 
   // Isolated guests, or VTL2-allocation mode, decide VTL2 mmio here; otherwise the host did.
-  if (params.isolation != ISOLATION_NONE || mode.vtl2) {
+  if (params.isolationType != ISOLATION_NONE || mode.vtl2) {
     const hostSize: u64 = mode.vtl2 && mode.hasMmioSize ? mode.mmioSize : 0;
-    const vmbusVtl2 = parsed.vmbusVtl2;
-    if (vmbusVtl2 === null) return new DtError(DT_VTL2_VMBUS);
+    const vtl2Info = parsed.vmbusVtl2;
+    if (vtl2Info === null) return new DtError(DT_VTL2_VMBUS);
+    const vmbusVtl2 = new VmbusMmio(vmbusMmioList(vtl2Info));
     let vtl2MmioSize: u64 = 0;
     for (let i = 0; i < vmbusVtl2.mmio.length; i++) vtl2MmioSize += vmbusVtl2.mmio.end(i) - vmbusVtl2.mmio.start(i);
     let mmioSize = hostSize;
@@ -308,8 +312,9 @@ export function topologyFromHostDt(
     }
     log("[INFO] allocating vtl2 mmio size " + fmtHex(mmioSize) + " bytes");
     log("[INFO] host provided vtl2 mmio ranges are " + fmtHex(vtl2MmioSize) + " bytes");
-    const vmbusVtl0 = parsed.vmbusVtl0;
-    if (vmbusVtl0 === null) return new DtError(DT_VTL0_VMBUS);
+    const vtl0Info = parsed.vmbusVtl0;
+    if (vtl0Info === null) return new DtError(DT_VTL0_VMBUS);
+    const vmbusVtl0 = new VmbusMmio(vmbusMmioList(vtl0Info));
     if (vtl2MmioSize != 0) {
       if (vtl2MmioSize < mmioSize) return new DtError(DT_NOT_ENOUGH_VTL2_MMIO);
       log("[INFO] using host provided vtl2 mmio: " + debugRangesHex(vmbusVtl2.mmio));
@@ -338,33 +343,38 @@ export function topologyFromHostDt(
     if (v0 === null) return new DtError(DT_VTL0_VMBUS);
     const v2 = parsed.vmbusVtl2;
     if (v2 === null) return new DtError(DT_VTL2_VMBUS);
-    copyRanges(v0.mmio, out.vtl0Mmio);
-    copyRanges(v2.mmio, out.vtl2Mmio);
+    copyRanges(vmbusMmioList(v0), out.vtl0Mmio);
+    copyRanges(vmbusMmioList(v2), out.vtl2Mmio);
   }
 
   const config = vtl2ConfigRanges(params);
   // 20 pages hold the worst-case encoded saved state with room to spare.
   const split = params.persistedState.splitAtOffset(PERSISTED_REGION_SIZE);
-  log("[INFO] persisted state region sized to " + prettyRange(split.first.start, split.first.end) + ", remainder " +
-    prettyRange(split.second.start, split.second.end));
+  log("[INFO] persisted state region sized to " + fmtRangeDebugPrettyHex(split.first.start, split.first.end) + ", remainder " +
+    fmtRangeDebugPrettyHex(split.second.start, split.second.end));
 
   let builder = new AddressSpaceManagerBuilder(addressSpace, vtl2Ram, params.used, split.first, config);
   builder = addCommonRanges(params, builder);
   const err = builder.init();
   if (err !== null) panic("failed to initialize address space manager: " + err.debug());
 
-  if (params.isolation == ISOLATION_NONE) {
+  if (params.isolationType == ISOLATION_NONE) {
     const cfg = options.enableVtl2GpaPool;
     let memSize: u64 = 0;
     for (let i = 0; i < vtl2Ram.length; i++) memSize += vtl2Ram.end(i) - vtl2Ram.start(i);
     const vpCount = parsed.cpuCount;
-    const pages = pickPrivatePoolSize(cfg, parsed.hasDeviceDmaPageCount, parsed.deviceDmaPageCount, vpCount, memSize);
-    if (pages >= 0) {
-      allocatePrivatePool(addressSpace, vtl2Ram, <u64>pages * HV_PAGE_SIZE, options.vtl2GpaPoolNumaSplit, cfg.toDebugString(),
+    const pool = pickPrivatePoolSize(cfg, parsed.deviceDmaPageCount, parsed.hasDeviceDmaPageCount, <u64>vpCount, memSize);
+    if (pool.isSome) {
+      allocatePrivatePool(addressSpace, vtl2Ram, pool.pages * HV_PAGE_SIZE, options.vtl2GpaPoolNumaSplit, cfg.toDebugString(),
         parsed.hasDeviceDmaPageCount, parsed.deviceDmaPageCount, vpCount, memSize);
     }
   }
   return null;
+}
+
+/** A VMBus node's mmio as a RangeList, for the range algorithms. */
+class VmbusMmio {
+  constructor(public mmio: RangeList) {}
 }
 
 function copyRanges(from: RangeList, to: RangeList): void {

@@ -3,7 +3,8 @@
 //! VMBus connection id, then the partition's own command line.
 // Ports: openhcl/openhcl_boot/src/main.rs (build_kernel_command_line)
 
-import { HandoffInputs, ISOLATION_NONE, isHardwareIsolated } from "./handoff_inputs";
+import { ShimParams, ISOLATION_NONE, ARCH_AARCH64, isHardwareIsolated } from "./shim_params";
+import { PartitionInfo } from "./partition_info";
 import { SidecarConfig } from "./sidecar";
 import { CmdlineBuf, COMMAND_LINE_SIZE } from "./cmdline_buf";
 
@@ -26,22 +27,22 @@ export class KernelCommandLineParams {
 }
 
 /** Builds the kernel command line; null when it does not fit (CommandLineTooLong). */
-export function buildKernelCommandLine(h: HandoffInputs, p: KernelCommandLineParams): CmdlineBuf | null {
+export function buildKernelCommandLine(params: ShimParams, info: PartitionInfo, p: KernelCommandLineParams): CmdlineBuf | null {
   const b = new CmdlineBuf(COMMAND_LINE_SIZE);
   if (!b.str(KERNEL_PARAMETERS)) return null;
-  if (!h.aarch64 && !b.str(X86_KERNEL_PARAMETERS)) return null;
+  if (params.arch != ARCH_AARCH64 && !b.str(X86_KERNEL_PARAMETERS)) return null;
   // A small SWIOTLB: 8 MiB when hardware isolated (bounce buffering is real), else the minimum.
-  if (!b.str(isHardwareIsolated(h.isolation) ? "swiotlb=4096,1 " : "swiotlb=1,1 ")) return null;
+  if (!b.str(isHardwareIsolated(params.isolationType) ? "swiotlb=4096,1 " : "swiotlb=1,1 ")) return null;
 
-  const console = h.com3SerialAvailable && p.canTrustHost ? "ttyS2,115200" : "ttynull";
+  const console = info.com3SerialAvailable && p.canTrustHost ? "ttyS2,115200" : "ttynull";
   if (!b.str("console=") || !b.str(console) || !b.byte(0x20)) return null;
 
-  if (h.isolation != ISOLATION_NONE && !b.str("OPENHCL_CONFIDENTIAL=1 ")) return null;
+  if (params.isolationType != ISOLATION_NONE && !b.str("OPENHCL_CONFIDENTIAL=1 ")) return null;
   if (p.isConfidentialDebug && !b.str("OPENHCL_CONFIDENTIAL_DEBUG=1 ")) return null;
 
   if (!b.str("OPENHCL_NVME_KEEP_ALIVE=")) return null;
-  if (h.disableNvmeKeepAlive && !b.str("disabled,")) return null;
-  if (!b.str(h.nvmeKeepalive ? "host," : "nohost,")) return null;
+  if (info.bootOptions.disableNvmeKeepAlive && !b.str("disabled,")) return null;
+  if (!b.str(info.nvmeKeepalive ? "host," : "nohost,")) return null;
   if (!b.str(p.vtl2PoolSupported ? "privatepool " : "noprivatepool ")) return null;
 
   const sidecar = p.sidecar;
@@ -51,9 +52,9 @@ export function buildKernelCommandLine(h: HandoffInputs, p: KernelCommandLinePar
 
   if (!b.contains("hv_vmbus.message_connection_id")) {
     // The kernel cannot take the connection id from the device tree yet.
-    if (!b.str("hv_vmbus.message_connection_id=0x") || !b.hex(<u64>h.vmbusVtl2ConnectionId) || !b.byte(0x20)) return null;
+    if (!b.str("hv_vmbus.message_connection_id=0x") || !b.hex(<u64>info.vmbusVtl2.connectionId) || !b.byte(0x20)) return null;
   }
 
-  if (!b.str(h.cmdline)) return null;
+  if (!b.str(info.cmdline)) return null;
   return b;
 }

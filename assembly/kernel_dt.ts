@@ -5,18 +5,21 @@
 // Ports: openhcl/openhcl_boot/src/dt.rs (write_dt)
 
 import { panic } from "./runtime/panic";
-import { HandoffInputs, ISOLATION_NONE, ISOLATION_VBS, ISOLATION_SNP, ISOLATION_TDX, MemoryEntries } from "./handoff_inputs";
-import { AddressSpaceView, TypedRanges, USAGE_FREE, USAGE_USED, VTL0, VTL0_MMIO, VTL2_MMIO } from "./address_space_view";
+import { RangeList } from "./memory_range";
+import { ShimParams, ISOLATION_NONE, ISOLATION_VBS, ISOLATION_SNP, ISOLATION_TDX, ARCH_AARCH64 } from "./shim_params";
+import { PartitionInfo, tagVnode, tagMemType } from "./partition_info";
+import { VmbusInfo } from "./host_fdt_parser";
+import { AddressSpaceManager, MAX_ADDRESS_RANGES, MAX_RESERVED_MEM_RANGES } from "./memory";
+import { VTL0, VTL0_MMIO, VTL2_MMIO } from "./memory_vtl_type";
 import { SidecarConfig } from "./sidecar";
-import { FdtBuilder, FDT_OK, fdtErrorDebug } from "./kernel_dt_builder";
+import { FdtBuilder, FdtBuilderError, ReserveEntries } from "./fdt/builder";
 import { SIDECAR_PAGE_SIZE } from "./sidecar_defs";
+import { fmtRangeDebug } from "./runtime/fmt";
 
 /** Kernel FDT buffer: 256 KiB minus the 16-byte setup_data header in front of it. */
 export const FDT_SIZE: i32 = 256 * 1024;
 export const FDT_DATA_SIZE: i32 = FDT_SIZE - 16;
 const STRING_TABLE_CAP: i32 = 1024;
-/** At most 6 + 128 reserved ranges (upstream MAX_RESERVED_MEM_RANGES). */
-export const MAX_RESERVED_MEM_RANGES: i32 = 6 + 128;
 
 // aarch64 platform defaults.
 const DEFAULT_GIC_DISTRIBUTOR_BASE: u64 = 0xffff_0000;
@@ -43,16 +46,12 @@ export class BootTimes {
 /** Result of writing the device tree: blob size, or an error (upstream `DtError::Fdt`). */
 @final
 export class DtResult {
-  constructor(public size: i32, public error: i32) {}
+  constructor(public size: i32, public error: FdtBuilderError | null) {}
   /** Rust Debug of the error (`Fdt(OutOfSpace)`). */
   errorDebug(): string {
-    return "Fdt(" + fdtErrorDebug(this.error) + ")";
+    const e = this.error;
+    return "Fdt(" + (e !== null ? e.debug() : "") + ")";
   }
-}
-
-/** Rust `{:?}` of a MemoryRange. */
-function rangeDebug(start: u64, end: u64): string {
-  return "MemoryRange { start: " + start.toString() + ", end: " + end.toString() + " }";
 }
 
 @inline function assertEqU64(left: u64, right: u64): void {
@@ -70,20 +69,20 @@ class Names {
   interruptParent: u32 = 0; interrupts: u32 = 0; enableMethod: u32 = 0;
 }
 
-function writeVmbus(b: FdtBuilder, n: Names, name: string, vtl: u32, connectionId: u32, mmio: MemoryEntries, aarch64: bool, scratch: StaticArray<u64>, cells: StaticArray<u32>): void {
+function writeVmbus(b: FdtBuilder, n: Names, name: string, vtl: u32, info: VmbusInfo, aarch64: bool, scratch: StaticArray<u64>, cells: StaticArray<u32>): void {
   b.startNode(name)
     .addU32(n.addressCells, 2)
     .addU32(n.sizeCells, 2)
     .addNull(n.dmaCoherent)
     .addStr(n.compatible, "microsoft,vmbus")
     .addU32(n.vtl, vtl)
-    .addU32(n.connectionId, connectionId);
-  for (let i = 0; i < mmio.length; i++) {
-    scratch[i * 3] = mmio.starts[i];
-    scratch[i * 3 + 1] = mmio.starts[i];
-    scratch[i * 3 + 2] = mmio.ends[i] - mmio.starts[i];
+    .addU32(n.connectionId, info.connectionId);
+  for (let i = 0; i < info.mmioCount; i++) {
+    scratch[i * 3] = info.mmioStart(i);
+    scratch[i * 3 + 1] = info.mmioStart(i);
+    scratch[i * 3 + 2] = info.mmioEnd(i) - info.mmioStart(i);
   }
-  b.addU64Array(n.ranges, scratch, mmio.length * 3);
+  b.addU64Array(n.ranges, scratch, info.mmioCount * 3);
   if (aarch64) {
     cells[0] = GIC_PPI;
     cells[1] = VMBUS_PPI_OFFSET;
@@ -108,23 +107,20 @@ function openhclMemoryNode(b: FdtBuilder, n: Names, start: u64, end: u64, hasNod
  * (/chosen bootargs). Linear in CPUs and ranges.
  */
 export function writeDt(
-  buf: usize, cap: i32, h: HandoffInputs, space: AddressSpaceView, initrdStart: u64, initrdEnd: u64,
-  cmdline: string, sidecar: SidecarConfig | null, bootTimes: BootTimes | null,
+  buf: usize, cap: i32, p: ShimParams, h: PartitionInfo, space: AddressSpaceManager, importedRegions: RangeList,
+  initrdStart: u64, initrdEnd: u64, cmdline: string, sidecar: SidecarConfig | null, bootTimes: BootTimes | null,
 ): DtResult {
   // The reserved VTL2 ranges become /memreserve/ entries: RAM the kernel must not use.
-  const rsvAddr = new StaticArray<u64>(MAX_RESERVED_MEM_RANGES);
-  const rsvSize = new StaticArray<u64>(MAX_RESERVED_MEM_RANGES);
-  let rsv = 0;
-  for (let i = 0; i < space.length; i++) {
-    const u = unchecked(space.usages[i]);
-    if (u == USAGE_FREE || u == USAGE_USED) continue;
-    if (rsv >= MAX_RESERVED_MEM_RANGES) panic("ArrayVec: capacity exceeded in extend/from_iter");
-    rsvAddr[rsv] = unchecked(space.starts[i]);
-    rsvSize[rsv] = unchecked(space.ends[i]) - unchecked(space.starts[i]);
-    rsv++;
+  const reserved = new RangeList(MAX_ADDRESS_RANGES);
+  space.reservedVtl2Ranges(reserved);
+  const rsv = new ReserveEntries(MAX_RESERVED_MEM_RANGES);
+  for (let i = 0; i < reserved.length; i++) {
+    if (!rsv.push(reserved.start(i), reserved.end(i) - reserved.start(i))) panic("ArrayVec: capacity exceeded in extend/from_iter");
   }
-  const b = new FdtBuilder(buf, cap, rsvAddr, rsvSize, rsv, STRING_TABLE_CAP);
-  if (b.error != FDT_OK) return new DtResult(-1, b.error);
+  // The kernel's FDT buffer starts zeroed.
+  memory.fill(buf, 0, <usize>cap);
+  const b = new FdtBuilder(buf, <u32>cap, STRING_TABLE_CAP, rsv);
+  if (b.error !== null) return new DtResult(-1, b.error);
   const reg = new StaticArray<u64>(6);
   const cells = new StaticArray<u32>(3);
 
@@ -151,7 +147,7 @@ export function writeDt(
   n.interrupts = b.addString("interrupts");
   n.enableMethod = b.addString("enable-method");
 
-  const aarch64 = h.aarch64;
+  const aarch64 = p.arch == ARCH_AARCH64;
   const numCpus = h.cpuCount;
 
   b.startNode("").addU32(n.addressCells, 2).addU32(n.sizeCells, 2).addStr(n.compatible, "microsoft,openvmm");
@@ -159,7 +155,7 @@ export function writeDt(
   if (sidecar !== null) b.addU64(n.reftimeSidecarStart, sidecar.startReftime).addU64(n.reftimeSidecarEnd, sidecar.endReftime);
   b.startNode("hypervisor").addStr(n.compatible, "microsoft,hyperv").endNode();
 
-  if (!aarch64 && h.isolation == ISOLATION_TDX) {
+  if (!aarch64 && p.isolationType == ISOLATION_TDX) {
     b.startNode("reserved-memory").addU32(n.addressCells, 2).addU32(n.sizeCells, 1).addNull(n.ranges);
     b.startNodeNum("wakeup_table@", RESET_VECTOR_PAGE, true).addStr(n.compatible, "intel,wakeup-mailbox");
     cells[0] = 0;
@@ -172,8 +168,8 @@ export function writeDt(
   // aarch64 always uses two address cells so large MPIDRs fit.
   b.startNode("cpus").addU32(n.addressCells, aarch64 ? 2 : 1).addU32(n.sizeCells, 0);
   for (let vp = 0; vp < numCpus; vp++) {
-    b.startNodeNum("cpu@", <u64>(vp + 1), false).addStr(n.deviceType, "cpu").addU32(n.numaNodeId, unchecked(h.cpuVnode[vp]));
-    const r = unchecked(h.cpuReg[vp]);
+    b.startNodeNum("cpu@", <u64>(vp + 1), false).addStr(n.deviceType, "cpu").addU32(n.numaNodeId, unchecked(h.cpuVnodes[vp]));
+    const r = unchecked(h.cpuRegs[vp]);
     if (aarch64) {
       b.addU64(n.reg, r).addStr(n.compatible, "arm,arm-v8");
       if (numCpus > 1) b.addStr(n.enableMethod, "psci");
@@ -194,22 +190,22 @@ export function writeDt(
 
   const ram = h.vtl2Ram;
   for (let i = 0; i < ram.length; i++) {
-    const s = unchecked(ram.starts[i]);
+    const s = ram.start(i);
     b.startNodeNum("memory@", s, true).addStr(n.deviceType, "memory");
     reg[0] = s;
-    reg[1] = unchecked(ram.ends[i]) - s;
-    b.addU64Array(n.reg, reg, 2).addU32(n.numaNodeId, unchecked(ram.vnodes[i])).endNode();
+    reg[1] = ram.end(i) - s;
+    b.addU64Array(n.reg, reg, 2).addU32(n.numaNodeId, tagVnode(ram.tag(i))).endNode();
   }
 
   if (aarch64) {
     // Legacy Hyper-V GIC addresses when the host does not describe the GIC.
     const redistSize = GIC_REDISTRIBUTOR_SIZE * <u64>numCpus;
     const g = h.gic;
-    const distBase = g !== null ? g.distributorBase : DEFAULT_GIC_DISTRIBUTOR_BASE;
-    const distSize = g !== null ? g.distributorSize : GIC_DISTRIBUTOR_SIZE;
-    const redistBase = g !== null ? g.redistributorsBase : DEFAULT_GIC_REDISTRIBUTORS_BASE;
-    const redistSz = g !== null ? g.redistributorsSize : redistSize;
-    const stride = g !== null ? g.redistributorStride : GIC_REDISTRIBUTOR_SIZE;
+    const distBase = g !== null ? g.gicDistributorBase : DEFAULT_GIC_DISTRIBUTOR_BASE;
+    const distSize = g !== null ? g.gicDistributorSize : GIC_DISTRIBUTOR_SIZE;
+    const redistBase = g !== null ? g.gicRedistributorsBase : DEFAULT_GIC_REDISTRIBUTORS_BASE;
+    const redistSz = g !== null ? g.gicRedistributorsSize : redistSize;
+    const stride = g !== null ? g.gicRedistributorStride : GIC_REDISTRIBUTOR_SIZE;
     assertEqU64(distSize, GIC_DISTRIBUTOR_SIZE);
     assertEqU64(redistSz, redistSize);
     assertEqU64(stride, GIC_REDISTRIBUTOR_SIZE);
@@ -248,7 +244,7 @@ export function writeDt(
 
   // VMBus must sit under a simple-bus for Linux.
   b.startNode("bus").addStr(n.compatible, "simple-bus").addU32(n.addressCells, 2).addU32(n.sizeCells, 2).addPropBytes(n.ranges, 0, 0);
-  writeVmbus(b, n, "vmbus", 2, h.vmbusVtl2ConnectionId, h.vmbusVtl2Mmio, aarch64, reg, cells);
+  writeVmbus(b, n, "vmbus", 2, h.vmbusVtl2, aarch64, reg, cells);
   if (sidecar !== null) {
     for (let i = 0; i < sidecar.nodeCount; i++) {
       const ctrl = sidecar.controlPage(i);
@@ -274,14 +270,15 @@ export function writeDt(
   const iso = h.isolation;
   b.addStr(pIsolation, iso == ISOLATION_NONE ? "none" : iso == ISOLATION_VBS ? "vbs" : iso == ISOLATION_SNP ? "snp" : iso == ISOLATION_TDX ? "tdx" : "cca");
   const pMode = b.addString("memory-allocation-mode");
-  if (!h.memoryAllocationVtl2) {
+  const mode = h.memoryAllocationMode;
+  if (!mode.vtl2) {
     b.addStr(pMode, "host");
   } else {
     const pMemorySize = b.addString("memory-size");
     const pMmioSize = b.addString("mmio-size");
     b.addStr(pMode, "vtl2");
-    if (h.hasMemorySize) b.addU64(pMemorySize, h.memorySize);
-    if (h.hasMmioSize) b.addU64(pMmioSize, h.mmioSize);
+    if (mode.hasMemorySize) b.addU64(pMemorySize, mode.memorySize);
+    if (mode.hasMmioSize) b.addU64(pMmioSize, mode.mmioSize);
   }
   if (h.hasVtl0AliasMap) {
     const pAlias = b.addString("vtl0-alias-map");
@@ -289,39 +286,43 @@ export function writeDt(
   }
 
   // Every partition range, tagged VTL0 or with the VTL2 type that uses it.
-  const vtl2: TypedRanges = space.vtl2Ranges();
+  const vtl2 = new RangeList(MAX_ADDRESS_RANGES);
+  space.vtl2Ranges(vtl2);
   walkPartitionRam(b, n, h.partitionRam, vtl2, reg);
 
-  for (let i = 0; i < h.vmbusVtl0Mmio.length; i++) {
-    openhclMemoryNode(b, n, h.vmbusVtl0Mmio.starts[i], h.vmbusVtl0Mmio.ends[i], false, 0, 0, VTL0_MMIO, reg);
+  const v0 = h.vmbusVtl0;
+  for (let i = 0; i < v0.mmioCount; i++) {
+    openhclMemoryNode(b, n, v0.mmioStart(i), v0.mmioEnd(i), false, 0, 0, VTL0_MMIO, reg);
   }
-  for (let i = 0; i < h.vmbusVtl2Mmio.length; i++) {
-    openhclMemoryNode(b, n, h.vmbusVtl2Mmio.starts[i], h.vmbusVtl2Mmio.ends[i], false, 0, 0, VTL2_MMIO, reg);
+  const v2 = h.vmbusVtl2;
+  for (let i = 0; i < v2.mmioCount; i++) {
+    openhclMemoryNode(b, n, v2.mmioStart(i), v2.mmioEnd(i), false, 0, 0, VTL2_MMIO, reg);
   }
 
-  const imp = h.importedRegions;
+  // Every imported region is accepted by now (pending ones were checked to be VTL2 RAM).
+  const imp = importedRegions;
   for (let i = 0; i < imp.length; i++) {
-    const s = unchecked(imp.starts[i]);
+    const s = imp.start(i);
     b.startNodeNum("accepted-memory@", s, true);
     reg[0] = s;
-    reg[1] = unchecked(imp.ends[i]) - s;
+    reg[1] = imp.end(i) - s;
     b.addU64Array(n.reg, reg, 2).endNode();
   }
 
   if (h.hasEntropy) {
-    b.startNode("entropy").addPropBytes(n.reg, changetype<usize>(h.entropy), h.entropyLen).endNode();
+    b.startNode("entropy").addPropBytes(n.reg, changetype<usize>(h.entropy), <u32>h.entropyLen).endNode();
   }
   b.endNode(); // openhcl
   b.endNode(); // root
   const size = b.build(h.bspReg);
-  return new DtResult(size, b.error);
+  return new DtResult(b.error === null ? <i32>size : -1, b.error);
 }
 
 /**
  * Walks partition RAM (left) against the merged VTL2 ranges (right): partition-only pieces are
  * VTL0 memory, shared pieces carry the VTL2 type; a VTL2 piece outside partition RAM panics.
  */
-function walkPartitionRam(b: FdtBuilder, n: Names, left: MemoryEntries, right: TypedRanges, reg: StaticArray<u64>): void {
+function walkPartitionRam(b: FdtBuilder, n: Names, left: RangeList, right: RangeList, reg: StaticArray<u64>): void {
   let i = 0;
   let j = 0;
   let pos: u64 = 0;
@@ -329,11 +330,11 @@ function walkPartitionRam(b: FdtBuilder, n: Names, left: MemoryEntries, right: T
   const nr = right.length;
   while (i < nl || j < nr) {
     // Skip items that end at or before pos.
-    while (i < nl && unchecked(left.ends[i]) <= pos) i++;
-    while (j < nr && unchecked(right.ends[j]) <= pos) j++;
+    while (i < nl && left.end(i) <= pos) i++;
+    while (j < nr && right.end(j) <= pos) j++;
     if (i >= nl && j >= nr) break;
-    const ls = i < nl ? unchecked(left.starts[i]) : u64.MAX_VALUE;
-    const rs = j < nr ? unchecked(right.starts[j]) : u64.MAX_VALUE;
+    const ls = i < nl ? left.start(i) : u64.MAX_VALUE;
+    const rs = j < nr ? right.start(j) : u64.MAX_VALUE;
     const inLeft = i < nl && ls <= pos;
     const inRight = j < nr && rs <= pos;
     if (!inLeft && !inRight) {
@@ -341,14 +342,14 @@ function walkPartitionRam(b: FdtBuilder, n: Names, left: MemoryEntries, right: T
       continue;
     }
     let end = u64.MAX_VALUE;
-    if (inLeft) end = min(end, unchecked(left.ends[i])); else end = min(end, ls);
-    if (inRight) end = min(end, unchecked(right.ends[j])); else end = min(end, rs);
+    if (inLeft) end = min(end, left.end(i)); else end = min(end, ls);
+    if (inRight) end = min(end, right.end(j)); else end = min(end, rs);
     if (inLeft && inRight) {
-      openhclMemoryNode(b, n, pos, end, true, unchecked(left.vnodes[i]), unchecked(left.memTypes[i]), unchecked(right.types[j]), reg);
+      openhclMemoryNode(b, n, pos, end, true, tagVnode(left.tag(i)), tagMemType(left.tag(i)), <u32>right.tag(j), reg);
     } else if (inLeft) {
-      openhclMemoryNode(b, n, pos, end, true, unchecked(left.vnodes[i]), unchecked(left.memTypes[i]), VTL0, reg);
+      openhclMemoryNode(b, n, pos, end, true, tagVnode(left.tag(i)), tagMemType(left.tag(i)), VTL0, reg);
     } else {
-      panic("vtl2 range " + rangeDebug(pos, end) + " not contained in partition ram");
+      panic("vtl2 range " + fmtRangeDebug(pos, end) + " not contained in partition ram");
     }
     pos = end;
   }

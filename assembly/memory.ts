@@ -5,10 +5,9 @@
 
 import { panic } from "./runtime/panic";
 import { MemoryRange, PAGE_SIZE } from "./memory_range";
-import { RangeList, WALK_LEFT, WALK_RIGHT, WALK_BOTH } from "./partition_deps";
-import { RangeWalker } from "./range_walk";
+import { RangeList, RangeWalker, WALK_LEFT, WALK_RIGHT, WALK_BOTH } from "./memory_range";
 import { MAX_NUMA_NODES, MAX_VTL2_RAM_RANGES, SIDECAR_MAX_NODES } from "./partition_limits";
-import { debugRange, prettyRange } from "./rust_debug";
+import { fmtRangeDebug, fmtRangeDebugPrettyHex } from "./runtime/fmt";
 import * as VtlType from "./memory_vtl_type";
 
 /** Maximum number of reserved ranges the shim may use (see ReservedMemoryType). */
@@ -118,18 +117,18 @@ export class MemoryError {
   message(): string {
     if (this.kind == ERR_RAM_LEN) return "ram len " + this.len.toString() + " greater than maximum " + this.max.toString();
     if (this.kind == ERR_ALREADY_INITIALIZED) return "already initialized";
-    return "reserved range " + prettyRange(this.reserved.start, this.reserved.end) + ", type " +
+    return "reserved range " + fmtRangeDebugPrettyHex(this.reserved.start, this.reserved.end) + ", type " +
       reservedTypeName(this.typ) + " outside of bootshim used " +
-      prettyRange(this.bootshimUsed.start, this.bootshimUsed.end);
+      fmtRangeDebugPrettyHex(this.bootshimUsed.start, this.bootshimUsed.end);
   }
 
   /** The derived `{:?}` text (what `expect` prints). */
   debug(): string {
     if (this.kind == ERR_RAM_LEN) return "RamLen { len: " + this.len.toString() + ", max: " + this.max.toString() + " }";
     if (this.kind == ERR_ALREADY_INITIALIZED) return "AlreadyInitialized";
-    return "ReservedRangeOutsideBootshimUsed { reserved: " + debugRange(this.reserved.start, this.reserved.end) +
+    return "ReservedRangeOutsideBootshimUsed { reserved: " + fmtRangeDebug(this.reserved.start, this.reserved.end) +
       ", typ: " + reservedTypeName(this.typ) + ", bootshim_used: " +
-      debugRange(this.bootshimUsed.start, this.bootshimUsed.end) + " }";
+      fmtRangeDebug(this.bootshimUsed.start, this.bootshimUsed.end) + " }";
   }
 }
 
@@ -180,7 +179,7 @@ export class AddressSpaceManager {
     const sub = aligned ? whole.alignedSubrange(alignment) : whole;
     if (sub.len < len) panic("assertion failed: subrange.len() >= len");
     if (sub.start == 0 && sub.end == 0) {
-      panic("assertion `left != right` failed\n  left: " + debugRange(0, 0) + "\n right: " + debugRange(0, 0));
+      panic("assertion `left != right` failed\n  left: " + fmtRangeDebug(0, 0) + "\n right: " + fmtRangeDebug(0, 0));
     }
     const used = policy == AllocationPolicy.LowMemory
       ? sub.splitAtOffset(len).first
@@ -397,7 +396,7 @@ export class AddressSpaceManagerBuilder {
       } else if (k == WALK_BOTH) {
         manager.push(walk2.start, walk2.end, <u32>walk2.leftTag, <u32>walk2.rightTag);
       } else if (k == WALK_RIGHT) {
-        panic("vtl2 range " + prettyRange(walk2.start, walk2.end) + " used by " +
+        panic("vtl2 range " + fmtRangeDebugPrettyHex(walk2.start, walk2.end) + " used by " +
           usageName(<u32>walk2.rightTag) + " not contained in vtl2 ram");
       }
     }

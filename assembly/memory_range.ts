@@ -9,6 +9,7 @@
 // Arithmetic follows the upstream release build (overflow checks off): u64 operations wrap.
 
 import { panic } from "./runtime/panic";
+import { fmtHex } from "./runtime/fmt";
 
 export * from "./range_list";
 export * from "./range_walk";
@@ -22,9 +23,9 @@ export const ONE_GB: u64 = 0x4000_0000;
 /** Returned by `MemoryRange.offsetOf` when the address is outside the range (upstream `None`). */
 export const NO_OFFSET: u64 = u64.MAX_VALUE;
 
-/** Formats `v` as Rust's `{:#x}` does. */
+/** Formats `v` as Rust's `{:#x}` does (runtime/fmt.ts `fmtHex`). */
 export function hex64(v: u64): string {
-  return "0x" + v.toString(16);
+  return fmtHex(v);
 }
 
 /** True when `v` is a power of two (Rust `u64::is_power_of_two`). */

@@ -3,12 +3,12 @@
 // Ports: openhcl/openhcl_boot/src/host_params/mod.rs (PartitionInfo),
 //        openhcl/openhcl_boot/src/host_params/dt/mod.rs (DtError, PartitionTopology)
 
-import { RangeList, VmbusInfo, GicInfo, MemoryAllocationMode, BootCommandLineOptions } from "./partition_deps";
-import {
-  MAX_VTL2_RAM_RANGES, MAX_PARTITION_RAM_RANGES, MAX_CPU_COUNT, MAX_ENTROPY_SIZE,
-  NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE,
-} from "./partition_limits";
-import { ISOLATION_NONE } from "./partition_inputs";
+import { RangeList } from "./memory_range";
+import { VmbusInfo, GicInfo, MemoryAllocationMode, HostDtParseError } from "./host_fdt_parser";
+import { BootCommandLineOptions } from "./cmdline";
+import { PerCpuState } from "./sidecar_defs";
+import { MAX_VTL2_RAM_RANGES, MAX_PARTITION_RAM_RANGES, MAX_CPU_COUNT, MAX_ENTROPY_SIZE } from "./partition_limits";
+import { ISOLATION_NONE } from "./shim_params";
 
 /** Memory entries are kept in RangeLists with tag = (memType << 32) | vnode. */
 @inline export function entryTag(memType: u32, vnode: u32): u64 {
@@ -23,6 +23,22 @@ import { ISOLATION_NONE } from "./partition_inputs";
   return <u32>(tag >> 32);
 }
 
+/** The mmio ranges of a VMBus node as a RangeList (tags 0). */
+export function vmbusMmioList(v: VmbusInfo): RangeList {
+  const out = new RangeList(2);
+  for (let i = 0; i < v.mmioCount; i++) out.push(v.mmioStart(i), v.mmioEnd(i), 0);
+  return out;
+}
+
+/** Replaces the mmio ranges of `v` with the (at most two) ranges of `list`. */
+export function setVmbusMmio(v: VmbusInfo, list: RangeList): void {
+  v.mmioCount = list.length;
+  v.mmioStart0 = list.length > 0 ? list.start(0) : 0;
+  v.mmioEnd0 = list.length > 0 ? list.end(0) : 0;
+  v.mmioStart1 = list.length > 1 ? list.start(1) : 0;
+  v.mmioEnd1 = list.length > 1 ? list.end(1) : 0;
+}
+
 /** DtError variants. */
 export const DT_NO_DEVICE_TREE: u32 = 0;
 export const DT_DEVICE_TREE: u32 = 1;
@@ -34,11 +50,18 @@ export const DT_NOT_ENOUGH_VTL2_MMIO: u32 = 6;
 
 /** An error reading the host device tree (returned, not panicked). */
 export class DtError {
-  /** For DeviceTree: the host_fdt_parser error text. */
-  source: string = "";
+  /** For DeviceTree: the host_fdt_parser error. */
+  source: HostDtParseError | null = null;
   constructor(public kind: u32) {}
 
-  /** The `#[error]` text. */
+  /** A `DeviceTree` error wrapping the parser's error. */
+  static deviceTree(source: HostDtParseError): DtError {
+    const e = new DtError(DT_DEVICE_TREE);
+    e.source = source;
+    return e;
+  }
+
+  /** The `#[error]` (Display) text. */
   message(): string {
     switch (this.kind) {
       case DT_NO_DEVICE_TREE: return "no device tree provided by host";
@@ -49,6 +72,12 @@ export class DtError {
       case DT_NOT_ENOUGH_VTL0_MMIO: return "host provided high MMIO range is insufficient to cover VTL0 and VTL2";
     }
     return "host provided MMIO range is insufficient to cover VTL2";
+  }
+
+  /** Display text of the `#[source]` error, or "" when the variant has none. */
+  sourceMessage(): string {
+    const s = this.source;
+    return s !== null ? s.message() : "";
   }
 
   /** The variant name (what `{:?}` starts with). */
@@ -63,6 +92,13 @@ export class DtError {
     }
     return "NotEnoughVtl2Mmio";
   }
+
+  /** Rust's derived `{:?}`: the variant, with the wrapped parser error for `DeviceTree`. */
+  debug(): string {
+    const s = this.source;
+    if (s !== null) return this.variant() + "(" + s.debug() + ")";
+    return this.variant();
+  }
 }
 
 /** VTL2 ram, VTL0/VTL2 mmio and allocation mode decided from the host or persisted state. */
@@ -71,15 +107,6 @@ export class PartitionTopology {
   vtl0Mmio: RangeList = new RangeList(2);
   vtl2Mmio: RangeList = new RangeList(2);
   memoryAllocationMode: MemoryAllocationMode = new MemoryAllocationMode();
-}
-
-/** Sidecar per-CPU start overrides (sidecar_defs PerCpuState). */
-export class PerCpuState {
-  perCpuStateSpecified: bool = false;
-  sidecarStartsCpu: StaticArray<bool> = new StaticArray<bool>(NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE);
-  constructor() {
-    for (let i = 0; i < NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE; i++) this.sidecarStartsCpu[i] = true;
-  }
 }
 
 /** Information about the guest partition (upstream PartitionInfo). */
@@ -94,8 +121,8 @@ export class PartitionInfo {
   cpuRegs: StaticArray<u64> = new StaticArray<u64>(MAX_CPU_COUNT);
   cpuVnodes: StaticArray<u32> = new StaticArray<u32>(MAX_CPU_COUNT);
   sidecarCpuOverrides: PerCpuState = new PerCpuState();
-  vmbusVtl2: VmbusInfo = new VmbusInfo(0);
-  vmbusVtl0: VmbusInfo = new VmbusInfo(0);
+  vmbusVtl2: VmbusInfo = new VmbusInfo();
+  vmbusVtl0: VmbusInfo = new VmbusInfo();
   /** Command line for the kernel (at most COMMAND_LINE_SIZE bytes). */
   cmdline: string = "";
   com3SerialAvailable: bool = false;

@@ -18,4 +18,4 @@ export const SIDECAR_MAX_NODES: i32 = 128;
 /** sidecar_defs::NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE. */
 export const NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE: i32 = 400;
 /** Hypervisor page size. */
-export const HV_PAGE_SIZE: u64 = 4096;
+export { HV_PAGE_SIZE } from "./shim_params";

@@ -2,8 +2,9 @@
 //! compact result record for the host (host/shim/partition.ts decodes it).
 
 import { outU8, outU32, outU64, outStr } from "./runtime/out";
-import { RangeList } from "./partition_deps";
+import { RangeList } from "./memory_range";
 import { AddressSpaceManager } from "./memory";
+import { VmbusInfo } from "./host_fdt_parser";
 import { PartitionInfo, DtError, tagVnode, tagMemType } from "./partition_info";
 
 /** Result status bytes. */
@@ -20,20 +21,21 @@ function outEntries(list: RangeList): void {
   }
 }
 
-function outRanges(list: RangeList): void {
-  outU32(<u32>list.length);
-  for (let i = 0; i < list.length; i++) {
-    outU64(list.start(i));
-    outU64(list.end(i));
-  }
-}
-
-/** Writes a DtError record: status, `#[error]` text, variant name, parser detail. */
+/** Writes a DtError record: status, `#[error]` text, variant name, source's text, Rust Debug. */
 export function outDtError(err: DtError): void {
   outU8(RESULT_DT_ERROR);
   outStr(err.message());
   outStr(err.variant());
-  outStr(err.source);
+  outStr(err.sourceMessage());
+  outStr(err.debug());
+}
+
+function outVmbusMmio(v: VmbusInfo): void {
+  outU32(<u32>v.mmioCount);
+  for (let i = 0; i < v.mmioCount; i++) {
+    outU64(v.mmioStart(i));
+    outU64(v.mmioEnd(i));
+  }
 }
 
 /**
@@ -78,8 +80,8 @@ export function outPartitionInfo(info: PartitionInfo, asm: AddressSpaceManager):
   outU32(info.bspReg);
   outEntries(info.vtl2Ram);
   outEntries(info.partitionRam);
-  outRanges(info.vmbusVtl0.mmio);
-  outRanges(info.vmbusVtl2.mmio);
+  outVmbusMmio(info.vmbusVtl0);
+  outVmbusMmio(info.vmbusVtl2);
   outU32(info.vmbusVtl0.connectionId);
   outU32(info.vmbusVtl2.connectionId);
   outAddressSpace(asm);

@@ -1,37 +1,107 @@
-//! Partition topology restored from the persisted state region on a servicing boot (entry point).
+//! Partition topology restored from the persisted state region on a servicing boot: the VTL2 RAM,
+//! persisted region, pool ranges and MMIO of the previous instance, checked against the host
+//! (host allocation mode), and the address space rebuilt from them.
 // Ports: openhcl/openhcl_boot/src/host_params/dt/mod.rs (topology_from_persisted_state)
-//
-// PLACEHOLDER: the restore path needs the SavedState protobuf decoder (assembly/persisted_state.ts,
-// persist developer). Until it lands this panics, so a servicing boot fails loudly, never silently.
 
 import { panic } from "./runtime/panic";
-import { ParsedDeviceTree } from "./partition_deps";
-import { AddressSpaceManager } from "./memory";
-import { PartitionInputs } from "./partition_inputs";
-import { PartitionTopology, DtError } from "./partition_info";
+import { MemoryRange, RangeList } from "./memory_range";
+import { ParsedDeviceTree } from "./host_fdt_parser";
+import { AddressSpaceManager, AddressSpaceManagerBuilder } from "./memory";
+import { ShimParams } from "./shim_params";
+import { PartitionTopology, entryTag } from "./partition_info";
+import { PersistedStateHeader } from "./persisted_state";
+import { SavedState } from "./saved_state";
+import {
+  readPersistedSavedState, PersistedVtl2Ram, previousVtl2Ram, persistedRegion, savedPoolRanges, savedMmio,
+} from "./persisted_topology";
+import { VTL0_MMIO, VTL2_MMIO } from "./memory_vtl_type";
+import { MAX_NUMA_NODES } from "./partition_limits";
+import { parseHostVtl2Ram, memoryMapList, debugEntry, vtl2ConfigRanges, addCommonRanges } from "./host_topology";
 
-/** The persisted state header (loader_defs shim.rs PersistedStateHeader, 32 bytes LE). */
-export class PersistedStateHeader {
-  constructor(public magic: u64, public protobufBase: u64, public protobufRegionLen: u64, public protobufPayloadLen: u64) {}
-}
-
-/** "OHCLPHDR" as a little-endian u64. */
-export const PERSISTED_STATE_MAGIC: u64 = 0x5244_4850_4c43_484f;
-/** Size of the header in bytes. */
-export const PERSISTED_STATE_HEADER_SIZE: u32 = 32;
-
-/** Topology plus the CPU lists the previous instance saved. */
+/** The restored topology plus the saved state (its CPU lists drive the sidecar overrides). */
 export class PersistedPartitionTopology {
-  topology: PartitionTopology = new PartitionTopology();
-  cpusWithMappedInterruptsNoIo: StaticArray<u32> = new StaticArray<u32>(0);
-  cpusWithOutstandingIo: StaticArray<u32> = new StaticArray<u32>(0);
+  constructor(public topology: PartitionTopology, public state: SavedState) {}
 }
 
-/** Restores the topology from persisted state (not implemented yet: panics). */
+/** `{:?}` of a slice of MemoryEntry (tag = entryTag(memType, vnode)). */
+function debugEntries(list: RangeList): string {
+  let s = "[";
+  for (let i = 0; i < list.length; i++) {
+    if (i > 0) s += ", ";
+    s += debugEntry(list.start(i), list.end(i), list.tag(i));
+  }
+  return s + "]";
+}
+
+function entriesEqual(a: RangeList, b: RangeList): bool {
+  if (a.length != b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    if (a.start(i) != b.start(i) || a.end(i) != b.end(i) || a.tag(i) != b.tag(i)) return false;
+  }
+  return true;
+}
+
+/**
+ * Reads the topology from the persisted header and protobuf payload a previous instance wrote,
+ * and initializes the address space from it. Panics with upstream's messages when the saved
+ * state is inconsistent (region outside the persisted region, undecodable payload, RAM that does
+ * not match the host's in host allocation mode, ...).
+ */
 export function topologyFromPersistedState(
-  header: PersistedStateHeader, params: PartitionInputs, parsed: ParsedDeviceTree,
-  addressSpace: AddressSpaceManager, out: PersistedPartitionTopology,
-): DtError | null {
-  panic("persisted state restore not implemented");
-  return null;
+  header: PersistedStateHeader, params: ShimParams, parsed: ParsedDeviceTree, addressSpace: AddressSpaceManager,
+): PersistedPartitionTopology {
+  // Logs, checks the protobuf region against the shim's persisted region, decodes on the heap.
+  const state = readPersistedSavedState(header, params.persistedState, params.heap.start, params.heap.len);
+  const protobufRegion = MemoryRange.new(header.protobufBase, header.protobufBase + header.protobufRegionLen);
+
+  // The allocation mode is not saved: the host's current one applies.
+  const mode = parsed.memoryAllocationMode;
+  const topology = new PartitionTopology();
+  topology.memoryAllocationMode = mode;
+
+  // The previous instance's VTL2 RAM: every VTL2 RAM-type range, adjacent ones merged.
+  const prev = new PersistedVtl2Ram();
+  previousVtl2Ram(state, prev);
+  const vtl2Ram = topology.vtl2Ram;
+  for (let i = 0; i < prev.length; i++) {
+    vtl2Ram.push(unchecked(prev.start[i]), unchecked(prev.end[i]), entryTag(<u32>unchecked(prev.memType[i]), unchecked(prev.vnode[i])));
+  }
+
+  // When the host placed VTL2 RAM, it must still be where the previous instance found it.
+  if (!mode.vtl2) {
+    const host = parseHostVtl2Ram(params, memoryMapList(parsed));
+    if (!entriesEqual(vtl2Ram, host)) {
+      panic(
+        "assertion `left == right` failed: vtl2 ram from persisted state does not match host provided ram\n  left: " +
+          debugEntries(vtl2Ram) + "\n right: " + debugEntries(host),
+      );
+    }
+  }
+
+  // Header page + protobuf region, reported as the persisted region again.
+  const region = persistedRegion(state, protobufRegion);
+
+  // The host device tree pages are reclaimed as ordinary RAM.
+  const config = vtl2ConfigRanges(params);
+  let builder = new AddressSpaceManagerBuilder(addressSpace, vtl2Ram, params.used, region, config);
+
+  // The pool is the only allocation carried over from the previous instance.
+  const poolStart = new StaticArray<u64>(MAX_NUMA_NODES);
+  const poolEnd = new StaticArray<u64>(MAX_NUMA_NODES);
+  const poolCount = savedPoolRanges(state, poolStart, poolEnd);
+  const pool = new RangeList(poolCount);
+  for (let i = 0; i < poolCount; i++) pool.push(unchecked(poolStart[i]), unchecked(poolEnd[i]), 0);
+  builder = builder.withPoolRanges(pool);
+  builder = addCommonRanges(params, builder);
+  const err = builder.init();
+  if (err !== null) panic("failed to initialize address space manager: " + err.debug());
+
+  // MMIO as the previous instance used it.
+  const mmioStart = new StaticArray<u64>(2);
+  const mmioEnd = new StaticArray<u64>(2);
+  let n = savedMmio(state, VTL0_MMIO, mmioStart, mmioEnd);
+  for (let i = 0; i < n; i++) topology.vtl0Mmio.push(mmioStart[i], mmioEnd[i], 0);
+  n = savedMmio(state, VTL2_MMIO, mmioStart, mmioEnd);
+  for (let i = 0; i < n; i++) topology.vtl2Mmio.push(mmioStart[i], mmioEnd[i], 0);
+  return new PersistedPartitionTopology(topology, state);
 }

@@ -15,37 +15,33 @@
 //   persisted region, pool ranges (savedPoolRanges) and the common ranges (caller);
 //   8. savedMmio for VTL0 and VTL2.
 
-import { MemoryRange, hex64 } from "./memory_range";
-import { log } from "./runtime/log";
+import { MemoryRange } from "./memory_range";
+import { logInfo } from "./runtime/log_level";
 import { panic } from "./runtime/panic";
 import { PersistedStateHeader, decodePersistedProtobuf, logPersistedCpus, formatCpuList } from "./persisted_state";
 import { SavedState } from "./saved_state";
 
-/** MemoryVtlType values used here (loader_defs::shim::MemoryVtlType). */
-export const VTL_TYPE_VTL0: u32 = 0;
-export const VTL_TYPE_VTL0_MMIO: u32 = 5;
-export const VTL_TYPE_VTL2_MMIO: u32 = 6;
-export const VTL_TYPE_VTL2_GPA_POOL: u32 = 8;
-export const VTL_TYPE_PERSISTED_STATE_HEADER: u32 = 11;
-export const VTL_TYPE_PERSISTED_STATE_PROTOBUF: u32 = 12;
-
-/** Capacity of the VTL2 RAM list (`MAX_VTL2_RAM_RANGES`). */
-export const MAX_VTL2_RAM_RANGES: i32 = 64;
+import {
+  VTL0_MMIO as VTL_TYPE_VTL0_MMIO, VTL2_MMIO as VTL_TYPE_VTL2_MMIO, VTL2_GPA_POOL as VTL_TYPE_VTL2_GPA_POOL,
+  VTL2_PERSISTED_STATE_HEADER as VTL_TYPE_PERSISTED_STATE_HEADER,
+  VTL2_PERSISTED_STATE_PROTOBUF as VTL_TYPE_PERSISTED_STATE_PROTOBUF, memoryVtlTypeIsRam, memoryVtlTypeIsVtl2,
+} from "./memory_vtl_type";
+import { MAX_VTL2_RAM_RANGES } from "./partition_limits";
+import { fmtRangeDebugPrettyHex } from "./runtime/fmt";
+export { VTL_TYPE_VTL0_MMIO, VTL_TYPE_VTL2_MMIO };
 /** Capacity of a VMBus MMIO list (`ArrayVec<MemoryRange, 2>`). */
 export const MAX_MMIO_RANGES: i32 = 2;
-/** Size of the sidecar per-CPU start array (`NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE`). */
-export const NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE: u32 = 400;
 
 const ARRAYVEC_EXTEND_FULL = "ArrayVec: capacity exceeded in extend/from_iter";
 
 /** `MemoryVtlType::ram() && MemoryVtlType::vtl2()`: VTL2-used RAM types (1..4 and 7..12). */
 @inline export function isVtl2RamType(t: u32): bool {
-  return (t >= 1 && t <= 4) || (t >= 7 && t <= 12);
+  return memoryVtlTypeIsRam(t) && memoryVtlTypeIsVtl2(t);
 }
 
 /** Rust `{:#x?}` of a `MemoryRange` (derived Debug, pretty-printed, hex). */
 export function prettyHexRange(r: MemoryRange): string {
-  return "MemoryRange {\n    start: " + hex64(r.start) + ",\n    end: " + hex64(r.end) + ",\n}";
+  return fmtRangeDebugPrettyHex(r.start, r.end);
 }
 
 /** Checks that the header's protobuf region lies in the persisted-state region and the payload fits. */
@@ -73,7 +69,7 @@ export function readPersistedSavedState(
   heapStart: u64,
   heapSize: u64,
 ): SavedState {
-  log("reading topology from persisted state");
+  logInfo("reading topology from persisted state");
   checkProtobufRegion(header, persistedState);
   const state = decodePersistedProtobuf(header.protobufBase, header.protobufPayloadLen, heapStart, heapSize);
   logPersistedCpus(state);
@@ -201,9 +197,9 @@ export function sidecarOverridesForOutstandingIo(sidecarEnabled: bool, cpuCount:
   const cap = <u32>startsCpu.length;
   if (cpuCount <= cap && maxId < cap) {
     for (let i = 0; i < s.cpusIoCount; i++) startsCpu[<i32>unchecked(s.cpusIo[i])] = false;
-    log("sidecar: excluding CPUs " + formatCpuList(s.cpusIo, s.cpusIoCount) + " due to outstanding IO");
+    logInfo("sidecar: excluding CPUs " + formatCpuList(s.cpusIo, s.cpusIoCount) + " due to outstanding IO");
     return SIDECAR_IO_EXCLUDED;
   }
-  log("sidecar: disabling, too many CPUs for per-CPU state (max id " + maxId.toString() + ")");
+  logInfo("sidecar: disabling, too many CPUs for per-CPU state (max id " + maxId.toString() + ")");
   return SIDECAR_IO_DISABLED;
 }

@@ -4,11 +4,11 @@
 
 import { panic } from "./runtime/panic";
 import { log } from "./runtime/log";
-import { RangeList } from "./partition_deps";
+import { RangeList } from "./memory_range";
 import { AddressSpaceManager, AllocationType, AllocationPolicy } from "./memory";
 import { MAX_NUMA_NODES, HV_PAGE_SIZE } from "./partition_limits";
 import { tagVnode } from "./partition_info";
-import { prettyRange, prettyOptionHex, fmtHex } from "./rust_debug";
+import { fmtRangeDebugPrettyHex, fmtOptionHexPretty, fmtHex } from "./runtime/fmt";
 import { uniqueVnodes } from "./host_topology";
 
 /** Capacity of the free-range diagnostic string in the failure message. */
@@ -45,7 +45,7 @@ export function allocatePrivatePool(
   if (!forceNumaSplit) {
     const pool = addressSpace.allocate(0, poolSizeBytes, AllocationType.GpaPool, AllocationPolicy.HighMemory);
     if (pool !== null) {
-      log("[INFO] allocated VTL2 pool at " + prettyRange(pool.range.start, pool.range.end));
+      log("[INFO] allocated VTL2 pool at " + fmtRangeDebugPrettyHex(pool.range.start, pool.range.end));
       return;
     }
     log("[INFO] node 0 cannot fit full pool, splitting across NUMA nodes");
@@ -62,7 +62,7 @@ export function allocatePrivatePool(
   const lastNode = poolSizeBytes - perNode * (numNodes - 1);
   let remaining = poolSizeBytes;
   const details = "enable_vtl2_gpa_pool=" + poolConfigDebug + ", device_dma_page_count=" +
-    prettyOptionHex(hasDmaPages, dmaPages) + ", vp_count=" + vpCount.toString() + ", mem_size=" + fmtHex(memSize);
+    fmtOptionHexPretty(hasDmaPages, dmaPages) + ", vp_count=" + vpCount.toString() + ", mem_size=" + fmtHex(memSize);
 
   if (perNode == 0) {
     panic("cannot split VTL2 pool of size " + fmtHex(poolSizeBytes) + " bytes across " + numNodes.toString() +
@@ -77,7 +77,7 @@ export function allocatePrivatePool(
     const pool = addressSpace.allocate(<i64>vnode, size, AllocationType.GpaPool, AllocationPolicy.HighMemory);
     if (pool !== null) {
       remaining -= pool.range.len;
-      log("[INFO] allocated VTL2 pool on node " + vnode.toString() + " at " + prettyRange(pool.range.start, pool.range.end));
+      log("[INFO] allocated VTL2 pool on node " + vnode.toString() + " at " + fmtRangeDebugPrettyHex(pool.range.start, pool.range.end));
     } else {
       const b = new BoundedString();
       for (let n = 0; n < nodeCount; n++) {

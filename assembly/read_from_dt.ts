@@ -5,60 +5,74 @@
 //        read_persisted_region_header)
 
 import { panic } from "./runtime/panic";
-import { log } from "./runtime/log";
-import {
-  ParsedDeviceTree, BootCommandLineOptions, RangeList, VmbusInfo, SidecarOptions, SIDECAR_ENABLED, SIDECAR_DISABLED_SERVICING,
-} from "./partition_deps";
+import { logInfo, logError } from "./runtime/log_level";
+import { ParsedDeviceTree } from "./host_fdt_parser";
+import { BootCommandLineOptions, SidecarOptions, SIDECAR_ENABLED } from "./cmdline";
 import { AddressSpaceManager } from "./memory";
-import { COMMAND_LINE_SIZE, NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE } from "./partition_limits";
-import { PartitionInputs, ISOLATION_NONE, POLICY_STATIC, POLICY_APPEND_CHOSEN } from "./partition_inputs";
+import { COMMAND_LINE_SIZE } from "./partition_limits";
+import {
+  ShimParams, ISOLATION_NONE, COMMAND_LINE_POLICY_STATIC, COMMAND_LINE_POLICY_APPEND_CHOSEN,
+} from "./shim_params";
 import {
   PartitionInfo, PartitionTopology, DtError, DT_NO_DEVICE_TREE, DT_COMMAND_LINE_SIZE, DT_VTL0_VMBUS, DT_VTL2_VMBUS,
+  setVmbusMmio,
 } from "./partition_info";
 import { topologyFromHostDt, memoryMapList } from "./host_topology";
-import {
-  PersistedStateHeader, PersistedPartitionTopology, topologyFromPersistedState, PERSISTED_STATE_MAGIC,
-} from "./persisted_restore";
+import { topologyFromPersistedState } from "./persisted_restore";
+import { PersistedStateHeader, readPersistedRegionHeader } from "./persisted_state";
+import { SavedState } from "./saved_state";
+import { sidecarOverridesForOutstandingIo, SIDECAR_IO_EXCLUDED, SIDECAR_IO_DISABLED } from "./persisted_topology";
 
-/** The header at the start of the persisted region, when the magic is set (non-isolated only). */
-export function readPersistedRegionHeader(params: PartitionInputs, headerBytes: usize): PersistedStateHeader | null {
-  // Isolated guests may not have these pages accepted; they never restore from them.
-  if (params.isolation != ISOLATION_NONE) return null;
-  if (headerBytes == 0) return null;
-  const magic = load<u64>(headerBytes);
-  if (magic != PERSISTED_STATE_MAGIC) return null;
-  return new PersistedStateHeader(magic, load<u64>(headerBytes, 8), load<u64>(headerBytes, 16), load<u64>(headerBytes, 24));
-}
-
-/** True when the first byte of the host device tree area is zero (the host provided none). */
-export function hostProvidedNoDeviceTree(firstByte: u8): DtError | null {
-  if (firstByte == 0) {
-    log("[ERROR] host did not provide a device tree");
+/**
+ * Upstream `read_from_dt`: parses the device tree area of the parameter region (a byte 0 at its
+ * start means the host gave none) into `parsed`, then fills `storage` and the address space.
+ */
+export function readFromDt(
+  params: ShimParams, parsed: ParsedDeviceTree, storage: PartitionInfo, addressSpace: AddressSpaceManager,
+  options: BootCommandLineOptions, canTrustHost: bool,
+): DtError | null {
+  const dt = params.deviceTree();
+  if (load<u8>(dt) == 0) {
+    logError("host did not provide a device tree");
     return new DtError(DT_NO_DEVICE_TREE);
   }
-  return null;
+  const perr = ParsedDeviceTree.parse(dt, <u32>params.dtSize(), parsed);
+  if (perr !== null) return DtError.deviceTree(perr);
+  return readFromParsedDt(params, parsed, storage, addressSpace, options, canTrustHost, true);
 }
 
 /**
- * read_from_dt after the device tree has been parsed: fills `storage` and the address space.
- * `headerBytes` points at the 32 header bytes of the persisted region (0 when not read).
+ * `read_from_dt` after the device tree has been parsed. `readHeader` false skips the persisted
+ * header read from guest memory (a test record then passes none); a header given explicitly is
+ * used via `readFromParsedDtWithHeader`.
  */
 export function readFromParsedDt(
-  params: PartitionInputs, parsed: ParsedDeviceTree, storage: PartitionInfo, addressSpace: AddressSpaceManager,
-  options: BootCommandLineOptions, canTrustHost: bool, headerBytes: usize,
+  params: ShimParams, parsed: ParsedDeviceTree, storage: PartitionInfo, addressSpace: AddressSpaceManager,
+  options: BootCommandLineOptions, canTrustHost: bool, readHeader: bool,
+): DtError | null {
+  return readFromParsedDtWithHeader(params, parsed, storage, addressSpace, options, canTrustHost, readHeader, null);
+}
+
+/** As `readFromParsedDt`, with `explicitHeader` standing in for the guest read when not null. */
+export function readFromParsedDtWithHeader(
+  params: ShimParams, parsed: ParsedDeviceTree, storage: PartitionInfo, addressSpace: AddressSpaceManager,
+  options: BootCommandLineOptions, canTrustHost: bool, readHeader: bool, explicitHeader: PersistedStateHeader | null,
 ): DtError | null {
   // The measured command line is always used.
-  if (!params.commandLineValid) panic("measured command line should be valid");
-  let cmdline = params.commandLine;
+  const text = params.commandLine().commandLine();
+  if (text === null) panic("measured command line should be valid");
+  let cmdline = text!;
   if (String.UTF8.byteLength(cmdline) > COMMAND_LINE_SIZE) return new DtError(DT_COMMAND_LINE_SIZE);
 
-  if (params.commandLinePolicy == POLICY_STATIC) {
+  const policy = params.commandLine().policy;
+  if (policy == COMMAND_LINE_POLICY_STATIC) {
     // Nothing to add.
-  } else if (params.commandLinePolicy == POLICY_APPEND_CHOSEN) {
+  } else if (policy == COMMAND_LINE_POLICY_APPEND_CHOSEN) {
     if (canTrustHost) {
       // Take our own options from the host command line, and pass it on to the kernel.
-      options.parse(parsed.commandLine);
-      const appended = cmdline + " " + parsed.commandLine;
+      const host = parsed.commandLine;
+      options.parse(host);
+      const appended = cmdline + " " + host;
       if (String.UTF8.byteLength(appended) > COMMAND_LINE_SIZE) return new DtError(DT_COMMAND_LINE_SIZE);
       cmdline = appended;
     }
@@ -67,40 +81,38 @@ export function readFromParsedDt(
   }
   storage.cmdline = cmdline;
 
-  const header = readPersistedRegionHeader(params, headerBytes);
-  log("[INFO] read_from_dt: persisted_state_header present=" + (header !== null ? "true" : "false") +
+  // Isolated guests never read the header (their pages may not be accepted yet).
+  let header = explicitHeader;
+  if (params.isolationType != ISOLATION_NONE) header = null;
+  else if (header === null && readHeader) header = readPersistedRegionHeader(false, params.persistedState.start);
+  logInfo("read_from_dt: persisted_state_header present=" + (header !== null ? "true" : "false") +
     ", sidecar=" + options.sidecar.toDebugString());
 
   let topology: PartitionTopology;
-  let outstandingIo = new StaticArray<u32>(0);
+  let savedState: SavedState | null = null;
   if (header !== null) {
-    log("[INFO] found persisted state header");
-    const persisted = new PersistedPartitionTopology();
-    const err = topologyFromPersistedState(header, params, parsed, addressSpace, persisted);
-    if (err !== null) return err;
+    logInfo("found persisted state header");
+    const persisted = topologyFromPersistedState(header, params, parsed, addressSpace);
     topology = persisted.topology;
-    outstandingIo = persisted.cpusWithOutstandingIo;
+    savedState = persisted.state;
   } else {
     topology = new PartitionTopology();
     const err = topologyFromHostDt(params, parsed, options, addressSpace, topology);
     if (err !== null) return err;
   }
 
-  // On restore, CPUs with outstanding IO start in the kernel, not in sidecar.
-  if (options.sidecar.kind == SIDECAR_ENABLED && outstandingIo.length > 0) {
-    let maxId: u32 = 0;
-    for (let i = 0; i < outstandingIo.length; i++) if (outstandingIo[i] > maxId) maxId = outstandingIo[i];
+  // On restore, CPUs with outstanding IO start in the kernel, not in sidecar. Upstream tests the
+  // sidecar setting already in `storage` (still the default here), not the parsed options.
+  const bootOptions = storage.bootOptions;
+  if (savedState !== null) {
     const overrides = storage.sidecarCpuOverrides;
-    if (parsed.cpuCount <= NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE && <i32>maxId < NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE) {
+    const decision = sidecarOverridesForOutstandingIo(
+      bootOptions.sidecar.kind == SIDECAR_ENABLED, <u32>parsed.cpuCount, savedState, overrides.sidecarStartsCpu,
+    );
+    if (decision == SIDECAR_IO_EXCLUDED) {
       overrides.perCpuStateSpecified = true;
-      let list = "[";
-      for (let i = 0; i < outstandingIo.length; i++) {
-        overrides.sidecarStartsCpu[outstandingIo[i]] = false;
-        list += (i > 0 ? ", " : "") + outstandingIo[i].toString();
-      }
-      log("[INFO] sidecar: excluding CPUs " + list + "] due to outstanding IO");
-    } else {
-      log("[INFO] sidecar: disabling, too many CPUs for per-CPU state (max id " + maxId.toString() + ")");
+    } else if (decision == SIDECAR_IO_DISABLED) {
+      bootOptions.sidecar = SidecarOptions.disabledServicing();
       options.sidecar = SidecarOptions.disabledServicing();
     }
   }
@@ -119,18 +131,18 @@ export function readFromParsedDt(
   const v0 = parsed.vmbusVtl0;
   if (v0 === null) return new DtError(DT_VTL0_VMBUS);
   storage.vmbusVtl0.connectionId = v0.connectionId;
-  copyInto(topology.vtl0Mmio, storage.vmbusVtl0);
+  setVmbusMmio(storage.vmbusVtl0, topology.vtl0Mmio);
   const v2 = parsed.vmbusVtl2;
   if (v2 === null) return new DtError(DT_VTL2_VMBUS);
   storage.vmbusVtl2.connectionId = v2.connectionId;
-  copyInto(topology.vtl2Mmio, storage.vmbusVtl2);
+  setVmbusMmio(storage.vmbusVtl2, topology.vtl2Mmio);
 
   // The alias map is only taken from a trusted host.
   if (canTrustHost) {
     storage.hasVtl0AliasMap = parsed.hasVtl0AliasMap;
     storage.vtl0AliasMap = parsed.vtl0AliasMap;
   }
-  storage.isolation = params.isolation;
+  storage.isolation = params.isolationType;
   storage.bspReg = parsed.bootCpuidPhys;
   for (let i = 0; i < parsed.cpuCount; i++) {
     storage.cpuRegs[storage.cpuCount] = parsed.cpuReg(i);
@@ -143,13 +155,8 @@ export function readFromParsedDt(
   storage.pmuGsiv = parsed.pmuGsiv;
   storage.hasEntropy = parsed.hasEntropy;
   storage.entropyLen = parsed.entropyLen;
-  for (let i = 0; i < parsed.entropyLen; i++) storage.entropy[i] = parsed.entropy[i];
+  for (let i = 0; i < parsed.entropyLen; i++) storage.entropy[i] = parsed.entropyByte(i);
   storage.nvmeKeepalive = parsed.nvmeKeepalive;
   storage.bootOptions = options;
   return null;
-}
-
-function copyInto(from: RangeList, to: VmbusInfo): void {
-  to.mmio.clear();
-  for (let i = 0; i < from.length; i++) to.mmio.push(from.start(i), from.end(i), 0);
 }

@@ -3,9 +3,10 @@
 //! the imported-regions list.
 // Ports: openhcl/openhcl_boot/src/host_params/shim_params.rs (with arch/*/vsm.rs get_isolation_type)
 
-import { MemoryRange } from "./memory_range";
+import { MemoryRange, RangeList } from "./memory_range";
 import { panic } from "./runtime/panic";
 import { guestRead } from "./runtime/guest";
+import { crc32Begin, crc32Update, crc32End } from "./crc32";
 
 /** Hyper-V page size. */
 export const HV_PAGE_SIZE: u64 = 0x1000;
@@ -230,6 +231,10 @@ export class ShimParams {
   persistedState: MemoryRange = MemoryRange.empty();
   /** Architecture the parameters were read for. */
   arch: u32 = ARCH_X86_64;
+  /** The measured command line page once read (or given explicitly by a test record). */
+  commandLinePage: usize = 0;
+  /** The imported regions once read (tag 1 = accepted at launch), or given explicitly. */
+  importedRegionList: RangeList | null = null;
 
   /**
    * Reads `ShimParamsRaw` at `shimBase + rawOffset` from guest memory and makes it absolute (the
@@ -296,12 +301,57 @@ export class ShimParams {
     return PARAVISOR_CONFIG_DEVICE_TREE_SIZE_PAGES * HV_PAGE_SIZE;
   }
 
-  /** The measured command line page, copied from guest memory. */
+  /** The measured command line page, copied from guest memory (once). */
   commandLine(): ParavisorCommandLine {
-    if (this.cmdlineBase == 0) panic("should always be non null");
-    const page = __alloc(<usize>PARAVISOR_COMMAND_LINE_SIZE);
-    guestRead(this.cmdlineBase, page, PARAVISOR_COMMAND_LINE_SIZE);
+    let page = this.commandLinePage;
+    if (page == 0) {
+      if (this.cmdlineBase == 0) panic("should always be non null");
+      page = __alloc(<usize>PARAVISOR_COMMAND_LINE_SIZE);
+      guestRead(this.cmdlineBase, page, PARAVISOR_COMMAND_LINE_SIZE);
+      this.commandLinePage = page;
+    }
     return new ParavisorCommandLine(load<u16>(page), load<u16>(page, 2), page + 4);
+  }
+
+  /** Gives the command line explicitly: policy, length and text (a test record, no guest read). */
+  setCommandLine(policy: u16, text: usize, len: u32): void {
+    if (len > COMMAND_LINE_SIZE) panic("hclboot: measured command line longer than " + COMMAND_LINE_SIZE.toString() + " bytes");
+    const page = __alloc(<usize>PARAVISOR_COMMAND_LINE_SIZE);
+    memory.fill(page, 0, <usize>PARAVISOR_COMMAND_LINE_SIZE);
+    store<u16>(page, policy);
+    store<u16>(page, <u16>len, 2);
+    memory.copy(page + 4, text, <usize>len);
+    this.commandLinePage = page;
+  }
+
+  /** The imported regions as a list (tag 1 = accepted at launch), read once from guest memory. */
+  importedRegionsList(): RangeList {
+    let list = this.importedRegionList;
+    if (list === null) {
+      const it = this.importedRegions();
+      const l = new RangeList(<i32>IMPORTED_REGIONS_MAX);
+      while (it.next()) l.push(it.range.start, it.range.end, it.accepted ? 1 : 0);
+      this.importedRegionList = l;
+      return l;
+    }
+    return list;
+  }
+
+  /** CRC-32 of the initrd in guest memory, read in fixed-size chunks (upstream `crc32fast::hash(p.initrd())`). */
+  initrdCrc32(): u32 {
+    const CHUNK: u64 = 0x10000;
+    const buf = __alloc(<usize>CHUNK);
+    let c = crc32Begin();
+    let at = this.initrdBase;
+    let left = this.initrdSize;
+    while (left > 0) {
+      const n = left < CHUNK ? left : CHUNK;
+      guestRead(at, buf, <u32>n);
+      c = crc32Update(c, buf, <usize>n);
+      at += n;
+      left -= n;
+    }
+    return crc32End(c);
   }
 
   /** The device tree area copied into the arena (dtSize() bytes; untrusted host data). */

@@ -5,10 +5,13 @@
 // Ports: openhcl/openhcl_boot/src/sidecar.rs
 
 import { panic } from "./runtime/panic";
-import { log } from "./runtime/log";
+import { logInfo, logWarn } from "./runtime/log_level";
 import { cpuid, hvHypercallPage, referenceTime, sidecarEntry } from "./runtime/hv";
-import { HandoffInputs, MAX_CPU_COUNT, MAX_NUMA_NODES, ISOLATION_NONE, SIDECAR_DISABLED_COMMAND_LINE, SIDECAR_DISABLED_SERVICING } from "./handoff_inputs";
-import { ALLOC_SIDECAR_NODE, POLICY_LOW_MEMORY } from "./address_space_view";
+import { MAX_CPU_COUNT, MAX_NUMA_NODES } from "./partition_limits";
+import { ShimParams, ISOLATION_NONE, ARCH_AARCH64 } from "./shim_params";
+import { SIDECAR_DISABLED_COMMAND_LINE, SIDECAR_DISABLED_SERVICING } from "./cmdline";
+import { AddressSpaceManager, AllocationType, AllocationPolicy, ANY_VNODE } from "./memory";
+import { PartitionInfo, tagVnode } from "./partition_info";
 import { CmdlineBuf } from "./cmdline_buf";
 import {
   MAX_NODES, NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE, PerCpuState, requiredMemory, allocSidecarPage, writeNodeParams,
@@ -112,43 +115,44 @@ export function splitCpusByNode(vnodes: StaticArray<u32>, cpuCount: i32): Sideca
 }
 
 /** Plans and starts the sidecar kernel; null when sidecar is not used (the log says why). */
-export function startSidecar(h: HandoffInputs): SidecarConfig | null {
-  if (h.aarch64 || h.isolation != ISOLATION_NONE) return null;
+export function startSidecar(p: ShimParams, h: PartitionInfo, space: AddressSpaceManager): SidecarConfig | null {
+  if (p.arch == ARCH_AARCH64 || p.isolationType != ISOLATION_NONE) return null;
 
-  if (h.sidecarSize == 0) {
-    log("sidecar: not present in image");
+  if (p.sidecarSize == 0) {
+    logInfo("sidecar: not present in image");
     return null;
   }
 
-  if (h.sidecarMode == SIDECAR_DISABLED_COMMAND_LINE) {
-    log("sidecar: disabled via command line");
+  const mode = h.bootOptions.sidecar;
+  if (mode.kind == SIDECAR_DISABLED_COMMAND_LINE) {
+    logInfo("sidecar: disabled via command line");
     return null;
   }
-  if (h.sidecarMode == SIDECAR_DISABLED_SERVICING) {
-    log("sidecar: disabled because this is a servicing restore");
+  if (mode.kind == SIDECAR_DISABLED_SERVICING) {
+    logInfo("sidecar: disabled because this is a servicing restore");
     return null;
   }
   const paramsPage = allocSidecarPage();
   const outputPage = allocSidecarPage();
-  store<u8>(paramsPage + PARAMS_ENABLE_LOGGING, h.sidecarEnableLogging ? 1 : 0);
+  store<u8>(paramsPage + PARAMS_ENABLE_LOGGING, mode.enableLogging ? 1 : 0);
 
   // The host must not name a NUMA node beyond what the shim supports.
   if (h.cpuCount == 0 && h.vtl2Ram.length == 0) panic("called `Option::unwrap()` on a `None` value");
   let maxVnode: u32 = 0;
-  for (let i = 0; i < h.cpuCount; i++) maxVnode = max(maxVnode, unchecked(h.cpuVnode[i]));
-  for (let i = 0; i < h.vtl2Ram.length; i++) maxVnode = max(maxVnode, unchecked(h.vtl2Ram.vnodes[i]));
-  if (maxVnode >= MAX_NUMA_NODES) {
-    log("sidecar: NUMA node " + maxVnode.toString() + " too large");
+  for (let i = 0; i < h.cpuCount; i++) maxVnode = max(maxVnode, unchecked(h.cpuVnodes[i]));
+  for (let i = 0; i < h.vtl2Ram.length; i++) maxVnode = max(maxVnode, tagVnode(h.vtl2Ram.tag(i)));
+  if (maxVnode >= <u32>MAX_NUMA_NODES) {
+    logWarn("sidecar: NUMA node " + maxVnode.toString() + " too large");
     return null;
   }
 
   // Sidecar talks to the kernel through the x2APIC (CPUID.1:ECX bit 21).
   if ((cpuid(1, 0).ecx & (1 << 21)) == 0) {
-    log("sidecar: x2apic not available; not using sidecar");
+    logWarn("sidecar: x2apic not available; not using sidecar");
     return null;
   }
 
-  const chunks = splitCpusByNode(h.cpuVnode, h.cpuCount);
+  const chunks = splitCpusByNode(h.cpuVnodes, h.cpuCount);
   let allSingle = true;
   for (let k = 0; k < chunks.length; k++) {
     if (unchecked(chunks.count[k]) != 1) {
@@ -157,7 +161,7 @@ export function startSidecar(h: HandoffInputs): SidecarConfig | null {
     }
   }
   if (allSingle) {
-    log("sidecar: all NUMA nodes have one CPU");
+    logInfo("sidecar: all NUMA nodes have one CPU");
     return null;
   }
   const nodeCount = chunks.length;
@@ -172,30 +176,29 @@ export function startSidecar(h: HandoffInputs): SidecarConfig | null {
   let baseVp: u32 = 0;
   let totalRam: u64 = 0;
   let paramsNodeCount: u32 = 0;
-  const space = h.addressSpace;
   const zipped = min(nodeCount, MAX_NODES);
   for (let k = 0; k < zipped; k++) {
     const cpus = unchecked(chunks.count[k]);
     const requiredRam = requiredMemory(<u32>cpus);
     // Prefer memory on the node of the chunk's first CPU.
-    const localVnode = unchecked(h.cpuVnode[unchecked(chunks.first[k])]);
-    let mem = space.allocate(<i64>localVnode, requiredRam, ALLOC_SIDECAR_NODE, POLICY_LOW_MEMORY);
+    const localVnode = unchecked(h.cpuVnodes[unchecked(chunks.first[k])]);
+    let mem = space.allocate(<i64>localVnode, requiredRam, AllocationType.SidecarNode, AllocationPolicy.LowMemory);
     if (mem === null) {
-      mem = space.allocate(-1, requiredRam, ALLOC_SIDECAR_NODE, POLICY_LOW_MEMORY);
+      mem = space.allocate(ANY_VNODE, requiredRam, AllocationType.SidecarNode, AllocationPolicy.LowMemory);
       if (mem === null) {
-        log("sidecar: not enough memory for sidecar");
+        logWarn("sidecar: not enough memory for sidecar");
         return null;
       }
-      log("sidecar: unable to allocate memory for sidecar node on node " + localVnode.toString() + ", falling back to node " + mem.vnode.toString());
+      logWarn("sidecar: unable to allocate memory for sidecar node on node " + localVnode.toString() + ", falling back to node " + mem.vnode.toString());
     }
-    writeNodeParams(paramsPage, k, mem.start, mem.len, baseVp, <u32>cpus);
+    writeNodeParams(paramsPage, k, mem.range.start, mem.range.len, baseVp, <u32>cpus);
     if (state.perCpuStateSpecified) {
       // The main kernel, not sidecar, starts each node's base VP.
       if (baseVp >= <u32>NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE) {
         panic("index out of bounds: the len is " + NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE.toString() + " but the index is " + baseVp.toString());
       }
       unchecked((state.sidecarStartsCpu[baseVp] = false));
-      log("sidecar: per_cpu_state_specified=true, marking base_vp=" + baseVp.toString() + " as kernel-started");
+      logInfo("sidecar: per_cpu_state_specified=true, marking base_vp=" + baseVp.toString() + " as kernel-started");
     }
     baseVp += <u32>cpus;
     paramsNodeCount++;
@@ -208,7 +211,7 @@ export function startSidecar(h: HandoffInputs): SidecarConfig | null {
   }
 
   const startReftime = referenceTime();
-  log("sidecar starting, " + nodeCount.toString() + " nodes, " + h.cpuCount.toString() + " cpus, 0x" + totalRam.toString(16) + " total bytes");
+  logInfo("sidecar starting, " + nodeCount.toString() + " nodes, " + h.cpuCount.toString() + " cpus, 0x" + totalRam.toString(16) + " total bytes");
   if (!sidecarEntry(paramsPage, outputPage)) {
     panic("failed to start sidecar: " + outputError(outputPage));
   }

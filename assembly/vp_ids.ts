@@ -4,11 +4,13 @@
 
 import { panic } from "./runtime/panic";
 import { hvVtl, hvVpIndexFromHwId } from "./runtime/hv";
-import { HandoffInputs, isHardwareIsolated, MAX_CPU_COUNT } from "./handoff_inputs";
+import { isHardwareIsolated, ARCH_AARCH64 } from "./shim_params";
+import { MAX_CPU_COUNT } from "./partition_limits";
+import { PartitionInfo } from "./partition_info";
 import { hvErrorDisplay } from "./hv_error";
 
 /** Panics unless VP index i belongs to the i-th CPU; skipped when isolated or not in VTL2. */
-export function validateVpHwIds(h: HandoffInputs): void {
+export function validateVpHwIds(h: PartitionInfo, arch: u32): void {
   // No hypercall channel to the hypervisor here for hardware-isolated VMs.
   if (isHardwareIsolated(h.isolation)) return;
   // Without guest VSM the shim picks VP indexes itself.
@@ -20,9 +22,9 @@ export function validateVpHwIds(h: HandoffInputs): void {
   const outCount = __alloc(8);
   store<u32>(outCount, 0);
   for (let i = 0; i < n; i++) {
-    const r = unchecked(h.cpuReg[i]);
+    const r = unchecked(h.cpuRegs[i]);
     // x86 hardware ids are 32-bit APIC ids.
-    store<u64>(ids + <usize>i * 8, h.aarch64 ? r : <u64><u32>r);
+    store<u64>(ids + <usize>i * 8, arch == ARCH_AARCH64 ? r : <u64><u32>r);
   }
   const status = hvVpIndexFromHwId(ids, <u32>n, out, outCount);
   const got = <i32>min(load<u32>(outCount), <u32>n);

@@ -150,7 +150,7 @@ describe("shim_main checks after read_from_dt", () => {
   it("records boot times from the reference clock and logs the hand-off", () => {
     const r = runHandoff(shim, { ...partition(2, 1), sidecarSize: 0n }, hv({ referenceTime: { start: "0x100", step: "0x10" } }));
     expect(r.bootTimes).toEqual({ start: 0x100n, end: 0x110n });
-    expect(shim.log()).toEqual(["openhcl_boot: logging enabled", "sidecar: not present in image", "uninitializing hypercalls", "about to jump to kernel"]);
+    expect(shim.log()).toEqual(["[INFO] openhcl_boot: logging enabled", "[INFO] sidecar: not present in image", "[INFO] uninitializing hypercalls", "[INFO] about to jump to kernel"]);
     expect(runHandoff(shim, { ...partition(2, 1), isolation: "snp" }, hv()).bootTimes).toBeNull();
   });
 });

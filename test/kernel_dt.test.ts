@@ -86,13 +86,14 @@ describe("write_dt", () => {
 
   it("panics with Fdt(OutOfSpace) when the tree does not fit in 256 KiB", () => {
     const input = partition(2048, 64);
-    // 900 VTL0 partition ranges below VTL2 memory plus 1024 accepted ranges on top of 2048 CPUs
-    const low = Array.from({ length: 900 }, (_, i) => ({ start: BigInt(i) * 0x10_0000n, end: BigInt(i + 1) * 0x10_0000n, vnode: 0, memType: 0 }));
+    // 958 VTL0 partition ranges below VTL2 memory plus 168 accepted ranges (a full imported-regions
+    // page) on top of 2048 CPUs
+    const low = Array.from({ length: 958 }, (_, i) => ({ start: BigInt(i) * 0x10_0000n, end: BigInt(i + 1) * 0x10_0000n, vnode: 0, memType: 0 }));
     input.partitionRam = [...low, ...input.partitionRam.slice(1)];
-    input.importedRegions = Array.from({ length: 1024 }, (_, i) => ({ start: BigInt(i) * 0x1000n, end: BigInt(i + 1) * 0x1000n, accepted: true }));
+    input.importedRegions = Array.from({ length: 168 }, (_, i) => ({ start: BigInt(i) * 0x1000n, end: BigInt(i + 1) * 0x1000n, accepted: true }));
     expect(() => runHandoff(shim, input)).toThrow("called `Result::unwrap()` on an `Err` value: Fdt(OutOfSpace)");
     input.importedRegions = input.importedRegions.slice(0, 16);
-    input.partitionRam = [...low.slice(0, 300), ...input.partitionRam.slice(900)];
+    input.partitionRam = [...low.slice(0, 300), ...input.partitionRam.slice(958)];
     expect(dts(runHandoff(shim, input).dtb)).toContain("memory@12b00000 {");
   });
 });

@@ -351,11 +351,16 @@ describe("read_from_dt", () => {
       expect(dtErrorOf(() => run(shimBase(), vtl2Dt({}, { vmbusVtl2: null })))).toBe("device tree did not contain a vmbus node for VTL2");
     });
 
-    it("takes the restore branch when the persisted header magic is present (not implemented yet)", () => {
+    it("takes the restore branch when the persisted header magic is present, checking its protobuf region first", () => {
       const header = new Uint8Array(32);
       header.set(new TextEncoder().encode("OHCLPHDR"));
-      expect(panicOf(() => run(shimBase(), hostDt(), { persistedHeader: header }))).toBe("persisted state restore not implemented");
+      // The header names an empty protobuf region at 0, which is outside the persisted region.
+      expect(panicOf(() => run(shimBase(), hostDt(), { persistedHeader: header }))).toBe(
+        "protobuf region MemoryRange {\n    start: 0x0,\n    end: 0x0,\n} is not contained within the persisted state region " +
+          "MemoryRange {\n    start: 0x20700000,\n    end: 0x20800000,\n}",
+      );
       expect(shim.log()).toContain("[INFO] found persisted state header");
+      expect(shim.log()).toContain("[INFO] reading topology from persisted state");
       // Isolated partitions never read the header.
       expect(run(shimBase({ isolation: "snp" }), hostDt(), { persistedHeader: header }).isolation).toBe("snp");
     });

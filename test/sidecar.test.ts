@@ -43,7 +43,7 @@ describe("start_sidecar", () => {
       expect(n.shmemPagesBase).toBe(n.memoryBase + 0x1000n);
       expect(n.shmemPagesSize).toBe(32n * 2n * 0x1000n);
     });
-    expect(shim.log()).toContain("sidecar starting, 64 nodes, 2048 cpus, 0x" + (need * 64n).toString(16) + " total bytes");
+    expect(shim.log()).toContain("[INFO] sidecar starting, 64 nodes, 2048 cpus, 0x" + (need * 64n).toString(16) + " total bytes");
     expect(r.kernelCommandLine).toContain(" boot_cpus=" + nodes.map((n) => n.baseVp).join(",") + " ");
     // what the sidecar entry point received
     const rec = h.lastSidecarStart!;
@@ -69,53 +69,53 @@ describe("start_sidecar", () => {
     expect(nodes.length).toBe(2);
     expect(nodes[0]!.memoryBase).toBe(GB);
     expect(nodes[1]!.memoryBase).toBe(GB + 0x1a1000n);
-    expect(shim.log()).toContain("sidecar: unable to allocate memory for sidecar node on node 1, falling back to node 0");
+    expect(shim.log()).toContain("[WARN] sidecar: unable to allocate memory for sidecar node on node 1, falling back to node 0");
   });
 
   it("is disabled when no node has enough memory", () => {
     const input = partition(64, 2, 0x100000n);
     const r = runHandoff(shim, input, hv());
     expect(r.sidecar).toBeNull();
-    expect(shim.log()).toContain("sidecar: not enough memory for sidecar");
+    expect(shim.log()).toContain("[WARN] sidecar: not enough memory for sidecar");
     expect(r.kernelCommandLine).not.toContain("boot_cpus=");
   });
 
   it("is disabled without x2APIC", () => {
     const r = runHandoff(shim, partition(64, 2), hv({ x2apic: false }));
     expect(r.sidecar).toBeNull();
-    expect(shim.log()).toContain("sidecar: x2apic not available; not using sidecar");
+    expect(shim.log()).toContain("[WARN] sidecar: x2apic not available; not using sidecar");
   });
 
   it("is disabled when the image has no sidecar", () => {
     const r = runHandoff(shim, { ...partition(64, 2), sidecarSize: 0n }, hv());
     expect(r.sidecar).toBeNull();
-    expect(shim.log()).toContain("sidecar: not present in image");
+    expect(shim.log()).toContain("[INFO] sidecar: not present in image");
   });
 
   it("is disabled from the command line", () => {
     const r = runHandoff(shim, { ...partition(64, 2), sidecar: "disabled-command-line" }, hv());
     expect(r.sidecar).toBeNull();
-    expect(shim.log()).toContain("sidecar: disabled via command line");
+    expect(shim.log()).toContain("[INFO] sidecar: disabled via command line");
   });
 
   it("is disabled on a servicing restore", () => {
     const r = runHandoff(shim, { ...partition(64, 2), sidecar: "disabled-servicing" }, hv());
     expect(r.sidecar).toBeNull();
-    expect(shim.log()).toContain("sidecar: disabled because this is a servicing restore");
+    expect(shim.log()).toContain("[INFO] sidecar: disabled because this is a servicing restore");
   });
 
   it("is silently off for isolated partitions and on aarch64", () => {
     for (const input of [{ ...partition(64, 2), isolation: "vbs" as const }, { ...partition(64, 2), arch: "aarch64" as const }]) {
       const r = runHandoff(shim, input, hv());
       expect(r.sidecar).toBeNull();
-      expect(shim.log().filter((l) => l.startsWith("sidecar"))).toEqual([]);
+      expect(shim.log().filter((l) => l.startsWith("[INFO] sidecar"))).toEqual([]);
     }
   });
 
   it("is disabled when every NUMA node has one CPU", () => {
     const r = runHandoff(shim, partition(4, 4), hv());
     expect(r.sidecar).toBeNull();
-    expect(shim.log()).toContain("sidecar: all NUMA nodes have one CPU");
+    expect(shim.log()).toContain("[INFO] sidecar: all NUMA nodes have one CPU");
   });
 
   it("is disabled when the host names a NUMA node of 64 or more", () => {
@@ -123,7 +123,7 @@ describe("start_sidecar", () => {
     input.cpus[63] = { reg: 63, vnode: 64 };
     const r = runHandoff(shim, input, hv());
     expect(r.sidecar).toBeNull();
-    expect(shim.log()).toContain("sidecar: NUMA node 64 too large");
+    expect(shim.log()).toContain("[WARN] sidecar: NUMA node 64 too large");
   });
 
   it("panics with the sidecar's error string when it fails to start", () => {
@@ -138,8 +138,8 @@ describe("start_sidecar", () => {
     const h = hv();
     const r = runHandoff(shim, { ...partition(64, 2), sidecarCpuOverrides: overrides }, h);
     expect(r.kernelCommandLine).toContain(" boot_cpus=0,5,32,40 ");
-    expect(shim.log()).toContain("sidecar: per_cpu_state_specified=true, marking base_vp=0 as kernel-started");
-    expect(shim.log()).toContain("sidecar: per_cpu_state_specified=true, marking base_vp=32 as kernel-started");
+    expect(shim.log()).toContain("[INFO] sidecar: per_cpu_state_specified=true, marking base_vp=0 as kernel-started");
+    expect(shim.log()).toContain("[INFO] sidecar: per_cpu_state_specified=true, marking base_vp=32 as kernel-started");
     const rec = h.lastSidecarStart!;
     expect(rec.perCpuStateSpecified).toBe(true);
     expect([0, 5, 32, 40].every((i) => rec.sidecarStartsCpu[i] === false)).toBe(true);

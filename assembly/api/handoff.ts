@@ -3,11 +3,12 @@
 //! on their own (sidecar split, E820 map) for tests.
 // Ports: openhcl/openhcl_boot/src/main.rs (shim_main after read_from_dt), sidecar.rs, dt.rs
 
-import { outBegin, outU8, outU32, outU64, outStr, outBytes } from "../runtime/out";
-import { decodeHandoffInputs } from "../handoff_inputs";
-import { runHandoff } from "../handoff";
+import { outBegin, outU32, outU64 } from "../runtime/out";
+import { decodeHandoffRecord } from "../handoff_record";
+import { runHandoff, getRefTime } from "../handoff";
+import { outHandoff } from "../handoff_result";
 import { splitCpusByNode } from "../sidecar";
-import { buildE820Map, BOOT_PARAMS_SIZE } from "../boot_params";
+import { buildE820Map } from "../boot_params";
 import { crc32 } from "../crc32";
 
 /**
@@ -19,50 +20,10 @@ import { crc32 } from "../crc32";
  * map; u8 has boot times, u64 start, u64 end.
  */
 export function handoff_run(ptr: usize, len: u32): void {
-  const h = decodeHandoffInputs(ptr, len);
-  const r = runHandoff(h);
+  const rec = decodeHandoffRecord(ptr, len);
+  const r = runHandoff(rec.params, rec.info, rec.space, rec.staticConfidentialDebug, getRefTime(rec.params), rec.computedInitrdCrc);
   outBegin();
-  const sc = r.sidecar;
-  if (sc !== null) {
-    outU8(1);
-    outU32(<u32>sc.nodeCount);
-    for (let i = 0; i < sc.nodeCount; i++) {
-      outU64(sc.memoryBase(i));
-      outU64(sc.memorySize(i));
-      outU32(sc.baseVp(i));
-      outU32(sc.vpCount(i));
-      outU64(sc.controlPage(i));
-      outU64(sc.shmemPagesBase(i));
-      outU64(sc.shmemPagesSize(i));
-    }
-    outU64(sc.startReftime);
-    outU64(sc.endReftime);
-  } else {
-    outU8(0);
-  }
-  outStr(r.cmdline!.toString());
-  const map = r.e820;
-  if (map !== null) {
-    outU32(<u32>map.length);
-    outU32(<u32>map.zeroPage);
-    for (let i = 0; i < map.length; i++) {
-      outU64(map.addrs[i]);
-      outU64(map.sizes[i]);
-      outU32(map.types[i]);
-    }
-    outBytes(r.bootParams, <u32>BOOT_PARAMS_SIZE);
-  } else {
-    outU32(0);
-    outU32(0);
-    outBytes(0, 0);
-  }
-  outBytes(r.dtb, <u32>r.dtbSize);
-  outU8(h.hasVtl0AliasMap ? 1 : 0);
-  outU64(h.vtl0AliasMap);
-  const bt = r.bootTimes;
-  outU8(bt !== null ? 1 : 0);
-  outU64(bt !== null ? bt.start : 0);
-  outU64(bt !== null ? bt.end : 0);
+  outHandoff(r, rec.info.hasVtl0AliasMap, rec.info.vtl0AliasMap);
 }
 
 /** Splits `count` CPU vnodes (u32 each at `ptr`) into sidecar chunks: u32 n, then (first, count). */
@@ -81,8 +42,8 @@ export function handoff_split_cpus(ptr: usize, count: u32): void {
 
 /** E820 map of the address space in an input record: u32 n, u32 zero-page n, entries. */
 export function handoff_e820(ptr: usize, len: u32): void {
-  const h = decodeHandoffInputs(ptr, len);
-  const map = buildE820Map(h.addressSpace);
+  const rec = decodeHandoffRecord(ptr, len);
+  const map = buildE820Map(rec.space);
   outBegin();
   outU32(<u32>map.length);
   outU32(<u32>map.zeroPage);

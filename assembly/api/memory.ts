@@ -4,7 +4,7 @@
 import { outBegin, outU8, outU32, outU64, outStr } from "../runtime/out";
 import { MemoryRange } from "../memory_range";
 import { RecordReader } from "../record_reader";
-import { RangeList } from "../partition_deps";
+import { RangeList } from "../memory_range";
 import { AddressSpaceManager, AddressSpaceManagerBuilder, AllocatedRange, MemoryError } from "../memory";
 
 const OP_ALLOCATE: u8 = 1;

@@ -1,18 +1,20 @@
 //! WASM exports of the partition topology: read_from_dt driven by an explicit input record (shim
 //! parameter values + the parsed host device tree), for tests and tools that have no guest image.
+//! The record is decoded into the real ShimParams and ParsedDeviceTree.
 // Ports: openhcl/openhcl_boot/src/main.rs (the can_trust_host / static options prologue of
 //        read_from_dt's caller)
 
 import { outBegin } from "../runtime/out";
-import { MemoryRange } from "../memory_range";
+import { logError } from "../runtime/log_level";
+import { MemoryRange, RangeList } from "../memory_range";
 import { RecordReader } from "../record_reader";
-import {
-  ParsedDeviceTree, MemoryEntry, VmbusInfo, BootCommandLineOptions,
-} from "../partition_deps";
+import { ParsedDeviceTree, VmbusInfo } from "../host_fdt_parser";
+import { BootCommandLineOptions } from "../cmdline";
 import { AddressSpaceManager } from "../memory";
-import { PartitionInputs, ISOLATION_NONE } from "../partition_inputs";
-import { PartitionInfo } from "../partition_info";
-import { readFromParsedDt, hostProvidedNoDeviceTree } from "../read_from_dt";
+import { ShimParams, ISOLATION_NONE, IMPORTED_REGIONS_MAX } from "../shim_params";
+import { PartitionInfo, DtError, DT_NO_DEVICE_TREE } from "../partition_info";
+import { readFromParsedDtWithHeader } from "../read_from_dt";
+import { PersistedStateHeader, PERSISTED_STATE_MAGIC } from "../persisted_state";
 import { outDtError, outPartitionInfo } from "../partition_result";
 
 function readRange(r: RecordReader): MemoryRange {
@@ -23,47 +25,62 @@ function readRange(r: RecordReader): MemoryRange {
 
 function readVmbus(r: RecordReader): VmbusInfo | null {
   const present = r.bool();
-  const conn = r.u32();
+  const v = new VmbusInfo();
+  v.connectionId = r.u32();
   const n = r.u32();
-  const v = new VmbusInfo(conn);
   for (let i: u32 = 0; i < n; i++) {
     const s = r.u64();
     const e = r.u64();
-    v.mmio.push(s, e, 0);
+    if (i == 0) {
+      v.mmioStart0 = s;
+      v.mmioEnd0 = e;
+    } else {
+      v.mmioStart1 = s;
+      v.mmioEnd1 = e;
+    }
   }
+  v.mmioCount = <i32>min(n, 2);
   return present ? v : null;
 }
 
-/** Decodes the shim parameter part of the input record. */
-function readInputs(r: RecordReader): PartitionInputs {
-  const p = new PartitionInputs();
-  p.memoryStart = r.u64();
+/** Decodes the shim parameter part of the input record into a real ShimParams. */
+function readShimParamsRecord(r: RecordReader): ShimParams {
+  const p = new ShimParams();
+  p.memoryStartAddress = r.u64();
   p.memorySize = r.u64();
   p.parameterRegionStart = r.u64();
   p.parameterRegionSize = r.u64();
-  p.vtl2ReservedStart = r.u64();
-  p.vtl2ReservedSize = r.u64();
+  p.vtl2ReservedRegionStart = r.u64();
+  p.vtl2ReservedRegionSize = r.u64();
   p.sidecarBase = r.u64();
   p.sidecarSize = r.u64();
   p.used = readRange(r);
   p.logBuffer = readRange(r);
   p.heap = readRange(r);
   p.persistedState = readRange(r);
-  p.isolation = r.u32();
-  p.commandLinePolicy = <u16>r.u32();
-  p.commandLineValid = r.bool();
-  p.commandLine = r.str();
+  p.isolationType = r.u32();
+  const policy = <u16>r.u32();
+  const valid = r.bool();
   const n = r.u32();
-  for (let i: u32 = 0; i < n; i++) {
+  const text = r.bytes(<usize>n);
+  // An invalid command line is made of bytes that are not UTF-8.
+  const buf = __alloc(<usize>n + 1);
+  memory.copy(buf, text, <usize>n);
+  store<u8>(buf + <usize>n, 0xff);
+  p.setCommandLine(policy, buf, valid ? n : n + 1);
+  const count = r.u32();
+  const list = new RangeList(<i32>IMPORTED_REGIONS_MAX);
+  for (let i: u32 = 0; i < count; i++) {
     const s = r.u64();
     const e = r.u64();
     const accepted = r.u8();
-    p.importedRegions.push(s, e, accepted);
+    list.push(s, e, accepted);
   }
+  p.importedRegionList = list;
   return p;
 }
 
-/** Decodes the parsed-device-tree part of the input record. */
+/** Decodes the parsed-device-tree part of the input record into a real ParsedDeviceTree. */
 function readParsed(r: RecordReader): ParsedDeviceTree {
   const d = new ParsedDeviceTree();
   d.bootCpuidPhys = r.u32();
@@ -74,14 +91,17 @@ function readParsed(r: RecordReader): ParsedDeviceTree {
   }
   d.memoryCount = <i32>r.u32();
   for (let i = 0; i < d.memoryCount; i++) {
-    const range = readRange(r);
-    const t = r.u32();
-    const v = r.u32();
-    d.memoryEntries[i] = new MemoryEntry(range, t, v);
+    d.memStarts[i] = r.u64();
+    d.memEnds[i] = r.u64();
+    d.memTypes[i] = r.u32();
+    d.memVnodes[i] = r.u32();
   }
   d.vmbusVtl0 = readVmbus(r);
   d.vmbusVtl2 = readVmbus(r);
-  d.commandLine = r.str();
+  const n = r.u32();
+  const cl = r.bytes(<usize>n);
+  memory.copy(changetype<usize>(d.commandLineBytes), cl, <usize>n);
+  d.commandLineLen = <i32>n;
   d.com3SerialAvailable = r.bool();
   const m = d.memoryAllocationMode;
   m.vtl2 = r.bool();
@@ -105,25 +125,30 @@ function readParsed(r: RecordReader): ParsedDeviceTree {
 export function partition_read_from_record(ptr: usize, len: u32): void {
   outBegin();
   const r = new RecordReader(ptr, <usize>len);
-  const params = readInputs(r);
+  const params = readShimParamsRecord(r);
   const dtFirstByte = r.u8();
   const hasHeader = r.bool();
-  const header = r.bytes(32);
+  const h = r.bytes(32);
   const parsed = readParsed(r);
 
   // As the shim's entry does: static options from the measured command line decide trust.
   const options = new BootCommandLineOptions();
-  if (params.commandLineValid) options.parse(params.commandLine);
-  const canTrustHost = params.isolation == ISOLATION_NONE || options.confidentialDebug;
+  const text = params.commandLine().commandLine();
+  if (text !== null) options.parse(text);
+  const canTrustHost = params.isolationType == ISOLATION_NONE || options.confidentialDebug;
 
-  const noDt = hostProvidedNoDeviceTree(dtFirstByte);
-  if (noDt !== null) {
-    outDtError(noDt);
+  if (dtFirstByte == 0) {
+    logError("host did not provide a device tree");
+    outDtError(new DtError(DT_NO_DEVICE_TREE));
     return;
+  }
+  let header: PersistedStateHeader | null = null;
+  if (hasHeader && load<u64>(h) == PERSISTED_STATE_MAGIC) {
+    header = new PersistedStateHeader(load<u64>(h), load<u64>(h, 8), load<u64>(h, 16), load<u64>(h, 24));
   }
   const info = new PartitionInfo();
   const asm = new AddressSpaceManager();
-  const err = readFromParsedDt(params, parsed, info, asm, options, canTrustHost, hasHeader ? header : 0);
+  const err = readFromParsedDtWithHeader(params, parsed, info, asm, options, canTrustHost, false, header);
   if (err !== null) {
     outDtError(err);
     return;

@@ -2,11 +2,12 @@
 // Ports: openhcl/openhcl_boot/src/host_params/dt/mod.rs (`topology_from_persisted_state`).
 
 import { outBegin, outU8, outU32, outU64 } from "../runtime/out";
+import { NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE } from "../partition_limits";
 import { MemoryRange } from "../memory_range";
 import { readPersistedRegionHeader } from "../persisted_state";
 import {
   readPersistedSavedState, previousVtl2Ram, PersistedVtl2Ram, persistedRegion, checkProtobufRegion,
-  savedPoolRanges, savedMmio, sidecarOverridesForOutstandingIo, NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE,
+  savedPoolRanges, savedMmio, sidecarOverridesForOutstandingIo,
   VTL_TYPE_VTL0_MMIO, VTL_TYPE_VTL2_MMIO,
 } from "../persisted_topology";
 

@@ -73,6 +73,19 @@ export class FdtBuilderError {
     }
     return "zero-sized memory reservation";
   }
+
+  /** Upstream's derived `Debug` (`OutOfSpace`, `DuplicateMemoryReservations(ReserveEntry { .. })`, ...). */
+  debug(): string {
+    if (this.kind == FDT_BUILDER_OUT_OF_SPACE) return "OutOfSpace";
+    if (this.kind == FDT_BUILDER_OVERLAPPING_RESERVATIONS) {
+      return "OverlappingMemoryReservations(" + reserveEntryDebug(this.address1, this.size1) + ", " +
+        reserveEntryDebug(this.address2, this.size2) + ")";
+    }
+    if (this.kind == FDT_BUILDER_DUPLICATE_RESERVATION) {
+      return "DuplicateMemoryReservations(" + reserveEntryDebug(this.address1, this.size1) + ")";
+    }
+    return "ZeroMemoryReservation";
+  }
 }
 
 /** A fixed-capacity list of `/memreserve/` entries (address, size). */
@@ -274,6 +287,35 @@ export class FdtBuilder {
     return this;
   }
 
+  /**
+   * Opens a child node named `prefix` followed by `value` in lowercase hex (`hex`) or decimal
+   * (upstream formats `name@{:x}` into a stack buffer; this writes the digits in place).
+   */
+  startNodeNum(prefix: string, value: u64, hex: bool): FdtBuilder {
+    if (this.ok) {
+      const n = <u32>String.UTF8.byteLength(prefix);
+      const radix: u64 = hex ? 16 : 10;
+      let digits: u32 = 1;
+      for (let t = value; t >= radix; t /= radix) digits++;
+      if (this.token(FDT_BEGIN_NODE) && this.writeString(prefix, n)) {
+        const off = this.take(digits + 1);
+        if (off >= 0) {
+          const at = this.buffer + <usize>off;
+          let t = value;
+          for (let i = <i32>digits - 1; i >= 0; i--) {
+            const d = <u32>(t % radix);
+            store<u8>(at + <usize>i, <u8>(d < 10 ? 0x30 + d : 0x57 + d));
+            t /= radix;
+          }
+          store<u8>(at + <usize>digits, 0);
+          this.align();
+        }
+      }
+    }
+    this.depth++;
+    return this;
+  }
+
   /** Opens a child node whose name is the UTF-8 bytes at `ptr`. */
   startNodeBytes(ptr: usize, len: u32): FdtBuilder {
     if (this.ok && this.token(FDT_BEGIN_NODE) && this.writeBytes(ptr, len) && this.writeZero()) this.align();
@@ -385,6 +427,17 @@ export class FdtBuilder {
     const h = this.propBegin();
     if (h < 0) return this;
     if (!this.writeString(s, <u32>String.UTF8.byteLength(s)) || !this.writeZero()) return this;
+    this.propEnd(h, name);
+    return this;
+  }
+
+  /** Adds a string-list property of two strings (`reg-names = "a", "b"`) without building an array. */
+  addStrPair(name: u32, a: string, b: string): FdtBuilder {
+    if (!this.ok) return this;
+    const h = this.propBegin();
+    if (h < 0) return this;
+    if (!this.writeString(a, <u32>String.UTF8.byteLength(a)) || !this.writeZero()) return this;
+    if (!this.writeString(b, <u32>String.UTF8.byteLength(b)) || !this.writeZero()) return this;
     this.propEnd(h, name);
     return this;
   }

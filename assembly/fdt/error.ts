@@ -29,13 +29,43 @@ export enum FdtErrorKind {
   FdtEnd = 22,
 }
 
-/** An FDT parse error: its kind and the text upstream's Display prints. */
+/** Rust `{:?}` of a `&str`: quoted, with `"`, `\\` and control characters escaped. */
+export function debugStr(s: string): string {
+  let out = "\"";
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c == 0x22) out += "\\\"";
+    else if (c == 0x5c) out += "\\\\";
+    else if (c == 0x0a) out += "\\n";
+    else if (c == 0x0d) out += "\\r";
+    else if (c == 0x09) out += "\\t";
+    else if (c == 0) out += "\\0";
+    else if (c < 0x20 || c == 0x7f) out += "\\u{" + (<u32>c).toString(16) + "}";
+    else out += String.fromCharCode(c);
+  }
+  return out + "\"";
+}
+
+/** Variant names of the field-less kinds, in enum order (Rust Debug). */
+const SIMPLE_KIND_NAMES: StaticArray<string> = [
+  "BufferAlignment", "NoHeader", "HeaderMagic", "HeaderTotalSize", "HeaderVersion", "StructureBlock",
+  "StructureBlockAlignment", "MemoryReservationBlock", "MemoryReservationBlockEnd", "StringsBlock", "RootNode",
+  "MultipleRootNodes", "NodeToken", "NodeBegin", "NodeProp", "NodeChildren", "PropertyDataTypeBuffer",
+  "PropertyOffset", "PropertyStr", "PropertyTokenParse", "PropertyToken", "PropertyNameStr", "FdtEnd",
+];
+
+/** An FDT parse error: its kind, the text upstream's Display prints and the Rust Debug of its kind. */
 export class FdtError {
-  constructor(public readonly kind: FdtErrorKind, private readonly text: string) {}
+  constructor(public readonly kind: FdtErrorKind, private readonly text: string, private readonly kindDebug: string = "") {}
 
   /** The Display text of the error. */
   message(): string {
     return this.text;
+  }
+
+  /** Rust's derived `{:?}` of upstream `Error`: `Error(<ErrorKind Debug>)`. */
+  debug(): string {
+    return "Error(" + this.kindDebug + ")";
   }
 
   /** An error without fields (header and block errors). */
@@ -57,7 +87,7 @@ export class FdtError {
       case FdtErrorKind.FdtEnd: t = "FDT end token not present at end of structure block"; break;
       default: t = "FDT error " + (<i32>kind).toString();
     }
-    return new FdtError(kind, t);
+    return new FdtError(kind, t, SIMPLE_KIND_NAMES[<i32>kind]);
   }
 
   /** `NodeBegin`/`NodeProp`/`NodeChildren`: an unexpected token while splitting nodes. */
@@ -66,12 +96,12 @@ export class FdtError {
     if (kind == FdtErrorKind.NodeBegin) t = "Unexpected token when parsing begin node ";
     else if (kind == FdtErrorKind.NodeProp) t = "Unexpected token when parsing node properties ";
     else t = "Unexpected token when parsing children nodes ";
-    return new FdtError(kind, t + token.toString());
+    return new FdtError(kind, t + token.toString(), SIMPLE_KIND_NAMES[<i32>kind] + "(" + token.toString() + ")");
   }
 
-  /** `NodeToken`: a token could not be read while splitting nodes. */
-  static nodeTokenParse(tokenError: string): FdtError {
-    return new FdtError(FdtErrorKind.NodeToken, "Unable to parse FDT token when parsing nodes " + tokenError);
+  /** `NodeToken`: a token could not be read while splitting nodes (`tokenDebug`: its Rust Debug). */
+  static nodeTokenParse(tokenError: string, tokenDebug: string = ""): FdtError {
+    return new FdtError(FdtErrorKind.NodeToken, "Unable to parse FDT token when parsing nodes " + tokenError, "NodeToken(" + tokenDebug + ")");
   }
 
   /** `PropertyDataTypeBuffer`: data length is not a multiple of the element size. */
@@ -79,6 +109,7 @@ export class FdtError {
     return new FdtError(
       FdtErrorKind.PropertyDataTypeBuffer,
       "Property " + propName + " data buffer len is not multiple of type size for node " + nodeName,
+      "PropertyDataTypeBuffer { node_name: " + debugStr(nodeName) + ", prop_name: " + debugStr(propName) + " }",
     );
   }
 
@@ -87,22 +118,25 @@ export class FdtError {
     return new FdtError(
       FdtErrorKind.PropertyOffset,
       "Property " + propName + " requested at offset is larger than data buffer for node " + nodeName,
+      "PropertyOffset { node_name: " + debugStr(nodeName) + ", prop_name: " + debugStr(propName) + " }",
     );
   }
 
   /** `PropertyStr`: the data is not a NUL-terminated UTF-8 string. */
-  static propertyStr(nodeName: string, stringError: string): FdtError {
+  static propertyStr(nodeName: string, stringError: string, stringDebug: string = ""): FdtError {
     return new FdtError(
       FdtErrorKind.PropertyStr,
       "Property data is not a a valid string for node " + nodeName + ": " + stringError,
+      "PropertyStr { node_name: " + debugStr(nodeName) + ", error: " + stringDebug + " }",
     );
   }
 
   /** `PropertyTokenParse`: a token in the property list could not be read. */
-  static propertyTokenParse(nodeName: string, tokenError: string): FdtError {
+  static propertyTokenParse(nodeName: string, tokenError: string, tokenDebug: string = ""): FdtError {
     return new FdtError(
       FdtErrorKind.PropertyTokenParse,
       "Unable to parse FDT token when parsing properties for node " + nodeName + ": " + tokenError,
+      "PropertyTokenParse { node_name: " + debugStr(nodeName) + ", error: " + tokenDebug + " }",
     );
   }
 
@@ -111,14 +145,16 @@ export class FdtError {
     return new FdtError(
       FdtErrorKind.PropertyToken,
       "Unexpected FDT token when parsing properties for node " + nodeName + ": " + token.toString(),
+      "PropertyToken { node_name: " + debugStr(nodeName) + ", token: " + token.toString() + " }",
     );
   }
 
   /** `PropertyNameStr`: the property's name offset does not name a valid string. */
-  static propertyNameStr(nodeName: string, stringError: string): FdtError {
+  static propertyNameStr(nodeName: string, stringError: string, stringDebug: string = ""): FdtError {
     return new FdtError(
       FdtErrorKind.PropertyNameStr,
       "Property name string is not a valid string for node " + nodeName + ": " + stringError,
+      "PropertyNameStr { node_name: " + debugStr(nodeName) + ", error: " + stringDebug + " }",
     );
   }
 }
@@ -223,6 +259,14 @@ export function stringErrorText(code: i32): string {
     );
   }
   return "String is not utf8 incomplete utf-8 byte sequence from index " + utf8ValidUpTo.toString();
+}
+
+/** Rust Debug of a string error `code` (`Offset`, `Null`, `Utf8(Utf8Error { .. })`), from the last failed check. */
+export function stringErrorDebug(code: i32): string {
+  if (code == STR_OFFSET) return "Offset";
+  if (code == STR_NULL) return "Null";
+  const len = utf8ErrorLen != 0 ? "Some(" + utf8ErrorLen.toString() + ")" : "None";
+  return "Utf8(Utf8Error { valid_up_to: " + utf8ValidUpTo.toString() + ", error_len: " + len + " })";
 }
 
 /** Decodes `len` UTF-8 bytes at `ptr` (already validated) into a string. */

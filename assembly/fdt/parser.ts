@@ -9,7 +9,7 @@ import {
   HDR_SIZE_DT_STRUCT, RESERVE_ENTRY_SIZE, PROP_HEADER_SIZE, readBe32, readBe64, align4,
 } from "./spec";
 import {
-  FdtError, FdtErrorKind, cStr, lastStrLen, stringErrorText, strAt, STR_OK, STR_OFFSET,
+  FdtError, FdtErrorKind, cStr, lastStrLen, stringErrorText, stringErrorDebug, strAt, STR_OK, STR_OFFSET,
 } from "./error";
 
 // ---- token reader (upstream `read_token`) ---------------------------------------------------
@@ -84,6 +84,16 @@ function tokenErrorText(code: i32): string {
   if (code == TOK_ERR_PROP_DATA) return "Buffer too small to read property data encoded in property header";
   if (code == TOK_ERR_BEGIN_NAME) return "Node name is not valid " + stringErrorText(tokStrError);
   return "Buffer is too small for begin node name alignment";
+}
+
+/** Rust Debug of a token read failure (`Unknown(5)`, `BufLen`, `BeginName(Null)`, ...). */
+function tokenErrorDebug(code: i32): string {
+  if (code == TOK_ERR_UNKNOWN) return "Unknown(" + tokRaw.toString() + ")";
+  if (code == TOK_ERR_BUF_LEN) return "BufLen";
+  if (code == TOK_ERR_PROP_HEADER) return "PropHeader";
+  if (code == TOK_ERR_PROP_DATA) return "PropData";
+  if (code == TOK_ERR_BEGIN_NAME) return "BeginName(" + stringErrorDebug(tokStrError) + ")";
+  return "BeginNameAlignment";
 }
 
 /**
@@ -261,7 +271,7 @@ export class NodeIter {
   next(): FdtNode | null {
     while (this.pos < this.end) {
       const t = readToken(this.pos, this.end);
-      if (t < 0) return this.fail(FdtError.nodeTokenParse(tokenErrorText(t)));
+      if (t < 0) return this.fail(FdtError.nodeTokenParse(tokenErrorText(t), tokenErrorDebug(t)));
       if (t == <i32>FDT_NOP) {
         this.pos = tokNext;
         continue;
@@ -274,7 +284,7 @@ export class NodeIter {
       let p = propsStart;
       while (true) {
         const k = readToken(p, this.end);
-        if (k < 0) return this.fail(FdtError.nodeTokenParse(tokenErrorText(k)));
+        if (k < 0) return this.fail(FdtError.nodeTokenParse(tokenErrorText(k), tokenErrorDebug(k)));
         if (k == <i32>FDT_BEGIN_NODE || k == <i32>FDT_END_NODE) break;
         if (k != <i32>FDT_PROP && k != <i32>FDT_NOP) return this.fail(FdtError.nodeToken(FdtErrorKind.NodeProp, <u32>k));
         p = tokNext;
@@ -285,7 +295,7 @@ export class NodeIter {
       let depth: u32 = 0;
       while (true) {
         const k = readToken(c, this.end);
-        if (k < 0) return this.fail(FdtError.nodeTokenParse(tokenErrorText(k)));
+        if (k < 0) return this.fail(FdtError.nodeTokenParse(tokenErrorText(k), tokenErrorDebug(k)));
         if (k == <i32>FDT_END_NODE) {
           if (depth == 0) break;
           depth--;
@@ -326,14 +336,14 @@ export class PropertyIter {
     const node = this.node;
     while (this.pos < node.propsEnd) {
       const t = readToken(this.pos, node.propsEnd);
-      if (t < 0) return this.fail(FdtError.propertyTokenParse(node.name(), tokenErrorText(t)));
+      if (t < 0) return this.fail(FdtError.propertyTokenParse(node.name(), tokenErrorText(t), tokenErrorDebug(t)));
       if (t == <i32>FDT_NOP) {
         this.pos = tokNext;
         continue;
       }
       if (t != <i32>FDT_PROP) return this.fail(FdtError.propertyToken(node.name(), <u32>t));
       const s = stringFromOffset(node.strings, node.stringsLen, tokNameOff);
-      if (s != STR_OK) return this.fail(FdtError.propertyNameStr(node.name(), stringErrorText(s)));
+      if (s != STR_OK) return this.fail(FdtError.propertyNameStr(node.name(), stringErrorText(s), stringErrorDebug(s)));
       this.pos = tokNext;
       return new FdtProperty(node.namePtr, node.nameLen, node.strings + tokNameOff, lastStrLen(), tokDataPtr, tokDataLen);
     }
@@ -425,7 +435,7 @@ export class FdtProperty {
     this.error = null;
     const s = cStr(this.dataPtr, this.dataLen);
     if (s != STR_OK) {
-      this.error = FdtError.propertyStr(strAt(this.nodeNamePtr, this.nodeNameLen), stringErrorText(s));
+      this.error = FdtError.propertyStr(strAt(this.nodeNamePtr, this.nodeNameLen), stringErrorText(s), stringErrorDebug(s));
       return "";
     }
     return strAt(this.dataPtr, lastStrLen());

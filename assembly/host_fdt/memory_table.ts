@@ -71,7 +71,7 @@ export class MemoryTable {
     const same = this.findSame(start, end);
     if (same >= 0) {
       return errMemoryRegOverlap(
-        unchecked(t.memStarts[same]), unchecked(t.memEnds[same]), unchecked(t.memTypes[same]), start, end, memType,
+        unchecked(t.memStarts[same]), unchecked(t.memEnds[same]), unchecked(t.memTypes[same]), unchecked(t.memVnodes[same]), start, end, memType, vnode,
       );
     }
     const n = t.memoryCount;

@@ -7,7 +7,7 @@
 
 import { FdtNode, checkRead, readError, READ_OK } from "../fdt/parser";
 import { readBe32, readBe64 } from "../fdt/spec";
-import { cStr, lastStrLen, stringErrorText, strAt, bytesEq, STR_OK } from "../fdt/error";
+import { cStr, lastStrLen, stringErrorText, stringErrorDebug, strAt, bytesEq, STR_OK } from "../fdt/error";
 import { FdtError } from "../fdt/error";
 import { panic } from "../runtime/panic";
 import { ParsedDeviceTree, VmbusInfo, GicInfo } from "../host_fdt_parser";
@@ -127,7 +127,7 @@ export class NodeHandlers {
     if (p === null) {
       const e = node.error;
       if (e !== null) {
-        this.err = errProp(e.message());
+        this.err = errProp(e);
         return FIND_ERROR;
       }
       return MISSING;
@@ -149,7 +149,7 @@ export class NodeHandlers {
   readU32(ptr: usize, len: u32, id: i32, index: u32): u32 {
     const c = checkRead(len, 4, index);
     if (c != READ_OK) {
-      this.err = errProp(readError(c, this.nodeName(), propName(id)).message());
+      this.err = errProp(readError(c, this.nodeName(), propName(id)));
       return 0;
     }
     return readBe32(ptr + (<usize>index << 2));
@@ -159,7 +159,7 @@ export class NodeHandlers {
   readU64(ptr: usize, len: u32, id: i32, index: u32): u64 {
     const c = checkRead(len, 8, index);
     if (c != READ_OK) {
-      this.err = errProp(readError(c, this.nodeName(), propName(id)).message());
+      this.err = errProp(readError(c, this.nodeName(), propName(id)));
       return 0;
     }
     return readBe64(ptr + (<usize>index << 3));
@@ -169,7 +169,7 @@ export class NodeHandlers {
   readStr(): bool {
     const s = cStr(this.pPtr, this.pLen);
     if (s != STR_OK) {
-      this.err = errProp(FdtError.propertyStr(this.nodeName(), stringErrorText(s)).message());
+      this.err = errProp(FdtError.propertyStr(this.nodeName(), stringErrorText(s), stringErrorDebug(s)));
       return false;
     }
     this.sPtr = this.pPtr;

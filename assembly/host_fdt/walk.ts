@@ -57,7 +57,7 @@ export function parseHostDeviceTree(ptr: usize, len: u32, tree: ParsedDeviceTree
   tree.clear();
   const parser = new FdtParser();
   const e = parser.init(ptr, len);
-  if (e !== null) return errDt(e.message());
+  if (e !== null) return errDt(e);
 
   if (!upstreamOrder) {
     const h = new NodeHandlers(tree);
@@ -177,12 +177,12 @@ function finishProps(
 /** Upstream's traversal: root, each root child, and the children of the nodes it descends into. */
 function upstreamWalk(h: NodeHandlers, p: FdtParser): HostDtParseError | null {
   const root = p.root();
-  if (root === null) return errNode("", p.error!.message());
+  if (root === null) return errNode("", p.error!);
   const children = root.children();
   while (true) {
     const child = children.next();
     if (child === null) {
-      if (children.error !== null) return errNode(root.name(), children.error!.message());
+      if (children.error !== null) return errNode(root.name(), children.error!);
       break;
     }
     h.setNode(child.namePtr, child.nameLen, child);
@@ -195,7 +195,7 @@ function upstreamWalk(h: NodeHandlers, p: FdtParser): HostDtParseError | null {
       const gc = grandchildren.next();
       if (gc === null) {
         const ge = grandchildren.error;
-        if (ge !== null) return errNode(mode == CH_OPENHCL ? root.name() : child.name(), ge.message());
+        if (ge !== null) return errNode(mode == CH_OPENHCL ? root.name() : child.name(), ge);
         break;
       }
       h.setNode(gc.namePtr, gc.nameLen, gc);
@@ -221,7 +221,7 @@ function finish(h: NodeHandlers, p: FdtParser): HostDtParseError | null {
     const ns = unchecked(t.memStarts[i]);
     const ne = unchecked(t.memEnds[i]);
     if (overlaps(ps, pe, ns, ne)) {
-      return errMemoryRegOverlap(ps, pe, unchecked(t.memTypes[i - 1]), ns, ne, unchecked(t.memTypes[i]));
+      return errMemoryRegOverlap(ps, pe, unchecked(t.memTypes[i - 1]), unchecked(t.memVnodes[i - 1]), ns, ne, unchecked(t.memTypes[i]), unchecked(t.memVnodes[i]));
     }
   }
   const v0 = t.vmbusVtl0;
@@ -235,12 +235,12 @@ function finish(h: NodeHandlers, p: FdtParser): HostDtParseError | null {
       for (let k = 0; k < n0; k++) {
         const ms = v0!.mmioStart(k);
         const me = v0!.mmioEnd(k);
-        if (overlaps(ms, me, rs, re)) return errVmbusMmioOverlapsRam(ms, me, rs, re);
+        if (overlaps(ms, me, rs, re)) return errVmbusMmioOverlapsRam(ms, me, rs, re, unchecked(t.memTypes[i]), unchecked(t.memVnodes[i]));
       }
       for (let k = 0; k < n2; k++) {
         const ms = v2!.mmioStart(k);
         const me = v2!.mmioEnd(k);
-        if (overlaps(ms, me, rs, re)) return errVmbusMmioOverlapsRam(ms, me, rs, re);
+        if (overlaps(ms, me, rs, re)) return errVmbusMmioOverlapsRam(ms, me, rs, re, unchecked(t.memTypes[i]), unchecked(t.memVnodes[i]));
       }
     }
     for (let a = 0; a < n0; a++) {

@@ -17,10 +17,15 @@ function setMessage(msg: string): void {
   msgLen = <u32>n;
 }
 
+/** The boot log line a panic with `msg` writes (also used when a panic is reported as a DtError). */
+export function logPanicLine(msg: string): void {
+  log("panic: " + msg);
+}
+
 /** Stops the boot with `msg`, exactly as the Rust shim's panic would; never returns. */
 export function panic(msg: string): void {
   setMessage(msg);
-  log("panic: " + msg);
+  logPanicLine(msg);
   logFlush();
   unreachable();
 }

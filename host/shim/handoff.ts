@@ -2,6 +2,7 @@
 // record, run the hand-off with a hypervisor stub attached, decode the sidecar nodes, kernel
 // command line, E820 map, boot_params page and kernel DTB.
 import type { Shim } from "../wasm/loader.js";
+import type { Reader } from "../wasm/codec.js";
 import { hex } from "../wasm/codec.js";
 import { attachHypervisor } from "../hv/imports.js";
 import { Hypervisor } from "../hv/hypervisor.js";
@@ -103,7 +104,7 @@ function usageCode(u: AddressRangeIn["usage"]): number {
   return i;
 }
 
-/** Encodes the input record the boot core decodes (assembly/handoff_inputs.ts). */
+/** Encodes the input record the boot core decodes (assembly/handoff_record.ts). */
 export function encodeHandoffInput(i: HandoffInput): Uint8Array {
   const w = new Writer();
   const mode = i.memoryAllocationMode ?? { mode: "host" };
@@ -175,7 +176,11 @@ export function runHandoff(shim: Shim, input: HandoffInput, hv?: Hypervisor): Ha
   const bytes = encodeHandoffInput(input);
   const p = shim.put(bytes);
   shim.call("handoff_run", p, bytes.length);
-  const r = shim.out();
+  return decodeHandoffResult(shim.out());
+}
+
+/** Decodes a hand-off result record (assembly/handoff_result.ts). */
+export function decodeHandoffResult(r: Reader): HandoffResult {
   let sidecar: HandoffResult["sidecar"] = null;
   if (r.u8() !== 0) {
     const n = r.u32();

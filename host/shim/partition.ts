@@ -5,6 +5,7 @@ import type { Shim } from "../wasm/loader.js";
 import type { Reader } from "../wasm/codec.js";
 import { hex } from "../wasm/codec.js";
 import { DtError } from "../errors.js";
+import type { BootOutput } from "../harness/types.js";
 import { RecordWriter, MEMORY_VTL_TYPE_NAMES, type Range } from "./memory.js";
 
 export type Isolation = "none" | "vbs" | "snp" | "tdx";
@@ -126,14 +127,17 @@ function rangeList(r: Reader): Range[] {
   return out;
 }
 
-/** Decodes a partition result record (assembly/partition_result.ts); a DtError record throws DtError. */
+/** Decodes a partition result record (assembly/partition_result.ts); a DtError record throws DtError
+ * (with `variant`, `source` and Rust `debug` attached). */
 export function decodePartitionResult(r: Reader): PartitionResult {
   if (r.u8() !== 0) {
     const message = r.str();
     const variant = r.str();
     const source = r.str();
-    const e = new DtError(message);
-    Object.assign(e, { variant, source });
+    const debug = r.str();
+    // The contract's message: the DtError's Display, then its source's Display when it has one.
+    const e = new DtError(source !== "" ? `${message}: ${source}` : message);
+    Object.assign(e, { variant, source, debug });
     throw e;
   }
   const isolation = ISOLATION[r.u32()] ?? "none";
@@ -181,8 +185,11 @@ export function readFromDtValues(shim: Shim, values: ShimValues, dt: HostDtValue
   return decodePartitionResult(shim.out());
 }
 
+/** The CONTRACT.md `boot --json` fields read_from_dt provides. */
+export type PartitionJson = Pick<BootOutput, "isolation" | "memoryAllocationMode" | "cpuCount" | "vtl2Ram" | "partitionRam" | "vtl0Mmio" | "vtl2Mmio" | "addressSpace">;
+
 /** The CONTRACT.md `boot --json` fields this module provides, with hex strings. */
-export function partitionJson(p: PartitionResult): Record<string, unknown> {
+export function partitionJson(p: PartitionResult): PartitionJson {
   const range = (r: Range) => ({ start: hex(r.start), end: hex(r.end) });
   const ram = (e: RamEntry) => ({ start: hex(e.start), end: hex(e.end), vnode: e.vnode, igvmType: e.igvmType });
   return {
