@@ -6,7 +6,7 @@
 //        (`with_global_alloc` statistics line).
 
 import { guestRead } from "./runtime/guest";
-import { log } from "./runtime/log";
+import { logInfo } from "./runtime/log_level";
 import { panic } from "./runtime/panic";
 import { SavedState, decodeSavedState } from "./saved_state";
 
@@ -58,10 +58,10 @@ export function decodePersistedProtobuf(protobufBase: u64, payloadLen: u64, heap
 
 /** Decodes `len` payload bytes already in linear memory, with the shim's log lines and panic. */
 export function decodeSavedStateLogged(ptr: usize, len: u32, heapStart: u64, heapSize: u64): SavedState {
-  log("decoding protobuf of size " + len.toString());
+  logInfo("decoding protobuf of size " + len.toString());
   const state = new SavedState(heapSize);
   if (!decodeSavedState(ptr, <usize>len, heapStart, heapSize, state)) panic(state.failureMessage());
-  log(
+  logInfo(
     "Bump allocator: allocated " + state.heapAllocated.toString() + " bytes in " + state.heapAllocations.toString() +
       " allocations (" + state.heapFree.toString() + " bytes free)",
   );
@@ -98,7 +98,7 @@ export function formatCpuList(list: StaticArray<u32>, count: i32): string {
 
 /** The shim's log line listing both CPU lists of the saved state. */
 export function logPersistedCpus(state: SavedState): void {
-  log(
+  logInfo(
     "persisted state: cpus_with_mapped_interrupts_no_io=" + formatCpuList(state.cpusNoIo, state.cpusNoIoCount) +
       ", cpus_with_outstanding_io=" + formatCpuList(state.cpusIo, state.cpusIoCount),
   );

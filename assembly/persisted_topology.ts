@@ -16,7 +16,7 @@
 //   8. savedMmio for VTL0 and VTL2.
 
 import { MemoryRange, hex64 } from "./memory_range";
-import { log } from "./runtime/log";
+import { logInfo } from "./runtime/log_level";
 import { panic } from "./runtime/panic";
 import { PersistedStateHeader, decodePersistedProtobuf, logPersistedCpus, formatCpuList } from "./persisted_state";
 import { SavedState } from "./saved_state";
@@ -73,7 +73,7 @@ export function readPersistedSavedState(
   heapStart: u64,
   heapSize: u64,
 ): SavedState {
-  log("reading topology from persisted state");
+  logInfo("reading topology from persisted state");
   checkProtobufRegion(header, persistedState);
   const state = decodePersistedProtobuf(header.protobufBase, header.protobufPayloadLen, heapStart, heapSize);
   logPersistedCpus(state);
@@ -201,9 +201,9 @@ export function sidecarOverridesForOutstandingIo(sidecarEnabled: bool, cpuCount:
   const cap = <u32>startsCpu.length;
   if (cpuCount <= cap && maxId < cap) {
     for (let i = 0; i < s.cpusIoCount; i++) startsCpu[<i32>unchecked(s.cpusIo[i])] = false;
-    log("sidecar: excluding CPUs " + formatCpuList(s.cpusIo, s.cpusIoCount) + " due to outstanding IO");
+    logInfo("sidecar: excluding CPUs " + formatCpuList(s.cpusIo, s.cpusIoCount) + " due to outstanding IO");
     return SIDECAR_IO_EXCLUDED;
   }
-  log("sidecar: disabling, too many CPUs for per-CPU state (max id " + maxId.toString() + ")");
+  logInfo("sidecar: disabling, too many CPUs for per-CPU state (max id " + maxId.toString() + ")");
   return SIDECAR_IO_DISABLED;
 }

@@ -202,10 +202,10 @@ describe("save -> guest memory -> openhcl_boot read", () => {
     const s = decodeSavedStateFromGuest(shim, h.protobufBase, h.protobufPayloadLen);
     expect({ ...s, heap: undefined }).toEqual({ ...out.state, heap: undefined });
     expect(shim.log()).toEqual([
-      `decoding protobuf of size ${out.payload.length}`,
+      `[INFO] decoding protobuf of size ${out.payload.length}`,
       // 7 entries: Vec caps 4 then 8 (128 + 256), 3 mmio: cap 4 (96), two u32 lists: 16 each.
-      "Bump allocator: allocated 512 bytes in 5 allocations (65024 bytes free)",
-      "persisted state: cpus_with_mapped_interrupts_no_io=[4, 5], cpus_with_outstanding_io=[6]",
+      "[INFO] Bump allocator: allocated 512 bytes in 5 allocations (65024 bytes free)",
+      "[INFO] persisted state: cpus_with_mapped_interrupts_no_io=[4, 5], cpus_with_outstanding_io=[6]",
     ]);
   });
 

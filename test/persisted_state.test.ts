@@ -52,9 +52,9 @@ describe("mesh_protobuf::decode::<SavedState> (hand-written wire bytes)", () => 
       partitionMmio: [], cpusWithMappedInterruptsNoIo: [], cpusWithOutstandingIo: [],
     });
     expect(shim.log()).toEqual([
-      "decoding protobuf of size 20",
-      "Bump allocator: allocated 128 bytes in 1 allocations (65408 bytes free)",
-      "persisted state: cpus_with_mapped_interrupts_no_io=[], cpus_with_outstanding_io=[]",
+      "[INFO] decoding protobuf of size 20",
+      "[INFO] Bump allocator: allocated 128 bytes in 1 allocations (65408 bytes free)",
+      "[INFO] persisted state: cpus_with_mapped_interrupts_no_io=[], cpus_with_outstanding_io=[]",
     ]);
   });
 
@@ -96,7 +96,7 @@ describe("mesh_protobuf::decode::<SavedState> (hand-written wire bytes)", () => 
     `));
     expect(s.cpusWithMappedInterruptsNoIo).toEqual([1, 300, 7]);
     expect(s.cpusWithOutstandingIo).toEqual([5, 2, 3]);
-    expect(shim.log()[2]).toBe("persisted state: cpus_with_mapped_interrupts_no_io=[1, 300, 7], cpus_with_outstanding_io=[5, 2, 3]");
+    expect(shim.log()[2]).toBe("[INFO] persisted state: cpus_with_mapped_interrupts_no_io=[1, 300, 7], cpus_with_outstanding_io=[5, 2, 3]");
   });
 
   it("skips unknown fields of every wire type, at top level and inside entries", () => {
@@ -124,7 +124,7 @@ describe("mesh_protobuf::decode::<SavedState> (hand-written wire bytes)", () => 
     `));
     expect(s.partitionMemory[0]).toEqual({ start: 0n, end: 0n, vnode: 5, vtlType: 11, igvmType: 1 });
     expect(s.cpusWithMappedInterruptsNoIo).toEqual([0xffff_ffff]);
-    expect(shim.log()[2]).toBe("persisted state: cpus_with_mapped_interrupts_no_io=[4294967295], cpus_with_outstanding_io=[]");
+    expect(shim.log()[2]).toBe("[INFO] persisted state: cpus_with_mapped_interrupts_no_io=[4294967295], cpus_with_outstanding_io=[]");
   });
 
   it("truncates the field number to u32 (key 0x8_0000_000a is field 1, wire 2)", () => {
@@ -155,7 +155,7 @@ describe("mesh_protobuf::decode::<SavedState> (hand-written wire bytes)", () => 
   it("decodes an empty payload to an empty state without allocating", () => {
     const s = decodeSavedState(shim, new Uint8Array(0));
     expect(plain(s)).toEqual({ partitionMemory: [], partitionMmio: [], cpusWithMappedInterruptsNoIo: [], cpusWithOutstandingIo: [] });
-    expect(shim.log().slice(0, 2)).toEqual(["decoding protobuf of size 0", "Bump allocator: allocated 0 bytes in 0 allocations (65536 bytes free)"]);
+    expect(shim.log().slice(0, 2)).toEqual(["[INFO] decoding protobuf of size 0", "[INFO] Bump allocator: allocated 0 bytes in 0 allocations (65536 bytes free)"]);
   });
 });
 
@@ -189,7 +189,7 @@ describe("mesh_protobuf decode failures (the shim's expect message)", () => {
     it(`fails on ${name} with ${err}`, () => {
       const p = panicOf(() => decodeSavedState(shim, hx(bytes)));
       expect(p.message).toBe(decodeFailed(err));
-      expect(p.log[0]).toBe(`decoding protobuf of size ${hx(bytes).length}`);
+      expect(p.log[0]).toBe(`[INFO] decoding protobuf of size ${hx(bytes).length}`);
       expect(p.log.at(-1)).toBe(`panic: ${decodeFailed(err)}`);
     });
   }
@@ -335,7 +335,7 @@ describe("protobufjs encode -> AssemblyScript decode (properties)", () => {
         const got = decodeSavedState(shim, bytes);
         expect(plain(got)).toEqual(state);
         expect(shim.log()[2]).toBe(
-          `persisted state: cpus_with_mapped_interrupts_no_io=[${state.cpusWithMappedInterruptsNoIo.join(", ")}], cpus_with_outstanding_io=[${state.cpusWithOutstandingIo.join(", ")}]`,
+          `[INFO] persisted state: cpus_with_mapped_interrupts_no_io=[${state.cpusWithMappedInterruptsNoIo.join(", ")}], cpus_with_outstanding_io=[${state.cpusWithOutstandingIo.join(", ")}]`,
         );
         expect(decodeSavedStateJs(bytes)).toEqual(state);
       }),

@@ -67,7 +67,7 @@ describe("topology_from_persisted_state", () => {
     expect(t.poolRanges).toEqual([{ start: GB + 0x100_0000n, end: GB + 0x120_0000n }]);
     expect(t.vtl0Mmio).toEqual(boot.vtl0Mmio);
     expect(t.vtl2Mmio).toEqual(boot.vtl2Mmio);
-    expect(shim.log()[0]).toBe("reading topology from persisted state");
+    expect(shim.log()[0]).toBe("[INFO] reading topology from persisted state");
   });
 
   it("does not merge adjacent ranges on different vnodes or igvm types", () => {
@@ -145,7 +145,7 @@ describe("read_from_dt sidecar overrides for CPUs with outstanding IO", () => {
     const t = persistedTopologyParts(shim, GB, PERSISTED_END, { cpuCount: 8, sidecarEnabled: true })!;
     expect(t.sidecar).toBe(1);
     expect(t.kernelStartedCpus).toEqual([3, 7]);
-    expect(shim.log()).toContain("sidecar: excluding CPUs [7, 3] due to outstanding IO");
+    expect(shim.log()).toContain("[INFO] sidecar: excluding CPUs [7, 3] due to outstanding IO");
   });
 
   it("disables sidecar when a CPU id does not fit the 400-entry per-CPU array", () => {
@@ -153,13 +153,13 @@ describe("read_from_dt sidecar overrides for CPUs with outstanding IO", () => {
     const t = persistedTopologyParts(shim, GB, PERSISTED_END, { cpuCount: 401, sidecarEnabled: true })!;
     expect(t.sidecar).toBe(2);
     expect(t.kernelStartedCpus).toEqual([]);
-    expect(shim.log()).toContain("sidecar: disabling, too many CPUs for per-CPU state (max id 400)");
+    expect(shim.log()).toContain("[INFO] sidecar: disabling, too many CPUs for per-CPU state (max id 400)");
   });
 
   it("disables sidecar when the VM has more CPUs than the array even if ids fit", () => {
     save([1]);
     expect(persistedTopologyParts(shim, GB, PERSISTED_END, { cpuCount: 401, sidecarEnabled: true })!.sidecar).toBe(2);
-    expect(shim.log()).toContain("sidecar: disabling, too many CPUs for per-CPU state (max id 1)");
+    expect(shim.log()).toContain("[INFO] sidecar: disabling, too many CPUs for per-CPU state (max id 1)");
   });
 
   it("does nothing without outstanding IO or with sidecar off", () => {
