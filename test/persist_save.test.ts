@@ -114,8 +114,30 @@ describe("the memory map usermode reads (dt.rs walk of partition RAM against VTL
 
   it("fails like dt.rs when a VTL2 range is outside partition RAM", () => {
     expect(() => partitionMemoryMapFromBoot({ ...boot, addressSpace: [{ start: 2n * GB, end: 2n * GB + 0x1000n, vnode: 0, type: "VTL2_RAM" }] }))
-      .toThrow("vtl2 range 0x80000000-0x80001000 not contained in partition ram");
+      .toThrow("vtl2 range MemoryRange { start: 2147483648, end: 2147487744 } not contained in partition ram");
   });
+
+  it("names only the walk piece outside partition RAM, in Debug form", () => {
+    // [2G - 4K, 2G + 8K): the first 4K is under RAM (a Both piece), the rest is the Right piece.
+    expect(() => partitionMemoryMapFromBoot({ ...boot, addressSpace: [{ start: 2n * GB - 0x1000n, end: 2n * GB + 0x2000n, vnode: 1, type: "VTL2_RAM" }] }))
+      .toThrow("vtl2 range MemoryRange { start: 2147483648, end: 2147491840 } not contained in partition ram");
+  });
+
+  it("walks vtl2_ranges(): adjacent VTL2 ranges of one type merge even across NUMA nodes", () => {
+    // The boot result splits VTL2_RAM where the node changes; the shim's walk sees one range.
+    const map = partitionMemoryMapFromBoot({
+      ...boot,
+      addressSpace: [
+        { start: GB + 0x10_0000n, end: GB + 0x20_0000n, vnode: 0, type: "VTL2_RAM" },
+        { start: GB + 0x20_0000n, end: GB + 0x30_0000n, vnode: 1, type: "VTL2_RAM" },
+        { start: GB + 0x30_0000n, end: GB + 0x40_0000n, vnode: 1, type: "VTL2_CONFIG" },
+      ],
+    });
+    expect(map.filter((e) => e.kind === "memory").map((e) => [e.start, e.end, (e as { vtlType: number }).vtlType])).toEqual([
+      [0n, GB, 0], [GB, GB + 0x10_0000n, 0], [GB + 0x10_0000n, GB + 0x30_0000n, 1], [GB + 0x30_0000n, GB + 0x40_0000n, 2], [GB + 0x40_0000n, 2n * GB, 0],
+    ]);
+  });
+
 
   it("fails like bootloader_fdt_parser without exactly one header and one protobuf range", () => {
     const noHeader = { ...boot, addressSpace: boot.addressSpace.filter((r) => r.type !== "VTL2_PERSISTED_STATE_HEADER") };
