@@ -138,6 +138,14 @@ describe("the memory map usermode reads (dt.rs walk of partition RAM against VTL
     ]);
   });
 
+  it("fails like bootloader_fdt_parser on two VTL2_RESERVED ranges, before looking at the persisted ones", () => {
+    const reserved = { ...boot, addressSpace: [
+      ...boot.addressSpace.filter((r) => r.type !== "VTL2_PERSISTED_STATE_HEADER"),
+      { start: GB + 0x200_0000n, end: GB + 0x200_1000n, vnode: 1, type: "VTL2_RESERVED" as const },
+      { start: GB + 0x300_0000n, end: GB + 0x300_1000n, vnode: 1, type: "VTL2_RESERVED" as const },
+    ] };
+    expect(() => persistInputFromBoot(reserved)).toThrow("multiple VTL2 reserved ranges found");
+  });
 
   it("fails like bootloader_fdt_parser without exactly one header and one protobuf range", () => {
     const noHeader = { ...boot, addressSpace: boot.addressSpace.filter((r) => r.type !== "VTL2_PERSISTED_STATE_HEADER") };

@@ -174,6 +174,10 @@ function uniqueRange(map: AddressRange[], vtlType: number, what: string): { star
 /** Usermode's view of a boot: memory map plus the persisted header and protobuf ranges. */
 export function persistInputFromBoot(boot: BootTopology, cpusWithMappedInterruptsNoIo: number[] = [], cpusWithOutstandingIo: number[] = []): PersistInput {
   const partitionMemoryMap = partitionMemoryMapFromBoot(boot);
+  // bootloader_fdt_parser looks at the reserved range before the persisted ones.
+  if (partitionMemoryMap.filter((e) => e.kind === "memory" && e.vtlType === MemoryVtlType.VTL2_RESERVED).length > 1) {
+    throw new PersistError("multiple VTL2 reserved ranges found");
+  }
   return {
     partitionMemoryMap,
     persistedHeader: uniqueRange(partitionMemoryMap, MemoryVtlType.VTL2_PERSISTED_STATE_HEADER, "header"),
