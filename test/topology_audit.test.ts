@@ -5,9 +5,56 @@ import { describe, it, expect, beforeAll } from "vitest";
 import { loadShim } from "../host/wasm/node.js";
 import { Shim, ShimPanic } from "../host/wasm/loader.js";
 import { runAddressSpace, type Range } from "../host/shim/memory.js";
+import { readFromDtValues, type ShimValues, type HostDtValues, type ReadOptions } from "../host/shim/partition.js";
 
 const r = (start: number | bigint, end: number | bigint): Range => ({ start: BigInt(start), end: BigInt(end) });
 const ram = (start: number, end: number, vnode = 0) => ({ ...r(start, end), vnode });
+
+const MEMORY = 0;
+const VTL2_PROTECTABLE = 3;
+const MB = 0x10_0000n;
+const GB = 0x4000_0000n;
+
+// A 16 MiB VTL2 image at 512 MiB (the same layout as test/partition.test.ts): parameter region
+// first, 8 MiB used by the shim, log buffer, heap and persisted state at the end of that.
+const shimBase = (over: Partial<ShimValues> = {}): ShimValues => ({
+  memoryStart: 0x2000_0000n, memorySize: 16n * MB,
+  parameterRegionStart: 0x2000_0000n, parameterRegionSize: 0x6a000n,
+  used: r(0x2000_0000n, 0x2080_0000n),
+  logBuffer: r(0x206f_0000n, 0x2070_0000n),
+  heap: r(0x206e_0000n, 0x206f_0000n),
+  persistedState: r(0x2070_0000n, 0x2080_0000n),
+  commandLine: { policy: "static", text: "OPENHCL_ENABLE_VTL2_GPA_POOL=512" },
+  ...over,
+});
+const vtl0Mmio = [r(0xf000_0000n, 0xf800_0000n), r(0x10_0000_0000n, 0x10_4000_0000n)];
+const cpus = [{ reg: 0n, vnode: 0 }, { reg: 1n, vnode: 0 }];
+const hostDt = (over: Partial<HostDtValues> = {}): HostDtValues => ({
+  cpus,
+  memory: [
+    { ...r(0n, 0x2000_0000n), vnode: 0, igvmType: MEMORY },
+    { ...r(0x2000_0000n, 0x2100_0000n), vnode: 0, igvmType: VTL2_PROTECTABLE },
+    { ...r(0x2100_0000n, 0x8000_0000n), vnode: 0, igvmType: MEMORY },
+  ],
+  vmbusVtl0: { connectionId: 1, mmio: vtl0Mmio },
+  vmbusVtl2: { connectionId: 4, mmio: [] },
+  commandLine: "",
+  ...over,
+});
+// VTL2 allocation mode over a two-node guest: node 0 below 2 GiB, node 1 at 4..6 GiB.
+const vtl2Dt = (mode: { memorySize?: bigint; mmioSize?: bigint } = {}, over: Partial<HostDtValues> = {}): HostDtValues => ({
+  cpus,
+  memory: [
+    { ...r(0n, 0x8000_0000n), vnode: 0, igvmType: MEMORY },
+    { ...r(0x1_0000_0000n, 0x1_8000_0000n), vnode: 1, igvmType: MEMORY },
+  ],
+  vmbusVtl0: { connectionId: 1, mmio: vtl0Mmio },
+  vmbusVtl2: { connectionId: 4, mmio: [] },
+  memoryAllocationMode: { mode: "vtl2", ...mode },
+  ...over,
+});
+const pretty = (start: bigint, end: bigint) =>
+  `MemoryRange {\n    start: 0x${start.toString(16)},\n    end: 0x${end.toString(16)},\n}`;
 
 let shim: Shim;
 beforeAll(async () => {
@@ -59,5 +106,37 @@ describe("AddressSpaceManagerBuilder::init walks lazily", () => {
       vtl2Ram: [ram(0x20000, 0x30000), ram(0, 0x10000)], bootshimUsed: r(0, 0xf000),
       persistedStateRegion: r(0, 0x2000), vtl2Config: [],
     }, []))).toBe("vtl2 range MemoryRange {\n    start: 0x0,\n    end: 0x1000,\n} used by Reserved(PersistedStateHeader) not contained in vtl2 ram");
+  });
+});
+
+describe("allocate_vtl2_ram reads the imported regions lazily", () => {
+  const run = (s: ShimValues, d: HostDtValues, o: ReadOptions = {}) => readFromDtValues(shim, s, d, o);
+  const imports = (...ranges: Range[]) => shimBase({ importedRegions: ranges.map((x) => ({ ...x, accepted: true })) });
+  const notRam = r(0x1_9000_0000n, 0x1_9000_1000n); // above node 1's ram
+  const straddling = r(0x20ff_0000n, 0x2110_0000n); // crosses the image's end
+
+  it("panics on a launch-context range that is not ram before it reads a later import straddling the image", () => {
+    // The walk reaches the first import's piece (not in any free range) and panics there; the
+    // second import is only read once the walk is past the first.
+    expect(panicOf(() => run(imports(notRam, straddling), vtl2Dt({ memorySize: GB }))))
+      .toBe(`launch context range ${pretty(notRam.start, notRam.end)} is not reported as ram by host memmap`);
+  });
+
+  it("panics on a launch-context range that is not ram before it sees a later import out of order", () => {
+    const lower = r(0x1_7ff0_0000n, 0x1_8000_0000n);
+    expect(panicOf(() => run(imports(notRam, lower), vtl2Dt({ memorySize: GB }))))
+      .toBe(`launch context range ${pretty(notRam.start, notRam.end)} is not reported as ram by host memmap`);
+  });
+
+  it("asserts the order of imports the walk does reach", () => {
+    // Both in free ram: the walk passes the first, then pulls the second, which starts behind it.
+    expect(panicOf(() => run(imports(r(0x1_7ff0_0000n, 0x1_8000_0000n), r(0x1_0000_0000n, 0x1_0000_1000n)), vtl2Dt({ memorySize: GB }))))
+      .toBe("left not sorted");
+  });
+
+  it("skips imports inside the image and still finds a straddling one behind them", () => {
+    const inside = r(0x2000_0000n, 0x2001_0000n);
+    expect(panicOf(() => run(imports(inside, straddling), vtl2Dt({ memorySize: GB }))))
+      .toBe(`imported range ${pretty(straddling.start, straddling.end)} overlaps vtl2 range and is not fully contained within vtl2 range`);
   });
 });
