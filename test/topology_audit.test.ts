@@ -6,6 +6,15 @@ import { loadShim } from "../host/wasm/node.js";
 import { Shim, ShimPanic } from "../host/wasm/loader.js";
 import { runAddressSpace, type Range } from "../host/shim/memory.js";
 import { readFromDtValues, type ShimValues, type HostDtValues, type ReadOptions } from "../host/shim/partition.js";
+import { join } from "node:path";
+import { loadImage, type ResolvedImage } from "../host/image/load.js";
+import { guestMemoryLayout, vtl2ImageInput } from "../host/image/inputs.js";
+import { GuestMemory } from "../host/guest/guest_memory.js";
+import { loadVtl2Image, type Vtl2Image } from "../host/vtl2/load.js";
+import { attachHypervisor } from "../host/hv/imports.js";
+import { Hypervisor } from "../host/hv/hypervisor.js";
+import { runBoot, type BootResult } from "../host/shim/boot.js";
+import { persistInputFromBoot, writePersistedInfo, type BootTopology } from "../host/persist/save.js";
 
 const r = (start: number | bigint, end: number | bigint): Range => ({ start: BigInt(start), end: BigInt(end) });
 const ram = (start: number, end: number, vnode = 0) => ({ ...r(start, end), vnode });
@@ -55,6 +64,27 @@ const vtl2Dt = (mode: { memorySize?: bigint; mmioSize?: bigint } = {}, over: Par
 });
 const pretty = (start: bigint, end: bigint) =>
   `MemoryRange {\n    start: 0x${start.toString(16)},\n    end: 0x${end.toString(16)},\n}`;
+
+const PAGE = 0x1000n;
+interface Loaded { r: ResolvedImage; gm: GuestMemory; img: Vtl2Image }
+function load(name: string): Loaded {
+  const r = loadImage(join(__dirname, "..", "images", name));
+  const gm = GuestMemory.build(guestMemoryLayout(r)!);
+  return { r, gm, img: loadVtl2Image(gm, vtl2ImageInput(r)) };
+}
+function boot(l: Loaded): BootResult {
+  shim.setGuest(l.gm);
+  attachHypervisor(shim, new Hypervisor(undefined, l.r.arch));
+  return runBoot(shim, { shimBase: l.img.shimBase, rawOffset: l.img.shimParamsOffset, arch: l.r.arch, hvIsolation: l.img.hvIsolation });
+}
+function failure(f: () => unknown): Error {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof Error) return e;
+  }
+  throw new Error("expected the boot to fail");
+}
 
 let shim: Shim;
 beforeAll(async () => {
@@ -138,5 +168,43 @@ describe("allocate_vtl2_ram reads the imported regions lazily", () => {
     const inside = r(0x2000_0000n, 0x2001_0000n);
     expect(panicOf(() => run(imports(inside, straddling), vtl2Dt({ memorySize: GB }))))
       .toBe(`imported range ${pretty(straddling.start, straddling.end)} overlaps vtl2 range and is not fully contained within vtl2 range`);
+  });
+});
+
+describe("topology_from_persisted_state", () => {
+  // The pool of a first boot of images/small.json, saved as `pieces` adjacent ranges (they merge
+  // back into one VTL2 RAM range; each is one with_pool_ranges item).
+  function restoreWithPoolPieces(pieces: number): { boot: () => BootResult; first: BootResult } {
+    const first = boot(load("small.json"));
+    const input = persistInputFromBoot(first.partition as unknown as BootTopology);
+    const map = input.partitionMemoryMap;
+    const at = map.findIndex((e) => e.kind === "memory" && e.vtlType === 8);
+    const pool = map[at];
+    if (pool.kind !== "memory") throw new Error("no pool");
+    const split: typeof map = [];
+    for (let i = 0; i < pieces; i++) {
+      const start = pool.start + BigInt(i) * PAGE;
+      split.push({ ...pool, start, end: i === pieces - 1 ? pool.end : start + PAGE });
+    }
+    map.splice(at, 1, ...split);
+    const saved = writePersistedInfo(input);
+    const l = load("small.json");
+    l.gm.write(saved.headerGpa, saved.image);
+    return { boot: () => boot(l), first };
+  }
+
+  it("takes up to 64 saved pool ranges", () => {
+    const { boot: second, first } = restoreWithPoolPieces(64);
+    const res = second();
+    expect(res.partition.addressSpace).toEqual(first.partition.addressSpace);
+    expect(res.partition.hasVtl2Pool).toBe(true);
+  });
+
+  it("panics like ArrayVec::extend on a 65th saved pool range, after the reclaim log line", () => {
+    const { boot: second } = restoreWithPoolPieces(65);
+    const e = failure(second);
+    expect(e).toBeInstanceOf(ShimPanic);
+    expect(e.message).toBe("ArrayVec: capacity exceeded in extend/from_iter");
+    expect((e as ShimPanic).log.at(-2)).toMatch(/^\[INFO\] reclaim device tree memory [0-9a-f]+-[0-9a-f]+$/);
   });
 });
