@@ -208,3 +208,97 @@ describe("topology_from_persisted_state", () => {
     expect((e as ShimPanic).log.at(-2)).toMatch(/^\[INFO\] reclaim device tree memory [0-9a-f]+-[0-9a-f]+$/);
   });
 });
+
+describe("allocate_private_pool", () => {
+  const run = (s: ShimValues, d: HostDtValues) => readFromDtValues(shim, s, d);
+  const pool = (text: string) => shimBase({ commandLine: { policy: "static", text } });
+  const image = { ...r(0x2000_0000n, 0x2100_0000n), vnode: 0, igvmType: VTL2_PROTECTABLE };
+
+  it("gives page-rounded equal shares and the remainder to the last node", () => {
+    // 3 pages over 2 nodes: (0x3000 / 2) & !0xfff = 0x1000 for node 0, 0x3000 - 0x1000 for node 1.
+    const dt = hostDt({ memory: [image, { ...r(0x1_0000_0000n, 0x1_0100_0000n), vnode: 1, igvmType: VTL2_PROTECTABLE }] });
+    const p = run(pool("OPENHCL_ENABLE_VTL2_GPA_POOL=3 OPENHCL_VTL2_GPA_POOL_NUMA=split"), dt);
+    expect(p.addressSpace.filter((e) => e.type === "VTL2_GPA_POOL")).toEqual([
+      { ...r(0x20ff_f000n, 0x2100_0000n), vnode: 0, type: "VTL2_GPA_POOL" },
+      { ...r(0x1_00ff_e000n, 0x1_0100_0000n), vnode: 1, type: "VTL2_GPA_POOL" },
+    ]);
+    expect(shim.log().slice(-9)).toEqual([
+      "[INFO] forcing VTL2 pool NUMA split across nodes",
+      "[INFO] allocated VTL2 pool on node 0 at MemoryRange {", "    start: 0x20fff000,", "    end: 0x21000000,", "}",
+      "[INFO] allocated VTL2 pool on node 1 at MemoryRange {", "    start: 0x100ffe000,", "    end: 0x101000000,", "}",
+    ]);
+  });
+
+  it("cuts the free-range list like a full ArrayString<2048>: a piece that does not fit ends that node's list with ...", () => {
+    // 64 VTL2 ranges: the image and 31 x 1 MiB on node 0, 32 x 1 MiB on node 1. A 64 MiB pool fits
+    // neither whole on node 0 nor as node 0's 32 MiB share.
+    const mib = (base: bigint, i: number, vnode: number) =>
+      ({ ...r(base + BigInt(i) * 0x1000_0000n, base + BigInt(i) * 0x1000_0000n + MB), vnode, igvmType: VTL2_PROTECTABLE });
+    const memory = [image];
+    for (let i = 0; i < 31; i++) memory.push(mib(0x100_0000_0000n, i, 0));
+    for (let i = 0; i < 32; i++) memory.push(mib(0x200_0000_0000n, i, 1));
+    // Oracle: ArrayString::write_str appends a piece whole or fails; write! stops at the first
+    // failing piece; then "..." is tried once and that node's loop ends.
+    let s = "";
+    const push = (piece: string) => (s.length + piece.length <= 2048 ? ((s += piece), true) : false);
+    const free = [[{ start: 0x2080_0000n, end: 0x2100_0000n }, ...memory.slice(1, 32)], memory.slice(32)];
+    free.forEach((ranges, node) => {
+      for (const x of ranges) {
+        const pieces = ["n", String(node), ":[", "0x", x.start.toString(16), ", ", "0x", x.end.toString(16), ") "];
+        if (!pieces.every(push)) {
+          push("...");
+          break;
+        }
+      }
+    });
+    expect(s.endsWith("...")).toBe(true); // the cut happens in node 1's list
+    expect(s.length).toBeGreaterThan(2040);
+    const msg = panicOf(() => run(pool("OPENHCL_ENABLE_VTL2_GPA_POOL=16384"), hostDt({ memory })));
+    expect(msg).toBe(
+      "failed to allocate VTL2 pool on node 0: need 0x2000000 bytes, pool total 0x4000000 bytes " +
+        "(enable_vtl2_gpa_pool=Pages(16384), device_dma_page_count=None, vp_count=2, mem_size=0x4f00000), " +
+        `highest_numa_node=1, free_ranges=[ ${s}]`,
+    );
+    expect(shim.log().at(-2)).toBe("[INFO] node 0 cannot fit full pool, splitting across NUMA nodes");
+  });
+});
+
+describe("allocate_vtl2_ram per-node arithmetic", () => {
+  const run = (s: ShimValues, d: HostDtValues) => readFromDtValues(shim, s, d);
+
+  it("indexes the per-node table by vnode, so a gap in node numbers is an index panic", () => {
+    const dt = vtl2Dt({ memorySize: GB }, {
+      memory: [
+        { ...r(0n, 0x8000_0000n), vnode: 0, igvmType: MEMORY },
+        { ...r(0x1_0000_0000n, 0x1_8000_0000n), vnode: 5, igvmType: MEMORY },
+      ],
+    });
+    expect(panicOf(() => run(shimBase(), dt))).toBe("index out of bounds: the len is 2 but the index is 5");
+  });
+
+  it("splits a size that is not a page multiple per node, then fails splitting a free range there", () => {
+    // 0x1000_1000 bytes over 2 nodes: 0x800_0800 each. Node 0 already has the 16 MiB image; the
+    // remainder 0x700_0800 is taken from the top of [0x2100_0000, 0x8000_0000): offset
+    // 0x5f00_0000 - 0x700_0800 is not page aligned.
+    expect(panicOf(() => run(shimBase(), vtl2Dt({ memorySize: 0x1000_1000n })))).toBe("assertion failed: offset.is_multiple_of(PAGE_SIZE)");
+  });
+
+  it("takes a node's share from several free ranges, highest first", () => {
+    // Node 1 has [4 GiB, 4 GiB + 16 MiB) and [5 GiB, 5 GiB + 16 MiB); its 24 MiB share takes all of
+    // the upper one and the top 8 MiB of the lower one.
+    const dt = vtl2Dt({ memorySize: 48n * MB }, {
+      memory: [
+        { ...r(0n, 0x8000_0000n), vnode: 0, igvmType: MEMORY },
+        { ...r(0x1_0000_0000n, 0x1_0100_0000n), vnode: 1, igvmType: MEMORY },
+        { ...r(0x1_4000_0000n, 0x1_4100_0000n), vnode: 1, igvmType: 2 },
+      ],
+    });
+    const p = run(shimBase(), dt);
+    expect(p.vtl2Ram).toEqual([
+      { ...r(0x2000_0000n, 0x2100_0000n), vnode: 0, igvmType: MEMORY },
+      { ...r(0x7f80_0000n, 0x8000_0000n), vnode: 0, igvmType: MEMORY },
+      { ...r(0x1_0080_0000n, 0x1_0100_0000n), vnode: 1, igvmType: MEMORY },
+      { ...r(0x1_4000_0000n, 0x1_4100_0000n), vnode: 1, igvmType: 2 },
+    ]);
+  });
+});
