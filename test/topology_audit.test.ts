@@ -302,3 +302,64 @@ describe("allocate_vtl2_ram per-node arithmetic", () => {
     ]);
   });
 });
+
+describe("topology_from_host_dt isolation branches", () => {
+  const run = (s: ShimValues, d: HostDtValues) => readFromDtValues(shim, s, d);
+
+  it("VBS: host VTL2 ram as given (not hardware isolated), VTL2 mmio carved from VTL0, no pool", () => {
+    const p = run(shimBase({ isolation: "vbs", commandLine: { policy: "append-chosen", text: "OPENHCL_ENABLE_VTL2_GPA_POOL=512" } }),
+      hostDt({ commandLine: "b=2" }));
+    expect(p.vtl2Ram).toEqual([{ ...r(0x2000_0000n, 0x2100_0000n), vnode: 0, igvmType: VTL2_PROTECTABLE }]);
+    // Default size: half of the 1 GiB high gap, within [128 MiB, 1 GiB].
+    expect(p.vtl2Mmio).toEqual([r(0x10_2000_0000n, 0x10_4000_0000n)]);
+    expect(p.vtl0Mmio).toEqual([vtl0Mmio[0], r(0x10_0000_0000n, 0x10_2000_0000n)]);
+    expect(p.hasVtl2Pool).toBe(false);
+    expect(p.cmdline).toBe("OPENHCL_ENABLE_VTL2_GPA_POOL=512"); // an isolated host is not trusted
+    expect(shim.log()).toEqual([
+      "[INFO] Overriding VTL2 GPA pool config to Pages(512) from command line",
+      "[INFO] read_from_dt: persisted_state_header present=false, sidecar=Enabled { enable_logging: false, cpu_threshold: Some(100) }",
+      "[INFO] reading topology from host device tree",
+      "[INFO] allocating vtl2 mmio size 0x20000000 bytes",
+      "[INFO] host provided vtl2 mmio ranges are 0x0 bytes",
+      "[INFO] no vtl2 mmio provided by host, allocating from vtl0 mmio",
+      "[INFO] vtl0 mmio: [MemoryRange { start: f0000000, end: f8000000 }, MemoryRange { start: 1000000000, end: 1020000000 }], " +
+        "vtl2 mmio: [MemoryRange { start: 1020000000, end: 1040000000 }]",
+      "[INFO] reclaim device tree memory 20028000-20068000",
+      "[INFO] persisted state region sized to MemoryRange {", "    start: 0x20700000,", "    end: 0x20714000,",
+      "}, remainder MemoryRange {", "    start: 0x20714000,", "    end: 0x20800000,", "}",
+    ]);
+  });
+
+  it("isolated host mode with host VTL2 mmio: the size asked for is 0, the host's ranges are used", () => {
+    const v2 = { connectionId: 4, mmio: [r(0x20_0000_0000n, 0x20_0100_0000n)] };
+    const p = run(shimBase({ isolation: "snp" }), hostDt({ vmbusVtl2: v2 }));
+    expect(p.vtl2Mmio).toEqual(v2.mmio);
+    expect(p.vtl0Mmio).toEqual(vtl0Mmio);
+    expect(shim.log()).toContain("[INFO] allocating vtl2 mmio size 0x0 bytes");
+    expect(shim.log()).toContain("[INFO] host provided vtl2 mmio ranges are 0x1000000 bytes");
+  });
+
+  it("clamps the default VTL2 mmio size to 128 MiB and 1 GiB", () => {
+    const small = { connectionId: 1, mmio: [vtl0Mmio[0], r(0x10_0000_0000n, 0x10_1000_0000n)] }; // 256 MiB gap
+    expect(run(shimBase({ isolation: "snp" }), hostDt({ vmbusVtl0: small })).vtl2Mmio).toEqual([r(0x10_0800_0000n, 0x10_1000_0000n)]);
+    const big = { connectionId: 1, mmio: [vtl0Mmio[0], r(0x10_0000_0000n, 0x18_0000_0000n)] }; // 32 GiB gap
+    expect(run(shimBase({ isolation: "snp" }), hostDt({ vmbusVtl0: big })).vtl2Mmio).toEqual([r(0x17_c000_0000n, 0x18_0000_0000n)]);
+  });
+});
+
+describe("pool size arithmetic wraps like the release build", () => {
+  const run = (s: ShimValues, d: HostDtValues) => readFromDtValues(shim, s, d);
+  const pool = (pages: bigint) => shimBase({ commandLine: { policy: "static", text: `OPENHCL_ENABLE_VTL2_GPA_POOL=${pages}` } });
+
+  it("2^52 pages is 0 bytes: no allocation fits, and a zero per-node share panics", () => {
+    expect(panicOf(() => run(pool(1n << 52n), hostDt()))).toBe(
+      "cannot split VTL2 pool of size 0x0 bytes across 1 nodes, per node size 0x0 bytes; " +
+        "enable_vtl2_gpa_pool=Pages(4503599627370496), device_dma_page_count=None, vp_count=2, mem_size=0x1000000");
+    expect(shim.log().at(-2)).toBe("[INFO] node 0 cannot fit full pool, splitting across NUMA nodes");
+  });
+
+  it("2^52 + 1 pages is one page", () => {
+    const p = run(pool((1n << 52n) + 1n), hostDt());
+    expect(p.addressSpace.filter((e) => e.type === "VTL2_GPA_POOL")).toEqual([{ ...r(0x20ff_f000n, 0x2100_0000n), vnode: 0, type: "VTL2_GPA_POOL" }]);
+  });
+});
