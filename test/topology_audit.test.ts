@@ -363,3 +363,43 @@ describe("pool size arithmetic wraps like the release build", () => {
     expect(p.addressSpace.filter((e) => e.type === "VTL2_GPA_POOL")).toEqual([{ ...r(0x20ff_f000n, 0x2100_0000n), vnode: 0, type: "VTL2_GPA_POOL" }]);
   });
 });
+
+describe("shim_main boots in VTL2 allocation mode (images/vtl2-allocate.json)", () => {
+  it("keeps the 512 MiB image on node 0 and takes the other 512 MiB from the top of node 0's ram", () => {
+    // Host: one node, ram [0, 0xf800_0000) and [4 GiB, 0x4_0800_0000); memory-size 1 GiB, mmio-size
+    // 128 MiB, VTL2 mmio [0x4_8000_0000, 0x4_c000_0000). The image is [0x800_0000, 0x2800_0000).
+    const l = load("vtl2-allocate.json");
+    expect(l.img.params.memoryStartAddress).toBe(0x800_0000n);
+    expect(l.img.params.memorySize).toBe(0x2000_0000n);
+    const res = boot(l);
+    const p = res.partition;
+    expect(p.memoryAllocationMode).toEqual({ mode: "vtl2", memorySize: GB, mmioSize: 0x800_0000n });
+    expect(p.vtl2Ram).toEqual([
+      { ...r(0x800_0000n, 0x2800_0000n), vnode: 0, igvmType: MEMORY },
+      { ...r(0x3_e800_0000n, 0x4_0800_0000n), vnode: 0, igvmType: MEMORY },
+    ]);
+    expect(p.vtl2Mmio).toEqual([r(0x4_8000_0000n, 0x4_c000_0000n)]);
+    // Release heuristics for 8 VPs and 1 GiB: 12288 pages, from the top of the highest free range.
+    expect(p.addressSpace.at(-1)).toEqual({ ...r(0x4_0500_0000n, 0x4_0800_0000n), vnode: 0, type: "VTL2_GPA_POOL" });
+    expect(res.log.slice(1, 5)).toEqual([
+      "[INFO] reading topology from host device tree",
+      "[INFO] allocating vtl2 mmio size 0x8000000 bytes",
+      "[INFO] host provided vtl2 mmio ranges are 0x40000000 bytes",
+      "[INFO] using host provided vtl2 mmio: [MemoryRange { start: 480000000, end: 4c0000000 }]",
+    ]);
+  });
+
+  it("reads imported regions from guest memory one at a time: an out-of-order import panics before a later straddling one is checked", () => {
+    const r0 = loadImage(join(__dirname, "..", "images", "vtl2-allocate.json"));
+    const gm = GuestMemory.build(guestMemoryLayout(r0)!);
+    const importedRegions = [
+      { ...r(0x3_0000_0000n, 0x3_0000_1000n), accepted: true },
+      { ...r(0x1_0000_0000n, 0x1_0000_1000n), accepted: true },
+      { ...r(0x27ff_f000n, 0x2800_1000n), accepted: true },
+    ];
+    const img = loadVtl2Image(gm, { ...vtl2ImageInput(r0), importedRegions });
+    const e = failure(() => boot({ r: r0, gm, img }));
+    expect(e).toBeInstanceOf(ShimPanic);
+    expect(e.message).toBe("left not sorted");
+  });
+});
