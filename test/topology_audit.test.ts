@@ -2,6 +2,7 @@
 // each case drives a branch where the order of upstream's lazy iterators, or the exact panic text,
 // decides the outcome. Expected values are worked out from the Rust at the pinned commit.
 import { describe, it, expect, beforeAll } from "vitest";
+import fc from "fast-check";
 import { loadShim } from "../host/wasm/node.js";
 import { Shim, ShimPanic } from "../host/wasm/loader.js";
 import { runAddressSpace, type Range } from "../host/shim/memory.js";
@@ -401,5 +402,32 @@ describe("shim_main boots in VTL2 allocation mode (images/vtl2-allocate.json)", 
     const e = failure(() => boot({ r: r0, gm, img }));
     expect(e).toBeInstanceOf(ShimPanic);
     expect(e.message).toBe("left not sorted");
+  });
+});
+
+describe("allocate_vtl2_ram invariants (property)", () => {
+  it("gives every node its equal share: node 0 the image plus the top of its ram, other nodes the top of theirs", () => {
+    fc.assert(fc.property(
+      fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 8 }), fc.array(fc.integer({ min: 0, max: 6 }), { minLength: 4, maxLength: 4 }),
+      (nodes, shareUnits, slack) => {
+        const U = 16n * MB; // the image is one unit
+        const share = BigInt(shareUnits) * U;
+        const node0End = 0x2100_0000n + share - U + BigInt(slack[0]) * U;
+        const memory = [{ ...r(0n, node0End), vnode: 0, igvmType: MEMORY }];
+        for (let i = 1; i < nodes; i++) {
+          const base = BigInt(i) * 0x4_0000_0000n;
+          memory.push({ ...r(base, base + share + BigInt(slack[i]) * U), vnode: i, igvmType: MEMORY });
+        }
+        const p = readFromDtValues(shim, shimBase({ commandLine: { policy: "static", text: "OPENHCL_ENABLE_VTL2_GPA_POOL=off" } }),
+          vtl2Dt({ memorySize: share * BigInt(nodes) }, { memory }));
+        const expected = [{ ...r(0x2000_0000n, 0x2100_0000n), vnode: 0, igvmType: MEMORY }];
+        if (share > U) expected.push({ ...r(node0End - (share - U), node0End), vnode: 0, igvmType: MEMORY });
+        for (let i = 1; i < nodes; i++) expected.push({ ...r(memory[i].end - share, memory[i].end), vnode: i, igvmType: MEMORY });
+        expect(p.vtl2Ram).toEqual(expected);
+        // Every VTL2 ram byte is in the address space, nothing else is.
+        const total = p.addressSpace.reduce((a, e) => a + (e.end - e.start), 0n);
+        expect(total).toBe(share * BigInt(nodes));
+      },
+    ), { numRuns: 60 });
   });
 });
