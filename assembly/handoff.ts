@@ -13,7 +13,7 @@ import { cpuid, hvVtl, hvGetRegister, readMmfr0, referenceTime, rdtsc, HV_REGIST
 import { ShimParams, ISOLATION_NONE, ISOLATION_SNP, ISOLATION_TDX, ARCH_AARCH64, isHardwareIsolated } from "./shim_params";
 import { PartitionInfo } from "./partition_info";
 import { AddressSpaceManager } from "./memory";
-import { RangeList } from "./memory_range";
+import { RangeList, RangeWalker, WALK_RIGHT } from "./memory_range";
 import { fmtRangeDebugPrettyHex } from "./runtime/fmt";
 import { hvErrorDebug } from "./hv_error";
 import { validateVpHwIds } from "./vp_ids";
@@ -114,23 +114,16 @@ export function deriveVtl0AliasMap(p: ShimParams, h: PartitionInfo): void {
   }
 }
 
-/** Panics when an imported region outside VTL2 RAM was not accepted at launch (tag 1 = accepted). */
+/**
+ * Panics when a piece of an imported region outside VTL2 RAM was not accepted at launch (tag 1 =
+ * accepted). Walks VTL2 RAM (left) against the imported regions (right) to the end as upstream's
+ * `walk_ranges` does, with its "left/right not sorted" assertions.
+ */
 export function checkImportedRegionsAccepted(ram: RangeList, imp: RangeList): void {
-  for (let i = 0; i < imp.length; i++) {
-    if (imp.tag(i) != 0) continue; // accepted
-    let pos = imp.start(i);
-    const end = imp.end(i);
-    // Walk the VTL2 RAM ranges (sorted) over [pos, end): the pieces outside RAM must be accepted.
-    let k = 0;
-    while (k < ram.length && ram.end(k) <= pos) k++;
-    while (pos < end) {
-      if (k < ram.length && ram.start(k) <= pos) {
-        pos = min(end, ram.end(k));
-        k++;
-        continue;
-      }
-      const gapEnd = k < ram.length ? min(end, ram.start(k)) : end;
-      panic("range " + fmtRangeDebugPrettyHex(pos, gapEnd) + " not in vtl2 ram was not preaccepted at launch");
+  const w = new RangeWalker(ram, imp);
+  while (w.next()) {
+    if (w.kind == WALK_RIGHT && w.rightTag == 0) {
+      panic("range " + fmtRangeDebugPrettyHex(w.start, w.end) + " not in vtl2 ram was not preaccepted at launch");
     }
   }
 }

@@ -138,13 +138,38 @@ describe("shim_main checks after read_from_dt", () => {
   it("panics when an imported region outside VTL2 RAM was not accepted", () => {
     const input = partition(2, 1);
     input.importedRegions = [
+      { start: 0x1000n, end: 0x3000n, accepted: true },
+      { start: 0x4000_0000n, end: 0x4000_2000n, accepted: false },
+    ];
+    expect(() => runHandoff(shim, input, hv())).not.toThrow();
+    input.importedRegions.splice(1, 0, { start: 0x3000_0000n, end: 0x3000_2000n, accepted: false });
+    const e = panicOf(() => runHandoff(shim, input, hv()));
+    expect(e.message).toBe("range MemoryRange {\n    start: 0x30000000,\n    end: 0x30002000,\n} not in vtl2 ram was not preaccepted at launch");
+  });
+
+  it("walks the imported regions as walk_ranges does: unsorted ones hit its assertion", () => {
+    // Upstream walks VTL2 RAM against the imported regions with walk_ranges, which asserts each
+    // range starts at or after the position the walk reached when it pulls that range.
+    const input = partition(2, 1);
+    input.importedRegions = [
       { start: 0x4000_0000n, end: 0x4000_2000n, accepted: false },
       { start: 0x1000n, end: 0x3000n, accepted: true },
     ];
-    expect(() => runHandoff(shim, input, hv())).not.toThrow();
-    input.importedRegions.push({ start: 0x3000_0000n, end: 0x3000_2000n, accepted: false });
-    const e = panicOf(() => runHandoff(shim, input, hv()));
-    expect(e.message).toBe("range MemoryRange {\n    start: 0x30000000,\n    end: 0x30002000,\n} not in vtl2 ram was not preaccepted at launch");
+    expect(panicOf(() => runHandoff(shim, input, hv())).message).toBe("right not sorted");
+    // An unaccepted piece outside RAM seen before the unsorted range panics first.
+    input.importedRegions = [
+      { start: 0x2000_0000n, end: 0x2000_1000n, accepted: false },
+      { start: 0x1000n, end: 0x3000n, accepted: true },
+    ];
+    expect(panicOf(() => runHandoff(shim, input, hv())).message).toBe(
+      "range MemoryRange {\n    start: 0x20000000,\n    end: 0x20001000,\n} not in vtl2 ram was not preaccepted at launch",
+    );
+    // Overlapping regions are unsorted too; a pending part inside VTL2 RAM is fine.
+    input.importedRegions = [
+      { start: 0x4000_0000n, end: 0x4000_4000n, accepted: false },
+      { start: 0x4000_2000n, end: 0x4000_6000n, accepted: true },
+    ];
+    expect(panicOf(() => runHandoff(shim, input, hv())).message).toBe("right not sorted");
   });
 
   it("records boot times from the reference clock and logs the hand-off", () => {
