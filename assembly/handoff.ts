@@ -70,16 +70,22 @@ function mulDiv1e7(tsc: u64, freq: u64): u64 {
   return q;
 }
 
-/** Reference time for boot timing: TSC-derived on TDX, none on SNP, the partition clock else. */
-export function getRefTime(p: ShimParams): i64 {
+/** A reference time reading (upstream `Option<u64>`: any u64, so no sentinel value). */
+@final
+export class RefTime {
+  constructor(public value: u64) {}
+}
+
+/** Reference time for boot timing: TSC-derived on TDX (null without a TSC frequency), null on SNP, the partition clock else. */
+export function getRefTime(p: ShimParams): RefTime | null {
   const x86 = p.arch != ARCH_AARCH64;
   if (x86 && p.isolationType == ISOLATION_TDX) {
     const freq = <u64>cpuid(0x15, 0).ebx * 25_000_000;
-    if (freq == 0) return -1;
-    return <i64>mulDiv1e7(rdtsc(), freq);
+    if (freq == 0) return null;
+    return new RefTime(mulDiv1e7(rdtsc(), freq));
   }
-  if (x86 && p.isolationType == ISOLATION_SNP) return -1;
-  return <i64>referenceTime();
+  if (x86 && p.isolationType == ISOLATION_SNP) return null;
+  return new RefTime(referenceTime());
 }
 
 /** Everything the hand-off produced. */
@@ -133,7 +139,7 @@ export function checkImportedRegionsAccepted(ram: RangeList, imp: RangeList): vo
  * `read_from_dt`): `computedInitrdCrc` is the CRC-32 of the initrd bytes as loaded.
  */
 export function runHandoff(
-  p: ShimParams, h: PartitionInfo, space: AddressSpaceManager, staticConfidentialDebug: bool, bootReftime: i64,
+  p: ShimParams, h: PartitionInfo, space: AddressSpaceManager, staticConfidentialDebug: bool, bootReftime: RefTime | null,
   computedInitrdCrc: u32,
 ): Handoff {
   const out = new Handoff();
@@ -173,9 +179,9 @@ export function runHandoff(
     out.bootParams = page;
   }
 
-  if (bootReftime >= 0) {
+  if (bootReftime !== null) {
     const end = getRefTime(p);
-    out.bootTimes = new BootTimes(<u64>bootReftime, end >= 0 ? <u64>end : 0);
+    out.bootTimes = new BootTimes(bootReftime.value, end !== null ? end.value : 0);
   }
 
   const imported = p.importedRegionsList();

@@ -178,4 +178,13 @@ describe("shim_main checks after read_from_dt", () => {
     expect(shim.log()).toEqual(["[INFO] openhcl_boot: logging enabled", "[INFO] sidecar: not present in image", "[INFO] uninitializing hypercalls", "[INFO] about to jump to kernel"]);
     expect(runHandoff(shim, { ...partition(2, 1), isolation: "snp" }, hv()).bootTimes).toBeNull();
   });
+
+  it("keeps boot times whose reference time has the top bit set (upstream's Option<u64> has no sentinel)", () => {
+    const r = runHandoff(shim, { ...partition(2, 1), sidecarSize: 0n }, hv({ referenceTime: { start: "0xfffffffffffffff0", step: "0x8" } }));
+    expect(r.bootTimes).toEqual({ start: 0xffff_ffff_ffff_fff0n, end: 0xffff_ffff_ffff_fff8n });
+    // TDX: the TSC count (in 100 ns) past 2^63 is still a time; a zero TSC frequency is none.
+    const tdx = runHandoff(shim, { ...partition(2, 1), isolation: "tdx" }, hv({ tscFrequency25MHz: 1 }));
+    expect(tdx.bootTimes).toEqual({ start: (0x1_0000_0000n * 10_000_000n) / 25_000_000n, end: (0x1_0000_03e8n * 10_000_000n) / 25_000_000n });
+    expect(runHandoff(shim, { ...partition(2, 1), isolation: "tdx" }, hv({ tscFrequency25MHz: 0 })).bootTimes).toBeNull();
+  });
 });
