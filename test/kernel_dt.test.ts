@@ -96,6 +96,22 @@ describe("write_dt", () => {
     input.partitionRam = [...low.slice(0, 300), ...input.partitionRam.slice(958)];
     expect(dts(runHandoff(shim, input).dtb)).toContain("memory@12b00000 {");
   });
+
+  it("stops at the first builder error: a VTL2 range outside partition RAM after it does not panic", () => {
+    // Upstream's `?` returns Fdt(OutOfSpace) from the walk before it reaches the VTL2-only piece.
+    const input = partition(2048, 64);
+    input.partitionRam = Array.from({ length: 958 }, (_, i) => ({ start: BigInt(i) * 0x10_0000n, end: BigInt(i + 1) * 0x10_0000n, vnode: 0, memType: 0 }));
+    expect(() => runHandoff(shim, input)).toThrow("called `Result::unwrap()` on an `Err` value: Fdt(OutOfSpace)");
+    // The same walk with room left reaches the VTL2 range and panics.
+    input.partitionRam = input.partitionRam.slice(0, 10);
+    expect(() => runHandoff(shim, input)).toThrow(/^vtl2 range MemoryRange \{ start: 1073741824, end: \d+ \} not contained in partition ram$/);
+  });
+
+  it("walks partition RAM against VTL2 ranges as walk_ranges does: unsorted partition RAM hits its assertion", () => {
+    const input = partition(2, 1);
+    input.partitionRam = [input.partitionRam[1]!, input.partitionRam[0]!, input.partitionRam[2]!];
+    expect(() => runHandoff(shim, input, hv())).toThrow("left not sorted");
+  });
 });
 
 describe("write_dt on aarch64", () => {
@@ -135,5 +151,16 @@ describe("write_dt on aarch64", () => {
     const r = runHandoff(shim, { ...partition(1, 1), arch: "aarch64", gic }, hv());
     expect(dts(r.dtb)).toContain(`intc@${0x1000_0000} {`);
     expect(() => runHandoff(shim, { ...partition(2, 1), arch: "aarch64", gic }, hv())).toThrow("assertion `left == right` failed\n  left: 131072\n right: 262144");
+  });
+
+  it("returns Fdt(OutOfSpace) from the CPU nodes before the GIC and PMU assertions run", () => {
+    // 2048 aarch64 CPU nodes (reg, compatible, enable-method, status) overflow the buffer; upstream's
+    // `?` returns before checking the GIC sizes or the PMU GSIV. VTL 0 skips the VP index check.
+    const gic = { distributorBase: 0x1000_0000n, distributorSize: 0x1000n, redistributorsBase: 0x2000_0000n, redistributorsSize: 0x2_0000n, redistributorStride: 0x2_0000n };
+    const oos = "called `Result::unwrap()` on an `Err` value: Fdt(OutOfSpace)";
+    expect(() => runHandoff(shim, { ...partition(2048, 64), arch: "aarch64", gic }, hv({ vtl: 0 }))).toThrow(oos);
+    expect(() => runHandoff(shim, { ...partition(2048, 64), arch: "aarch64", pmuGsiv: 40 }, hv({ vtl: 0 }))).toThrow(oos);
+    // With room, the same inputs reach the assertions.
+    expect(() => runHandoff(shim, { ...partition(4, 1), arch: "aarch64", gic }, hv({ vtl: 0 }))).toThrow("assertion `left == right` failed\n  left: 4096\n right: 65536");
   });
 });
