@@ -121,6 +121,28 @@ describe("shim_main checks after read_from_dt", () => {
     expect(e.message).toBe("failed to get VP index for hardware ID 0x2: Invalid VP index");
   });
 
+  it("looks VP indexes up 512 ids per hypercall; aarch64's 64-bit ids overflow the input page past 510", () => {
+    // 512 x86 APIC ids (u32) fit the input page behind the 16-byte header; 511 MPIDRs (u64) do not.
+    expect(() => runHandoff(shim, partition(2048, 64))).not.toThrow();
+    expect(() => runHandoff(shim, { ...partition(510, 1), arch: "aarch64" })).not.toThrow();
+    const e = panicOf(() => runHandoff(shim, { ...partition(511, 1), arch: "aarch64" }));
+    expect(e.message).toBe("called `Result::unwrap()` on an `Err` value: SizeError");
+    // The failing id is found across calls: the 601st id sits in the second call of 512.
+    const f = panicOf(() => runHandoff(shim, partition(2048, 64), hv({ vpIndexFailStatus: 0x0e, vpIndexFailAfter: 600 })));
+    expect(f.message).toBe("failed to get VP index for hardware ID 0x258: Invalid VP index");
+  });
+
+  it("fails the lookup of an APIC id the VM does not have with InvalidParameter, as OpenVMM's hypervisor does", () => {
+    const h = hv();
+    h.setVpTopology([0n, 1n, 2n, 5n]);
+    const e = panicOf(() => runHandoff(shim, partition(4, 1), h));
+    expect(e.message).toBe("failed to get VP index for hardware ID 0x3: Invalid parameter");
+    // x86 hardware ids are the low 32 bits of each CPU's reg, on both sides.
+    const input = partition(4, 1);
+    input.cpus[2] = { reg: 0x1_0000_0002n, vnode: 0 };
+    expect(() => runHandoff(shim, input)).not.toThrow();
+  });
+
   it("skips the VP index check outside VTL2", () => {
     expect(() => runHandoff(shim, partition(4, 1), hv({ vtl: 0, vpIndexOverrides: { "2": 3 } }))).not.toThrow();
   });

@@ -4,6 +4,8 @@ import { defaultHvConfig, type HvConfig } from "./schema.js";
 import { startSidecarStub, type SidecarStartRecord } from "./sidecar.js";
 
 const VSM_CAPABILITIES = 0x000d0006;
+/** HvError codes the stub answers with. */
+const HV_STATUS_INVALID_PARAMETER = 0x0005;
 
 /** The stub state of one boot: configuration plus the clock and what the sidecar was given. */
 export class Hypervisor {
@@ -11,6 +13,8 @@ export class Hypervisor {
   private tsc = 0x1_0000_0000n;
   /** The VM's CPUs by hardware id, in VP index order (identity mapping when unset). */
   private vpByHwId: Map<bigint, number> | undefined;
+  /** Hardware ids looked up so far (the lookup fails after `vpIndexFailAfter` of them in total). */
+  private vpIdsLookedUp = 0;
   /** SidecarParams as the sidecar entry point last received them (for tests and reports). */
   lastSidecarStart: SidecarStartRecord | undefined;
 
@@ -75,20 +79,28 @@ export class Hypervisor {
 
   /** Tells the hypervisor the VM's CPUs: hardware id (APIC id / MPIDR) of VP 0, 1, ... */
   setVpTopology(hwIds: bigint[]): void {
-    this.vpByHwId = new Map(hwIds.map((id, i) => [id, i]));
+    // x86 APIC ids are 32-bit: the shim looks up the low 32 bits of each CPU's reg.
+    const key = (id: bigint) => (this.arch === "x86_64" ? BigInt.asUintN(32, id) : id);
+    this.vpByHwId = new Map(hwIds.map((id, i) => [key(id), i]));
   }
 
-  /** VP indexes for hardware ids → [status, indexes processed]. */
+  /**
+   * HvCallGetVpIndexFromApicId over one call's hardware ids → [status, indexes processed]. An id
+   * the VM does not have fails with InvalidParameter at its position, as OpenVMM's hypervisor
+   * emulation does; `vpIndexFailStatus` fails once `vpIndexFailAfter` ids were looked up in total
+   * (the shim splits the list over several calls).
+   */
   vpIndexFromHwId(ids: bigint[]): [number, number[]] {
     const out: number[] = [];
     for (const id of ids) {
-      if (this.config.vpIndexFailStatus !== 0 && out.length >= this.config.vpIndexFailAfter) {
+      if (this.config.vpIndexFailStatus !== 0 && this.vpIdsLookedUp >= this.config.vpIndexFailAfter) {
         return [this.config.vpIndexFailStatus, out];
       }
       const o = this.config.vpIndexOverrides[`0x${id.toString(16)}`] ?? this.config.vpIndexOverrides[id.toString()];
       const known = this.vpByHwId?.get(id);
-      if (o === undefined && this.vpByHwId !== undefined && known === undefined) return [0x000e, out];
+      if (o === undefined && this.vpByHwId !== undefined && known === undefined) return [HV_STATUS_INVALID_PARAMETER, out];
       out.push(o ?? known ?? Number(id));
+      this.vpIdsLookedUp++;
     }
     return [0, out];
   }

@@ -168,7 +168,7 @@ export function encodeHandoffInput(i: HandoffInput): Uint8Array {
  * CPUs in the order given, when omitted). */
 export function runHandoff(shim: Shim, input: HandoffInput, hv?: Hypervisor): HandoffResult {
   if (hv === undefined) {
-    hv = new Hypervisor();
+    hv = new Hypervisor(undefined, input.arch ?? "x86_64");
     hv.setVpTopology(input.cpus.map((c) => BigInt(c.reg)));
   }
   attachHypervisor(shim, hv);
