@@ -235,6 +235,15 @@ export function crc32(shim: Shim, bytes: Uint8Array): number {
   return (shim.call<number>("handoff_crc32", p, bytes.length)) >>> 0;
 }
 
+/** Rust's `from_utf8` on `bytes` as the shim checks the sidecar's error: null when valid, else the `Utf8Error` Debug text. */
+export function utf8Error(shim: Shim, bytes: Uint8Array): string | null {
+  shim.reset();
+  const p = shim.put(bytes);
+  shim.call("handoff_utf8_error", p, bytes.length);
+  const r = shim.out();
+  return r.u8() !== 0 ? null : r.str();
+}
+
 /** The CONTRACT.md `sidecar` and `kernelCommandLine` fields of `boot --json`. */
 export function handoffJson(r: HandoffResult): { sidecar: { nodes: { memoryBase: string; memorySize: string; baseVp: number; vpCount: number }[] } | null; kernelCommandLine: string } {
   return {
