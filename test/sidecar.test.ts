@@ -176,6 +176,12 @@ describe("start_sidecar", () => {
     );
   });
 
+  it("fails to start when the sidecar cannot read the VSM capabilities (its own register read)", () => {
+    // Outside VTL2 the shim does not read VSM capabilities itself; the sidecar does, at start.
+    const e = panicOf(() => runHandoff(shim, partition(64, 2), hv({ vtl: 0, vsmCapabilitiesStatus: 0x06 })));
+    expect(e.message).toBe("failed to start sidecar: failed to get vsm capabilities: Access denied");
+  });
+
   it("honors per-CPU overrides: marks each base VP kernel-started and lists every such CPU", () => {
     const overrides = Array(400).fill(true);
     overrides[5] = false;

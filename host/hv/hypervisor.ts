@@ -4,8 +4,16 @@ import { defaultHvConfig, type HvConfig } from "./schema.js";
 import { startSidecarStub, type SidecarStartRecord } from "./sidecar.js";
 
 const VSM_CAPABILITIES = 0x000d0006;
+const VSM_CODE_PAGE_OFFSETS = 0x000d0002;
 /** HvError codes the stub answers with. */
 const HV_STATUS_INVALID_PARAMETER = 0x0005;
+/** HvRegisterVsmCapabilities bits (hvdef): intercept page, return action, VTL0 alias map, intercept-not-present. */
+const VSM_CAP_INTERCEPT_PAGE = 1n << 27n;
+const VSM_CAP_RETURN_ACTION = 1n << 28n;
+const VSM_CAP_VTL0_ALIAS_MAP = 1n << 29n;
+const VSM_CAP_INTERCEPT_NOT_PRESENT = 1n << 30n;
+/** HvRegisterVsmCodePageOffsets as OpenVMM reports it without a hypervisor (call 0xf, return 0x28). */
+const VSM_CODE_PAGE_OFFSETS_VALUE = 0xfn | (0x28n << 12n);
 
 /** The stub state of one boot: configuration plus the clock and what the sidecar was given. */
 export class Hypervisor {
@@ -43,13 +51,22 @@ export class Hypervisor {
     return this.config.vtl;
   }
 
-  /** Register read → [status, value]. */
+  /**
+   * Register read → [status, value]. VsmCapabilities is what OpenVMM's hypervisor emulation
+   * (virt_whp) reports: intercept page and return action always, the VTL0 alias map when
+   * configured and in VTL2, intercept-not-present in VTL2.
+   */
   getRegister(name: number): [number, bigint] {
     if (name === VSM_CAPABILITIES) {
       if (this.config.vsmCapabilitiesStatus !== 0) return [this.config.vsmCapabilitiesStatus, 0n];
-      return [0, this.config.vtl0AliasMapAvailable ? 1n << 29n : 0n];
+      const vtl2 = this.config.vtl === 2;
+      let v = VSM_CAP_INTERCEPT_PAGE | VSM_CAP_RETURN_ACTION;
+      if (vtl2 && this.config.vtl0AliasMapAvailable) v |= VSM_CAP_VTL0_ALIAS_MAP;
+      if (vtl2) v |= VSM_CAP_INTERCEPT_NOT_PRESENT;
+      return [0, v];
     }
-    return [0x0005, 0n];
+    if (name === VSM_CODE_PAGE_OFFSETS) return [0, VSM_CODE_PAGE_OFFSETS_VALUE];
+    return [HV_STATUS_INVALID_PARAMETER, 0n];
   }
 
   /** Hypercall page address. */
@@ -107,7 +124,7 @@ export class Hypervisor {
 
   /** Sidecar entry point over the SidecarParams/SidecarOutput pages; true on success. */
   sidecarStart(params: Uint8Array, output: Uint8Array): boolean {
-    const r = startSidecarStub(params, output, this.config.sidecarError);
+    const r = startSidecarStub(params, output, this.config.sidecarError, (name) => this.getRegister(name));
     this.lastSidecarStart = r.record;
     return r.ok;
   }
