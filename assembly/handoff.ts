@@ -10,7 +10,7 @@
 import { panic } from "./runtime/panic";
 import { logInfo } from "./runtime/log_level";
 import { cpuid, hvVtl, hvGetRegister, readMmfr0, referenceTime, rdtsc, HV_REGISTER_VSM_CAPABILITIES } from "./runtime/hv";
-import { ShimParams, ISOLATION_NONE, ISOLATION_SNP, ISOLATION_TDX, ARCH_AARCH64, isHardwareIsolated } from "./shim_params";
+import { ShimParams, ISOLATION_NONE, ISOLATION_VBS, ISOLATION_SNP, ISOLATION_TDX, ARCH_AARCH64, isHardwareIsolated } from "./shim_params";
 import { PartitionInfo } from "./partition_info";
 import { AddressSpaceManager } from "./memory";
 import { RangeList, RangeWalker, WALK_RIGHT } from "./memory_range";
@@ -135,6 +135,42 @@ export function checkImportedRegionsAccepted(ram: RangeList, imp: RangeList): vo
 }
 
 /**
+ * The checks x86 `setup_vtl2_memory` makes on an isolated partition before it accepts memory (the
+ * acceptance itself has no observable output here): on VBS the walk of VTL2 RAM against the
+ * accepted imported regions, then the imported regions' strictly increasing order, the walk of
+ * VTL2 RAM minus the imported regions, and the bounce buffer's 2 MiB alignment and size.
+ */
+export function setupVtl2MemoryChecks(p: ShimParams, h: PartitionInfo, imp: RangeList): void {
+  if (p.arch == ARCH_AARCH64 || p.isolationType == ISOLATION_NONE) return;
+  if (p.isolationType == ISOLATION_VBS) {
+    const accepted = new RangeList(imp.length);
+    for (let i = 0; i < imp.length; i++) if (imp.tag(i) != 0) accepted.push(imp.start(i), imp.end(i), 1);
+    const w = new RangeWalker(h.vtl2Ram, accepted);
+    while (w.next()) {}
+  }
+  let hasLast = false;
+  let lastEnd: u64 = 0;
+  for (let i = 0; i < imp.length; i++) {
+    if (hasLast && !(imp.start(i) > lastEnd)) {
+      panic("assertion failed: last_range_end.is_none() || imported_range.start() > last_range_end.unwrap()");
+    }
+    hasLast = true;
+    lastEnd = imp.end(i) - 0x1000;
+  }
+  const sub = new RangeWalker(h.vtl2Ram, imp);
+  while (sub.next()) {}
+  const bb = p.bounceBuffer;
+  if (bb !== null) {
+    if (bb.start % 0x20_0000 != 0) panic("assertion failed: bounce_buffer.start() % X64_LARGE_PAGE_SIZE == 0");
+    if (bb.end - bb.start < 0x20_0000) panic("assertion failed: bounce_buffer.len() >= X64_LARGE_PAGE_SIZE");
+    const one = new RangeList(1);
+    one.push(bb.start, bb.end, 0);
+    const w = new RangeWalker(one, h.vtl2Ram);
+    while (w.next()) {}
+  }
+}
+
+/**
  * Runs the hand-off for a partition read from the device tree (main.rs `shim_main` after
  * `read_from_dt`): `computedInitrdCrc` is the CRC-32 of the initrd bytes as loaded.
  */
@@ -152,6 +188,7 @@ export function runHandoff(
 
   if (h.cpuCount == 0) panic("no cpus");
   validateVpHwIds(h, p.arch);
+  setupVtl2MemoryChecks(p, h, p.importedRegionsList());
 
   const sidecar = startSidecar(p, h, space);
   out.sidecar = sidecar;

@@ -169,6 +169,31 @@ describe("shim_main checks after read_from_dt", () => {
     expect(e.message).toBe("range MemoryRange {\n    start: 0x30000000,\n    end: 0x30002000,\n} not in vtl2 ram was not preaccepted at launch");
   });
 
+  it("asserts strictly increasing imported regions on isolated x86 partitions first (setup_vtl2_memory)", () => {
+    const input = partition(2, 1);
+    input.importedRegions = [
+      { start: 0x4000_0000n, end: 0x4000_2000n, accepted: false },
+      { start: 0x1000n, end: 0x3000n, accepted: true },
+    ];
+    // Non-isolated: only the later walk sees the order.
+    expect(panicOf(() => runHandoff(shim, input, hv())).message).toBe("right not sorted");
+    for (const isolation of ["snp", "tdx"] as const) {
+      expect(panicOf(() => runHandoff(shim, { ...input, isolation }, hv())).message).toBe(
+        "assertion failed: last_range_end.is_none() || imported_range.start() > last_range_end.unwrap()",
+      );
+    }
+    // VBS first walks VTL2 RAM against the accepted regions only: sorted here, so the order assertion fires.
+    expect(panicOf(() => runHandoff(shim, { ...input, isolation: "vbs" }, hv())).message).toBe(
+      "assertion failed: last_range_end.is_none() || imported_range.start() > last_range_end.unwrap()",
+    );
+    // Adjacent regions are in order; aarch64 does not check.
+    input.importedRegions = [
+      { start: 0x1000n, end: 0x3000n, accepted: true },
+      { start: 0x3000n, end: 0x5000n, accepted: true },
+    ];
+    expect(() => runHandoff(shim, { ...input, isolation: "snp" }, hv())).not.toThrow();
+  });
+
   it("walks the imported regions as walk_ranges does: unsorted ones hit its assertion", () => {
     // Upstream walks VTL2 RAM against the imported regions with walk_ranges, which asserts each
     // range starts at or after the position the walk reached when it pulls that range.
