@@ -3,10 +3,10 @@
 //! imported-region acceptance check and the kernel device tree — everything short of the jump.
 // Ports: openhcl/openhcl_boot/src/main.rs (shim_main after read_from_dt, get_ref_time)
 //
-// Not modelled here: setup_vtl2_memory / setup_vtl2_vp (arch setup with no observable output
-// besides TDX page tables), verify_imported_regions_hash (SHA-384 over pending imported pages of
+// Not modelled here: the memory acceptance and VTL protection hypercalls of setup_vtl2_memory
+// (only its assertions are checked), its TDX AP page-table allocation (VTL2_TDX_PAGE_TABLES, 2 MiB
+// aligned) and setup_vtl2_vp, verify_imported_regions_hash (SHA-384 over pending imported pages of
 // isolated VMs), the SNP cc_blob setup_data.
-
 import { panic } from "./runtime/panic";
 import { logInfo } from "./runtime/log_level";
 import { cpuid, hvVtl, hvGetRegister, readMmfr0, referenceTime, rdtsc, HV_REGISTER_VSM_CAPABILITIES } from "./runtime/hv";
