@@ -7,6 +7,7 @@
 // (only its assertions are checked), its TDX AP page-table allocation (VTL2_TDX_PAGE_TABLES, 2 MiB
 // aligned) and setup_vtl2_vp, verify_imported_regions_hash (SHA-384 over pending imported pages of
 // isolated VMs), the SNP cc_blob setup_data.
+
 import { panic } from "./runtime/panic";
 import { logInfo } from "./runtime/log_level";
 import { cpuid, hvVtl, hvGetRegister, readMmfr0, referenceTime, rdtsc, HV_REGISTER_VSM_CAPABILITIES } from "./runtime/hv";
