@@ -3,17 +3,18 @@
 //! imported-region acceptance check and the kernel device tree — everything short of the jump.
 // Ports: openhcl/openhcl_boot/src/main.rs (shim_main after read_from_dt, get_ref_time)
 //
-// Not modelled here: setup_vtl2_memory / setup_vtl2_vp (arch setup with no observable output
-// besides TDX page tables), verify_imported_regions_hash (SHA-384 over pending imported pages of
+// Not modelled here: the memory acceptance and VTL protection hypercalls of setup_vtl2_memory
+// (only its assertions are checked), its TDX AP page-table allocation (VTL2_TDX_PAGE_TABLES, 2 MiB
+// aligned) and setup_vtl2_vp, verify_imported_regions_hash (SHA-384 over pending imported pages of
 // isolated VMs), the SNP cc_blob setup_data.
 
 import { panic } from "./runtime/panic";
 import { logInfo } from "./runtime/log_level";
 import { cpuid, hvVtl, hvGetRegister, readMmfr0, referenceTime, rdtsc, HV_REGISTER_VSM_CAPABILITIES } from "./runtime/hv";
-import { ShimParams, ISOLATION_NONE, ISOLATION_SNP, ISOLATION_TDX, ARCH_AARCH64, isHardwareIsolated } from "./shim_params";
+import { ShimParams, ISOLATION_NONE, ISOLATION_VBS, ISOLATION_SNP, ISOLATION_TDX, ARCH_AARCH64, isHardwareIsolated } from "./shim_params";
 import { PartitionInfo } from "./partition_info";
 import { AddressSpaceManager } from "./memory";
-import { RangeList } from "./memory_range";
+import { RangeList, RangeWalker, WALK_RIGHT } from "./memory_range";
 import { fmtRangeDebugPrettyHex } from "./runtime/fmt";
 import { hvErrorDebug } from "./hv_error";
 import { validateVpHwIds } from "./vp_ids";
@@ -70,16 +71,22 @@ function mulDiv1e7(tsc: u64, freq: u64): u64 {
   return q;
 }
 
-/** Reference time for boot timing: TSC-derived on TDX, none on SNP, the partition clock else. */
-export function getRefTime(p: ShimParams): i64 {
+/** A reference time reading (upstream `Option<u64>`: any u64, so no sentinel value). */
+@final
+export class RefTime {
+  constructor(public value: u64) {}
+}
+
+/** Reference time for boot timing: TSC-derived on TDX (null without a TSC frequency), null on SNP, the partition clock else. */
+export function getRefTime(p: ShimParams): RefTime | null {
   const x86 = p.arch != ARCH_AARCH64;
   if (x86 && p.isolationType == ISOLATION_TDX) {
     const freq = <u64>cpuid(0x15, 0).ebx * 25_000_000;
-    if (freq == 0) return -1;
-    return <i64>mulDiv1e7(rdtsc(), freq);
+    if (freq == 0) return null;
+    return new RefTime(mulDiv1e7(rdtsc(), freq));
   }
-  if (x86 && p.isolationType == ISOLATION_SNP) return -1;
-  return <i64>referenceTime();
+  if (x86 && p.isolationType == ISOLATION_SNP) return null;
+  return new RefTime(referenceTime());
 }
 
 /** Everything the hand-off produced. */
@@ -114,24 +121,53 @@ export function deriveVtl0AliasMap(p: ShimParams, h: PartitionInfo): void {
   }
 }
 
-/** Panics when an imported region outside VTL2 RAM was not accepted at launch (tag 1 = accepted). */
+/**
+ * Panics when a piece of an imported region outside VTL2 RAM was not accepted at launch (tag 1 =
+ * accepted). Walks VTL2 RAM (left) against the imported regions (right) to the end as upstream's
+ * `walk_ranges` does, with its "left/right not sorted" assertions.
+ */
 export function checkImportedRegionsAccepted(ram: RangeList, imp: RangeList): void {
-  for (let i = 0; i < imp.length; i++) {
-    if (imp.tag(i) != 0) continue; // accepted
-    let pos = imp.start(i);
-    const end = imp.end(i);
-    // Walk the VTL2 RAM ranges (sorted) over [pos, end): the pieces outside RAM must be accepted.
-    let k = 0;
-    while (k < ram.length && ram.end(k) <= pos) k++;
-    while (pos < end) {
-      if (k < ram.length && ram.start(k) <= pos) {
-        pos = min(end, ram.end(k));
-        k++;
-        continue;
-      }
-      const gapEnd = k < ram.length ? min(end, ram.start(k)) : end;
-      panic("range " + fmtRangeDebugPrettyHex(pos, gapEnd) + " not in vtl2 ram was not preaccepted at launch");
+  const w = new RangeWalker(ram, imp);
+  while (w.next()) {
+    if (w.kind == WALK_RIGHT && w.rightTag == 0) {
+      panic("range " + fmtRangeDebugPrettyHex(w.start, w.end) + " not in vtl2 ram was not preaccepted at launch");
     }
+  }
+}
+
+/**
+ * The checks x86 `setup_vtl2_memory` makes on an isolated partition before it accepts memory (the
+ * acceptance itself has no observable output here): on VBS the walk of VTL2 RAM against the
+ * accepted imported regions, then the imported regions' strictly increasing order, the walk of
+ * VTL2 RAM minus the imported regions, and the bounce buffer's 2 MiB alignment and size.
+ */
+export function setupVtl2MemoryChecks(p: ShimParams, h: PartitionInfo, imp: RangeList): void {
+  if (p.arch == ARCH_AARCH64 || p.isolationType == ISOLATION_NONE) return;
+  if (p.isolationType == ISOLATION_VBS) {
+    const accepted = new RangeList(imp.length);
+    for (let i = 0; i < imp.length; i++) if (imp.tag(i) != 0) accepted.push(imp.start(i), imp.end(i), 1);
+    const w = new RangeWalker(h.vtl2Ram, accepted);
+    while (w.next()) {}
+  }
+  let hasLast = false;
+  let lastEnd: u64 = 0;
+  for (let i = 0; i < imp.length; i++) {
+    if (hasLast && !(imp.start(i) > lastEnd)) {
+      panic("assertion failed: last_range_end.is_none() || imported_range.start() > last_range_end.unwrap()");
+    }
+    hasLast = true;
+    lastEnd = imp.end(i) - 0x1000;
+  }
+  const sub = new RangeWalker(h.vtl2Ram, imp);
+  while (sub.next()) {}
+  const bb = p.bounceBuffer;
+  if (bb !== null) {
+    if (bb.start % 0x20_0000 != 0) panic("assertion failed: bounce_buffer.start() % X64_LARGE_PAGE_SIZE == 0");
+    if (bb.end - bb.start < 0x20_0000) panic("assertion failed: bounce_buffer.len() >= X64_LARGE_PAGE_SIZE");
+    const one = new RangeList(1);
+    one.push(bb.start, bb.end, 0);
+    const w = new RangeWalker(one, h.vtl2Ram);
+    while (w.next()) {}
   }
 }
 
@@ -140,7 +176,7 @@ export function checkImportedRegionsAccepted(ram: RangeList, imp: RangeList): vo
  * `read_from_dt`): `computedInitrdCrc` is the CRC-32 of the initrd bytes as loaded.
  */
 export function runHandoff(
-  p: ShimParams, h: PartitionInfo, space: AddressSpaceManager, staticConfidentialDebug: bool, bootReftime: i64,
+  p: ShimParams, h: PartitionInfo, space: AddressSpaceManager, staticConfidentialDebug: bool, bootReftime: RefTime | null,
   computedInitrdCrc: u32,
 ): Handoff {
   const out = new Handoff();
@@ -153,6 +189,7 @@ export function runHandoff(
 
   if (h.cpuCount == 0) panic("no cpus");
   validateVpHwIds(h, p.arch);
+  setupVtl2MemoryChecks(p, h, p.importedRegionsList());
 
   const sidecar = startSidecar(p, h, space);
   out.sidecar = sidecar;
@@ -180,9 +217,9 @@ export function runHandoff(
     out.bootParams = page;
   }
 
-  if (bootReftime >= 0) {
+  if (bootReftime !== null) {
     const end = getRefTime(p);
-    out.bootTimes = new BootTimes(<u64>bootReftime, end >= 0 ? <u64>end : 0);
+    out.bootTimes = new BootTimes(bootReftime.value, end !== null ? end.value : 0);
   }
 
   const imported = p.importedRegionsList();

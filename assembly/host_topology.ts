@@ -6,7 +6,7 @@
 import { panic } from "./runtime/panic";
 import { log } from "./runtime/log";
 import {
-  MemoryRange, RangeList, RangeWalk, walkRanges, subtractRanges, WALK_LEFT, WALK_RIGHT, WALK_BOTH,
+  MemoryRange, RangeList, RangeWalker, subtractRanges, WALK_LEFT, WALK_RIGHT, WALK_BOTH,
 } from "./memory_range";
 import { ParsedDeviceTree, MEMORY_TYPE_VTL2_PROTECTABLE } from "./host_fdt_parser";
 import { memoryEntryDebug } from "./host_fdt/error";
@@ -15,7 +15,9 @@ import { pickPrivatePoolSize } from "./dma_hint";
 import { selectVtl2MmioRange } from "./mmio";
 import { AddressSpaceManager, AddressSpaceManagerBuilder, sortedByStart } from "./memory";
 import { MAX_NUMA_NODES, HV_PAGE_SIZE } from "./partition_limits";
-import { ShimParams, isHardwareIsolated, ISOLATION_NONE, ISOLATION_TDX } from "./shim_params";
+import {
+  ShimParams, ImportedRegionIter, IMPORTED_REGIONS_MAX, isHardwareIsolated, ISOLATION_NONE, ISOLATION_TDX,
+} from "./shim_params";
 import {
   PartitionTopology, DtError, DT_VTL0_VMBUS, DT_VTL2_VMBUS, DT_NOT_ENOUGH_VTL0_MMIO, DT_NOT_ENOUGH_VTL2_MMIO,
   entryTag, tagVnode, tagMemType, vmbusMmioList,
@@ -138,50 +140,46 @@ export function allocateVtl2Ram(params: ShimParams, map: RangeList, hasRamSize: 
     perNode[v] = ramPerNode;
   }
 
-  // The range the image was loaded into already counts as VTL2 ram.
+  // The range the image was loaded into already counts as VTL2 ram. Both walks below run lazily
+  // like upstream's iterators, so panics come in upstream's order.
   let vtl2Ram = new RangeList(MAX_NUMA_NODES);
   const freeAfterVtl2 = new RangeList(1024);
   const file = MemoryRange.new(params.memoryStartAddress, params.memoryStartAddress + params.memorySize);
   const fileList = new RangeList(1);
   fileList.push(file.start, file.end, 0);
-  const walk = new RangeWalk(2 * (map.length + 1) + 2);
-  walkRanges(fileList, map, walk);
-  for (let i = 0; i < walk.length; i++) {
-    const k = walk.kind(i);
+  const walk = new RangeWalker(fileList, map);
+  while (walk.next()) {
+    const k = walk.kind;
     if (k == WALK_RIGHT) {
-      if (!freeAfterVtl2.push(walk.start(i), walk.end(i), walk.rightTag(i))) panic(CAPACITY_PANIC);
+      if (!freeAfterVtl2.push(walk.start, walk.end, walk.rightTag)) panic(CAPACITY_PANIC);
     } else if (k == WALK_BOTH) {
-      if (!vtl2Ram.push(walk.start(i), walk.end(i), walk.rightTag(i))) panic(CAPACITY_PANIC);
+      if (!vtl2Ram.push(walk.start, walk.end, walk.rightTag)) panic(CAPACITY_PANIC);
     } else if (k == WALK_LEFT) {
-      panic("used file range " + fmtRangeDebugPrettyHex(walk.start(i), walk.end(i)) + " is not reported as ram by host memmap");
+      panic("used file range " + fmtRangeDebugPrettyHex(walk.start, walk.end) + " is not reported as ram by host memmap");
     }
   }
 
-  // Imported (launch context) ranges outside the image are not free either.
-  const imports = params.importedRegionsList();
-  const imported = new RangeList(imports.length);
-  for (let i = 0; i < imports.length; i++) {
-    const r = imports.range(i);
-    if (!file.contains(r)) {
-      if (file.overlaps(r)) {
-        panic("imported range " + fmtRangeDebugPrettyHex(r.start, r.end) + " overlaps vtl2 range and is not fully contained within vtl2 range");
-      }
-      imported.push(r.start, r.end, 0);
-    }
-  }
+  // Imported (launch context) ranges outside the image are not free either. Upstream filters the
+  // imported regions inside the walk, so an import is read (and checked for straddling the image)
+  // only when the walk needs it; `pullImports` replays the walk's left-side look-ahead for that.
+  const source = new LaunchContextImports(params, file);
+  const imported = new RangeList(<i32>IMPORTED_REGIONS_MAX);
   const free = new RangeList(1024);
-  const walk2 = new RangeWalk(2 * (imported.length + freeAfterVtl2.length) + 2);
-  walkRanges(imported, freeAfterVtl2, walk2);
-  for (let i = 0; i < walk2.length; i++) {
-    const k = walk2.kind(i);
+  const walk2 = new RangeWalker(imported, freeAfterVtl2);
+  let pos: u64 = 0;
+  while (pos != MemoryRange.MAX_ADDRESS) {
+    source.pullFor(pos, imported);
+    if (!walk2.next()) break;
+    pos = walk2.end;
+    const k = walk2.kind;
     if (k == WALK_RIGHT) {
-      if (!free.push(walk2.start(i), walk2.end(i), walk2.rightTag(i))) panic(CAPACITY_PANIC);
+      if (!free.push(walk2.start, walk2.end, walk2.rightTag)) panic(CAPACITY_PANIC);
     } else if (k == WALK_LEFT) {
       // TDX: the reset vector page is pre-accepted but not reported as ram by the host.
-      const s = walk2.start(i);
-      const len = walk2.end(i) - s;
+      const s = walk2.start;
+      const len = walk2.end - s;
       if (params.isolationType == ISOLATION_TDX && s / 4096 == 0xFFFFF && len == 0x1000) continue;
-      panic("launch context range " + fmtRangeDebugPrettyHex(s, walk2.end(i)) + " is not reported as ram by host memmap");
+      panic("launch context range " + fmtRangeDebugPrettyHex(s, walk2.end) + " is not reported as ram by host memmap");
     }
   }
 
@@ -228,6 +226,72 @@ export function allocateVtl2Ram(params: ShimParams, map: RangeList, hasRamSize: 
     }
   }
   return sortedByStart(vtl2Ram);
+}
+
+/**
+ * Upstream's `imported_regions()` filtered to the ranges outside the loaded image, pulled one at a
+ * time: a range inside the image is skipped, one straddling its edge panics when it is reached.
+ * Reads the descriptors from guest memory, or the explicit list a test record set.
+ */
+class LaunchContextImports {
+  private list: RangeList | null;
+  private iter: ImportedRegionIter | null = null;
+  private index: i32 = 0;
+  // 0: the walk needs the next range; 1: the last pulled range is current; 2: no more ranges.
+  private state: i32 = 0;
+
+  constructor(params: ShimParams, private file: MemoryRange) {
+    this.list = params.importedRegionList;
+    if (this.list === null) this.iter = params.importedRegions();
+  }
+
+  // The next imported range outside the image into `out`; false at the end.
+  private nextOutside(out: RangeList): bool {
+    while (true) {
+      let start: u64;
+      let end: u64;
+      const list = this.list;
+      if (list !== null) {
+        if (this.index >= list.length) return false;
+        start = list.start(this.index);
+        end = list.end(this.index);
+        this.index++;
+      } else {
+        const it = this.iter!;
+        if (!it.next()) return false;
+        start = it.range.start;
+        end = it.range.end;
+      }
+      const r = new MemoryRange(start, end);
+      if (this.file.contains(r)) continue;
+      if (this.file.overlaps(r)) {
+        panic("imported range " + fmtRangeDebugPrettyHex(start, end) + " overlaps vtl2 range and is not fully contained within vtl2 range");
+      }
+      if (!out.push(start, end, 0)) panic(CAPACITY_PANIC);
+      return true;
+    }
+  }
+
+  /**
+   * The left-side look-ahead of one walk step at `pos`: drops the current range once the walk
+   * is past it and pulls the next, asserting it starts at or after `pos` ("left not sorted").
+   */
+  pullFor(pos: u64, out: RangeList): void {
+    while (true) {
+      if (this.state == 0) {
+        if (!this.nextOutside(out)) {
+          this.state = 2;
+        } else {
+          if (out.start(out.length - 1) < pos) panic("left not sorted");
+          this.state = 1;
+        }
+      }
+      if (this.state == 2) return;
+      const i = out.length - 1;
+      if (out.start(i) != out.end(i) && out.end(i) > pos) return;
+      this.state = 0;
+    }
+  }
 }
 
 function indexPanic(len: i32, index: u32): string {

@@ -5,7 +5,7 @@
 // Ports: openhcl/openhcl_boot/src/dt.rs (write_dt)
 
 import { panic } from "./runtime/panic";
-import { RangeList } from "./memory_range";
+import { RangeList, RangeWalker, WALK_LEFT, WALK_RIGHT, WALK_BOTH } from "./memory_range";
 import { ShimParams, ISOLATION_NONE, ISOLATION_VBS, ISOLATION_SNP, ISOLATION_TDX, ARCH_AARCH64 } from "./shim_params";
 import { PartitionInfo, tagVnode, tagMemType } from "./partition_info";
 import { VmbusInfo } from "./host_fdt_parser";
@@ -197,6 +197,9 @@ export function writeDt(
     b.addU64Array(n.reg, reg, 2).addU32(n.numaNodeId, tagVnode(ram.tag(i))).endNode();
   }
 
+  // Upstream returns at the first builder error (`?`), so no later assertion may fire after one.
+  if (!b.ok) return new DtResult(-1, b.error);
+
   if (aarch64) {
     // Legacy Hyper-V GIC addresses when the host does not describe the GIC.
     const redistSize = GIC_REDISTRIBUTOR_SIZE * <u64>numCpus;
@@ -231,6 +234,7 @@ export function writeDt(
     b.startNode("timer").addStr(n.compatible, "arm,armv8-timer").addU32(n.interruptParent, GIC_PHANDLE)
       .addStr(pInterruptNames, "virt").addU32Array(n.interrupts, cells, 3).addNull(pAlwaysOn).endNode();
 
+    if (!b.ok) return new DtResult(-1, b.error);
     let pmuIndex = PMU_GSIV_INT_INDEX;
     if (h.hasPmuGsiv) {
       if (h.pmuGsiv < 16 || h.pmuGsiv >= 32) panic("PMU GSIV must be a PPI in [16, 32) range");
@@ -288,7 +292,9 @@ export function writeDt(
   // Every partition range, tagged VTL0 or with the VTL2 type that uses it.
   const vtl2 = new RangeList(MAX_ADDRESS_RANGES);
   space.vtl2Ranges(vtl2);
+  if (!b.ok) return new DtResult(-1, b.error);
   walkPartitionRam(b, n, h.partitionRam, vtl2, reg);
+  if (!b.ok) return new DtResult(-1, b.error);
 
   const v0 = h.vmbusVtl0;
   for (let i = 0; i < v0.mmioCount; i++) {
@@ -319,38 +325,22 @@ export function writeDt(
 }
 
 /**
- * Walks partition RAM (left) against the merged VTL2 ranges (right): partition-only pieces are
- * VTL0 memory, shared pieces carry the VTL2 type; a VTL2 piece outside partition RAM panics.
+ * Walks partition RAM (left) against the merged VTL2 ranges (right) as upstream's `walk_ranges`
+ * does (including its "left/right not sorted" assertions): partition-only pieces are VTL0 memory,
+ * shared pieces carry the VTL2 type, a VTL2 piece outside partition RAM panics. Stops at the first
+ * builder error, as upstream's `?` does, so no later piece can panic.
  */
 function walkPartitionRam(b: FdtBuilder, n: Names, left: RangeList, right: RangeList, reg: StaticArray<u64>): void {
-  let i = 0;
-  let j = 0;
-  let pos: u64 = 0;
-  const nl = left.length;
-  const nr = right.length;
-  while (i < nl || j < nr) {
-    // Skip items that end at or before pos.
-    while (i < nl && left.end(i) <= pos) i++;
-    while (j < nr && right.end(j) <= pos) j++;
-    if (i >= nl && j >= nr) break;
-    const ls = i < nl ? left.start(i) : u64.MAX_VALUE;
-    const rs = j < nr ? right.start(j) : u64.MAX_VALUE;
-    const inLeft = i < nl && ls <= pos;
-    const inRight = j < nr && rs <= pos;
-    if (!inLeft && !inRight) {
-      pos = min(ls, rs);
-      continue;
+  const w = new RangeWalker(left, right);
+  while (w.next()) {
+    const k = w.kind;
+    if (k == WALK_LEFT) {
+      openhclMemoryNode(b, n, w.start, w.end, true, tagVnode(w.leftTag), tagMemType(w.leftTag), VTL0, reg);
+    } else if (k == WALK_BOTH) {
+      openhclMemoryNode(b, n, w.start, w.end, true, tagVnode(w.leftTag), tagMemType(w.leftTag), <u32>w.rightTag, reg);
+    } else if (k == WALK_RIGHT) {
+      panic("vtl2 range " + fmtRangeDebug(w.start, w.end) + " not contained in partition ram");
     }
-    let end = u64.MAX_VALUE;
-    if (inLeft) end = min(end, left.end(i)); else end = min(end, ls);
-    if (inRight) end = min(end, right.end(j)); else end = min(end, rs);
-    if (inLeft && inRight) {
-      openhclMemoryNode(b, n, pos, end, true, tagVnode(left.tag(i)), tagMemType(left.tag(i)), <u32>right.tag(j), reg);
-    } else if (inLeft) {
-      openhclMemoryNode(b, n, pos, end, true, tagVnode(left.tag(i)), tagMemType(left.tag(i)), VTL0, reg);
-    } else {
-      panic("vtl2 range " + fmtRangeDebug(pos, end) + " not contained in partition ram");
-    }
-    pos = end;
+    if (!b.ok) return;
   }
 }

@@ -5,7 +5,7 @@
 
 import { panic } from "./runtime/panic";
 import { MemoryRange, PAGE_SIZE } from "./memory_range";
-import { RangeList, RangeWalk, walkRanges, WALK_LEFT, WALK_RIGHT, WALK_BOTH } from "./memory_range";
+import { RangeList, RangeWalker, WALK_LEFT, WALK_RIGHT, WALK_BOTH } from "./memory_range";
 import { MAX_NUMA_NODES, MAX_VTL2_RAM_RANGES, SIDECAR_MAX_NODES } from "./partition_limits";
 import { fmtRangeDebug, fmtRangeDebugPrettyHex } from "./runtime/fmt";
 import * as VtlType from "./memory_vtl_type";
@@ -358,18 +358,19 @@ export class AddressSpaceManagerBuilder {
     let used = new RangeList(MAX_USED_RANGES);
     const usedRange = new RangeList(1);
     usedRange.push(this.bootshimUsed.start, this.bootshimUsed.end, USAGE_USED);
-    const walk = new RangeWalk(2 * (MAX_RESERVED_RANGES + 1) + 2);
-    walkRanges(usedRange, reserved, walk);
-    for (let i = 0; i < walk.length; i++) {
-      const k = walk.kind(i);
+    // Step the walk lazily as upstream's iterator does: the Err returns before any later range
+    // is looked at (and so before a later "not sorted" panic).
+    const walk = new RangeWalker(usedRange, reserved);
+    while (walk.next()) {
+      const k = walk.kind;
       if (k == WALK_LEFT) {
-        if (!used.push(walk.start(i), walk.end(i), USAGE_USED)) panic(CAPACITY_PANIC);
+        if (!used.push(walk.start, walk.end, USAGE_USED)) panic(CAPACITY_PANIC);
       } else if (k == WALK_BOTH) {
-        if (!used.push(walk.start(i), walk.end(i), walk.rightTag(i))) panic(CAPACITY_PANIC);
+        if (!used.push(walk.start, walk.end, walk.rightTag)) panic(CAPACITY_PANIC);
       } else if (k == WALK_RIGHT) {
         const e = new MemoryError(ERR_RESERVED_OUTSIDE_USED);
-        e.reserved = new MemoryRange(walk.start(i), walk.end(i));
-        e.typ = <u32>walk.rightTag(i);
+        e.reserved = new MemoryRange(walk.start, walk.end);
+        e.typ = <u32>walk.rightTag;
         e.bootshimUsed = this.bootshimUsed;
         return e;
       }
@@ -386,17 +387,17 @@ export class AddressSpaceManagerBuilder {
     if (manager.length != 0) panic("assertion failed: manager.address_space.is_empty()");
     const ram = new RangeList(this.vtl2Ram.length);
     for (let i = 0; i < this.vtl2Ram.length; i++) ram.push(this.vtl2Ram.start(i), this.vtl2Ram.end(i), this.vtl2Ram.tag(i) & 0xffff_ffff);
-    const walk2 = new RangeWalk(2 * (ram.length + used.length) + 2);
-    walkRanges(ram, used, walk2);
-    for (let i = 0; i < walk2.length; i++) {
-      const k = walk2.kind(i);
+    // Lazily too: a push past capacity or the Right panic fires before later ranges are checked.
+    const walk2 = new RangeWalker(ram, used);
+    while (walk2.next()) {
+      const k = walk2.kind;
       if (k == WALK_LEFT) {
-        manager.push(walk2.start(i), walk2.end(i), <u32>walk2.leftTag(i), USAGE_FREE);
+        manager.push(walk2.start, walk2.end, <u32>walk2.leftTag, USAGE_FREE);
       } else if (k == WALK_BOTH) {
-        manager.push(walk2.start(i), walk2.end(i), <u32>walk2.leftTag(i), <u32>walk2.rightTag(i));
+        manager.push(walk2.start, walk2.end, <u32>walk2.leftTag, <u32>walk2.rightTag);
       } else if (k == WALK_RIGHT) {
-        panic("vtl2 range " + fmtRangeDebugPrettyHex(walk2.start(i), walk2.end(i)) + " used by " +
-          usageName(<u32>walk2.rightTag(i)) + " not contained in vtl2 ram");
+        panic("vtl2 range " + fmtRangeDebugPrettyHex(walk2.start, walk2.end) + " used by " +
+          usageName(<u32>walk2.rightTag) + " not contained in vtl2 ram");
       }
     }
     return null;

@@ -9,7 +9,7 @@
 // Arithmetic follows the upstream release build (overflow checks off): u64 operations wrap.
 
 import { panic } from "./runtime/panic";
-import { fmtHex } from "./runtime/fmt";
+import { fmtHex, fmtRangeDebug } from "./runtime/fmt";
 
 export * from "./range_list";
 export * from "./range_walk";
@@ -188,7 +188,7 @@ export class MemoryRange {
 
   /** Rust's derived `Debug` form: `MemoryRange { start: 4096, end: 8192 }` (decimal). */
   toDebugString(): string {
-    return "MemoryRange { start: " + this.start.toString() + ", end: " + this.end.toString() + " }";
+    return fmtRangeDebug(this.start, this.end);
   }
 }
 

@@ -15,7 +15,6 @@ import {
   readPersistedSavedState, PersistedVtl2Ram, previousVtl2Ram, persistedRegion, savedPoolRanges, savedMmio,
 } from "./persisted_topology";
 import { VTL0_MMIO, VTL2_MMIO } from "./memory_vtl_type";
-import { MAX_NUMA_NODES } from "./partition_limits";
 import { parseHostVtl2Ram, memoryMapList, debugEntry, vtl2ConfigRanges, addCommonRanges } from "./host_topology";
 
 /** The restored topology plus the saved state (its CPU lists drive the sidecar overrides). */
@@ -86,8 +85,11 @@ export function topologyFromPersistedState(
   let builder = new AddressSpaceManagerBuilder(addressSpace, vtl2Ram, params.used, region, config);
 
   // The pool is the only allocation carried over from the previous instance.
-  const poolStart = new StaticArray<u64>(MAX_NUMA_NODES);
-  const poolEnd = new StaticArray<u64>(MAX_NUMA_NODES);
+  // Collected without a cap of their own: more than MAX_NUMA_NODES fail in withPoolRanges with
+  // upstream's ArrayVec::extend panic.
+  const cap = state.memCount > 0 ? state.memCount : 1;
+  const poolStart = new StaticArray<u64>(cap);
+  const poolEnd = new StaticArray<u64>(cap);
   const poolCount = savedPoolRanges(state, poolStart, poolEnd);
   const pool = new RangeList(poolCount);
   for (let i = 0; i < poolCount; i++) pool.push(unchecked(poolStart[i]), unchecked(poolEnd[i]), 0);

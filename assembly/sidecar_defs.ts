@@ -2,6 +2,8 @@
 //! the SidecarParams / SidecarOutput pages handed to the sidecar entry point.
 // Ports: openhcl/sidecar_defs/src/lib.rs
 
+import { panic } from "./runtime/panic";
+
 /** Page size for every sidecar object. */
 export const SIDECAR_PAGE_SIZE: u64 = 4096;
 /** Maximum number of sidecar nodes. */
@@ -73,8 +75,58 @@ export function writeNodeParams(page: usize, i: i32, memoryBase: u64, memorySize
   store<u32>(at, vpCount, 20);
 }
 
-/** Reads the error string of a SidecarOutput page (`len` bytes of UTF-8). */
+/**
+ * The Debug text of the error `core::str::from_utf8` reports for `len` bytes at `ptr`
+ * (`Utf8Error { valid_up_to: N, error_len: Some(n) | None }`), or null when they are valid UTF-8.
+ */
+export function utf8ErrorDebug(ptr: usize, len: i32): string | null {
+  let i = 0;
+  while (i < len) {
+    const start = i;
+    const first = <u32>load<u8>(ptr + <usize>i);
+    if (first < 0x80) {
+      i++;
+      continue;
+    }
+    // Width of the sequence the lead byte announces (0: not a lead byte).
+    const width = first >= 0xc2 && first <= 0xdf ? 2 : first >= 0xe0 && first <= 0xef ? 3 : first >= 0xf0 && first <= 0xf4 ? 4 : 0;
+    if (width == 0) return utf8Error(start, 1);
+    // Second byte: its valid range depends on the lead byte (no overlongs, surrogates or > U+10FFFF).
+    i++;
+    if (i >= len) return utf8Error(start, 0);
+    const b1 = <u32>load<u8>(ptr + <usize>i);
+    let lo: u32 = 0x80;
+    let hi: u32 = 0xbf;
+    if (first == 0xe0) lo = 0xa0;
+    else if (first == 0xed) hi = 0x9f;
+    else if (first == 0xf0) lo = 0x90;
+    else if (first == 0xf4) hi = 0x8f;
+    if (b1 < lo || b1 > hi) return utf8Error(start, 1);
+    // Remaining continuation bytes.
+    for (let k = 2; k < width; k++) {
+      i++;
+      if (i >= len) return utf8Error(start, 0);
+      const b = <u32>load<u8>(ptr + <usize>i);
+      if (b < 0x80 || b > 0xbf) return utf8Error(start, k);
+    }
+    i++;
+  }
+  return null;
+}
+
+function utf8Error(validUpTo: i32, errorLen: i32): string {
+  const len = errorLen == 0 ? "None" : "Some(" + errorLen.toString() + ")";
+  return "Utf8Error { valid_up_to: " + validUpTo.toString() + ", error_len: " + len + " }";
+}
+
+/**
+ * Reads the error string of a SidecarOutput page (`len` bytes of UTF-8); panics like upstream's
+ * `from_utf8(..).unwrap()` when the sidecar wrote invalid UTF-8 (a multi-byte character cut at
+ * the 255-byte limit, for one).
+ */
 export function outputError(page: usize): string {
   const len = <i32>load<u8>(page + OUTPUT_ERROR_LEN);
+  const bad = utf8ErrorDebug(page + OUTPUT_ERROR_BUF, len);
+  if (bad !== null) panic("called `Result::unwrap()` on an `Err` value: " + bad);
   return String.UTF8.decodeUnsafe(page + OUTPUT_ERROR_BUF, <usize>len);
 }

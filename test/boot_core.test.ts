@@ -213,14 +213,14 @@ describe("shim_main", () => {
     const e = failure(() => boot(shim, l));
     expect(e).toBeInstanceOf(DtError);
     expect(e.message).toBe("host provided device tree is invalid: Parsing failed due to: invalid device tree: FDT header magic field invalid");
-    expect(shim.log().at(-1)).toBe("panic: unable to read device tree params DeviceTree(Error(Dt(Error(HeaderMagic))))");
+    expect(shim.log().at(-1)).toBe("[ERROR] panicked: unable to read device tree params DeviceTree(Error(Dt(Error(HeaderMagic))))");
 
     // No device tree at all: the first byte of the area is zero.
     expect(l.gm.write(dtGpa, new Uint8Array([0]))).toBe(true);
     const e2 = failure(() => boot(shim, l));
     expect(e2).toBeInstanceOf(DtError);
     expect(e2.message).toBe("no device tree provided by host");
-    expect(shim.log()).toEqual(["[ERROR] host did not provide a device tree", "panic: unable to read device tree params NoDeviceTree"]);
+    expect(shim.log()).toEqual(["[ERROR] host did not provide a device tree", "[ERROR] panicked: unable to read device tree params NoDeviceTree"]);
   });
 
   it("prints the parser's error with Rust Debug in the panic line (missing property, unaligned memory)", () => {
@@ -242,7 +242,7 @@ describe("shim_main", () => {
       const e = failure(() => boot(shim, l));
       expect(e).toBeInstanceOf(DtError);
       expect(e.message).toBe("host provided device tree is invalid: Parsing failed due to: " + text);
-      expect(shim.log().at(-1)).toBe(`panic: unable to read device tree params DeviceTree(Error(${debug}))`);
+      expect(shim.log().at(-1)).toBe(`[ERROR] panicked: unable to read device tree params DeviceTree(Error(${debug}))`);
     }
   });
 

@@ -121,6 +121,28 @@ describe("shim_main checks after read_from_dt", () => {
     expect(e.message).toBe("failed to get VP index for hardware ID 0x2: Invalid VP index");
   });
 
+  it("looks VP indexes up 512 ids per hypercall; aarch64's 64-bit ids overflow the input page past 510", () => {
+    // 512 x86 APIC ids (u32) fit the input page behind the 16-byte header; 511 MPIDRs (u64) do not.
+    expect(() => runHandoff(shim, partition(2048, 64))).not.toThrow();
+    expect(() => runHandoff(shim, { ...partition(510, 1), arch: "aarch64" })).not.toThrow();
+    const e = panicOf(() => runHandoff(shim, { ...partition(511, 1), arch: "aarch64" }));
+    expect(e.message).toBe("called `Result::unwrap()` on an `Err` value: SizeError");
+    // The failing id is found across calls: the 601st id sits in the second call of 512.
+    const f = panicOf(() => runHandoff(shim, partition(2048, 64), hv({ vpIndexFailStatus: 0x0e, vpIndexFailAfter: 600 })));
+    expect(f.message).toBe("failed to get VP index for hardware ID 0x258: Invalid VP index");
+  });
+
+  it("fails the lookup of an APIC id the VM does not have with InvalidParameter, as OpenVMM's hypervisor does", () => {
+    const h = hv();
+    h.setVpTopology([0n, 1n, 2n, 5n]);
+    const e = panicOf(() => runHandoff(shim, partition(4, 1), h));
+    expect(e.message).toBe("failed to get VP index for hardware ID 0x3: Invalid parameter");
+    // x86 hardware ids are the low 32 bits of each CPU's reg, on both sides.
+    const input = partition(4, 1);
+    input.cpus[2] = { reg: 0x1_0000_0002n, vnode: 0 };
+    expect(() => runHandoff(shim, input)).not.toThrow();
+  });
+
   it("skips the VP index check outside VTL2", () => {
     expect(() => runHandoff(shim, partition(4, 1), hv({ vtl: 0, vpIndexOverrides: { "2": 3 } }))).not.toThrow();
   });
@@ -138,13 +160,63 @@ describe("shim_main checks after read_from_dt", () => {
   it("panics when an imported region outside VTL2 RAM was not accepted", () => {
     const input = partition(2, 1);
     input.importedRegions = [
+      { start: 0x1000n, end: 0x3000n, accepted: true },
+      { start: 0x4000_0000n, end: 0x4000_2000n, accepted: false },
+    ];
+    expect(() => runHandoff(shim, input, hv())).not.toThrow();
+    input.importedRegions.splice(1, 0, { start: 0x3000_0000n, end: 0x3000_2000n, accepted: false });
+    const e = panicOf(() => runHandoff(shim, input, hv()));
+    expect(e.message).toBe("range MemoryRange {\n    start: 0x30000000,\n    end: 0x30002000,\n} not in vtl2 ram was not preaccepted at launch");
+  });
+
+  it("asserts strictly increasing imported regions on isolated x86 partitions first (setup_vtl2_memory)", () => {
+    const input = partition(2, 1);
+    input.importedRegions = [
       { start: 0x4000_0000n, end: 0x4000_2000n, accepted: false },
       { start: 0x1000n, end: 0x3000n, accepted: true },
     ];
-    expect(() => runHandoff(shim, input, hv())).not.toThrow();
-    input.importedRegions.push({ start: 0x3000_0000n, end: 0x3000_2000n, accepted: false });
-    const e = panicOf(() => runHandoff(shim, input, hv()));
-    expect(e.message).toBe("range MemoryRange {\n    start: 0x30000000,\n    end: 0x30002000,\n} not in vtl2 ram was not preaccepted at launch");
+    // Non-isolated: only the later walk sees the order.
+    expect(panicOf(() => runHandoff(shim, input, hv())).message).toBe("right not sorted");
+    for (const isolation of ["snp", "tdx"] as const) {
+      expect(panicOf(() => runHandoff(shim, { ...input, isolation }, hv())).message).toBe(
+        "assertion failed: last_range_end.is_none() || imported_range.start() > last_range_end.unwrap()",
+      );
+    }
+    // VBS first walks VTL2 RAM against the accepted regions only: sorted here, so the order assertion fires.
+    expect(panicOf(() => runHandoff(shim, { ...input, isolation: "vbs" }, hv())).message).toBe(
+      "assertion failed: last_range_end.is_none() || imported_range.start() > last_range_end.unwrap()",
+    );
+    // Adjacent regions are in order; aarch64 does not check.
+    input.importedRegions = [
+      { start: 0x1000n, end: 0x3000n, accepted: true },
+      { start: 0x3000n, end: 0x5000n, accepted: true },
+    ];
+    expect(() => runHandoff(shim, { ...input, isolation: "snp" }, hv())).not.toThrow();
+  });
+
+  it("walks the imported regions as walk_ranges does: unsorted ones hit its assertion", () => {
+    // Upstream walks VTL2 RAM against the imported regions with walk_ranges, which asserts each
+    // range starts at or after the position the walk reached when it pulls that range.
+    const input = partition(2, 1);
+    input.importedRegions = [
+      { start: 0x4000_0000n, end: 0x4000_2000n, accepted: false },
+      { start: 0x1000n, end: 0x3000n, accepted: true },
+    ];
+    expect(panicOf(() => runHandoff(shim, input, hv())).message).toBe("right not sorted");
+    // An unaccepted piece outside RAM seen before the unsorted range panics first.
+    input.importedRegions = [
+      { start: 0x2000_0000n, end: 0x2000_1000n, accepted: false },
+      { start: 0x1000n, end: 0x3000n, accepted: true },
+    ];
+    expect(panicOf(() => runHandoff(shim, input, hv())).message).toBe(
+      "range MemoryRange {\n    start: 0x20000000,\n    end: 0x20001000,\n} not in vtl2 ram was not preaccepted at launch",
+    );
+    // Overlapping regions are unsorted too; a pending part inside VTL2 RAM is fine.
+    input.importedRegions = [
+      { start: 0x4000_0000n, end: 0x4000_4000n, accepted: false },
+      { start: 0x4000_2000n, end: 0x4000_6000n, accepted: true },
+    ];
+    expect(panicOf(() => runHandoff(shim, input, hv())).message).toBe("right not sorted");
   });
 
   it("records boot times from the reference clock and logs the hand-off", () => {
@@ -152,5 +224,14 @@ describe("shim_main checks after read_from_dt", () => {
     expect(r.bootTimes).toEqual({ start: 0x100n, end: 0x110n });
     expect(shim.log()).toEqual(["[INFO] openhcl_boot: logging enabled", "[INFO] sidecar: not present in image", "[INFO] uninitializing hypercalls", "[INFO] about to jump to kernel"]);
     expect(runHandoff(shim, { ...partition(2, 1), isolation: "snp" }, hv()).bootTimes).toBeNull();
+  });
+
+  it("keeps boot times whose reference time has the top bit set (upstream's Option<u64> has no sentinel)", () => {
+    const r = runHandoff(shim, { ...partition(2, 1), sidecarSize: 0n }, hv({ referenceTime: { start: "0xfffffffffffffff0", step: "0x8" } }));
+    expect(r.bootTimes).toEqual({ start: 0xffff_ffff_ffff_fff0n, end: 0xffff_ffff_ffff_fff8n });
+    // TDX: the TSC count (in 100 ns) past 2^63 is still a time; a zero TSC frequency is none.
+    const tdx = runHandoff(shim, { ...partition(2, 1), isolation: "tdx" }, hv({ tscFrequency25MHz: 1 }));
+    expect(tdx.bootTimes).toEqual({ start: (0x1_0000_0000n * 10_000_000n) / 25_000_000n, end: (0x1_0000_03e8n * 10_000_000n) / 25_000_000n });
+    expect(runHandoff(shim, { ...partition(2, 1), isolation: "tdx" }, hv({ tscFrequency25MHz: 0 })).bootTimes).toBeNull();
   });
 });

@@ -4,7 +4,13 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadShim } from "../host/wasm/node.js";
-import { Shim } from "../host/wasm/loader.js";
+import { Shim, ShimPanic } from "../host/wasm/loader.js";
+import { loadImage } from "../host/image/load.js";
+import { guestMemoryLayout, vtl2ImageInput } from "../host/image/inputs.js";
+import { GuestMemory } from "../host/guest/guest_memory.js";
+import { loadVtl2Image } from "../host/vtl2/load.js";
+import { attachHypervisor } from "../host/hv/imports.js";
+import { runBoot } from "../host/shim/boot.js";
 import { runHandoff, type HandoffInput } from "../host/shim/handoff.js";
 import { Hypervisor } from "../host/hv/hypervisor.js";
 import { hvSchema } from "../host/hv/schema.js";
@@ -96,6 +102,79 @@ describe("write_dt", () => {
     input.partitionRam = [...low.slice(0, 300), ...input.partitionRam.slice(958)];
     expect(dts(runHandoff(shim, input).dtb)).toContain("memory@12b00000 {");
   });
+
+  it("fills exactly the 256 KiB setup_data page minus its 16-byte header (262128 bytes), not one cell more", () => {
+    // Upstream's Fdt is FDT_SIZE (256 KiB) with a 16-byte setup_data header in front of the blob
+    // buffer. Grow the tree in /openhcl memory nodes until the next one would not fit, then pad with
+    // the entropy node (28 bytes + the data rounded up to 4) to exactly 262128 bytes.
+    const CAP = 256 * 1024 - 16;
+    const base = partition(2048, 64);
+    const withLow = (k: number, entropy?: number): HandoffInput => ({
+      ...base,
+      partitionRam: [
+        ...Array.from({ length: k }, (_, i) => ({ start: BigInt(i) * 0x10_0000n, end: BigInt(i + 1) * 0x10_0000n, vnode: 0, memType: 0 })),
+        ...base.partitionRam.slice(1),
+      ],
+      entropy: entropy === undefined ? null : new Uint8Array(entropy).fill(0xa5),
+    });
+    const size = (i: HandoffInput): number | null => {
+      try {
+        return runHandoff(shim, i).dtb.length;
+      } catch (e) {
+        expect(String(e)).toContain("Fdt(OutOfSpace)");
+        return null;
+      }
+    };
+    let k = 0;
+    let step = 256;
+    while (step >= 1) {
+      if (size(withLow(k + step)) !== null) k += step;
+      else step >>= 1;
+    }
+    let slack = CAP - size(withLow(k))!;
+    while (slack < 28) slack = CAP - size(withLow(--k))!;
+    expect(slack).toBeLessThanOrEqual(28 + 256);
+    const e = slack - 28;
+    expect(size(withLow(k, e))).toBe(CAP);
+    expect(size(withLow(k, e + 1))).toBeNull();
+  });
+
+  it("images/max.json overflows the kernel device tree as the real shim would (Fdt(OutOfSpace))", () => {
+    // 2048 x86 CPU nodes alone take 999 * 84 + 1049 * 88 bytes of structure (cpu@1..cpu@999 names
+    // fit 8 bytes, cpu@1000.. need 12), and each of the 816 RAM ranges yields at least one
+    // /openhcl memory node of >= 128 bytes: more than the 262128-byte buffer upstream has too.
+    const r = loadImage(join(__dirname, "..", "images", "max.json"));
+    const gm = GuestMemory.build(guestMemoryLayout(r)!);
+    const img = loadVtl2Image(gm, vtl2ImageInput(r));
+    const cpuBytes = 999 * 84 + 1049 * 88;
+    expect(cpuBytes + 816 * 128).toBeGreaterThan(256 * 1024 - 16);
+    shim.setGuest(gm);
+    attachHypervisor(shim, new Hypervisor(undefined, r.arch));
+    let err: unknown;
+    try {
+      runBoot(shim, { shimBase: img.shimBase, rawOffset: img.shimParamsOffset, arch: r.arch, hvIsolation: img.hvIsolation });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ShimPanic);
+    expect((err as ShimPanic).message).toBe("called `Result::unwrap()` on an `Err` value: Fdt(OutOfSpace)");
+  });
+
+  it("stops at the first builder error: a VTL2 range outside partition RAM after it does not panic", () => {
+    // Upstream's `?` returns Fdt(OutOfSpace) from the walk before it reaches the VTL2-only piece.
+    const input = partition(2048, 64);
+    input.partitionRam = Array.from({ length: 958 }, (_, i) => ({ start: BigInt(i) * 0x10_0000n, end: BigInt(i + 1) * 0x10_0000n, vnode: 0, memType: 0 }));
+    expect(() => runHandoff(shim, input)).toThrow("called `Result::unwrap()` on an `Err` value: Fdt(OutOfSpace)");
+    // The same walk with room left reaches the VTL2 range and panics.
+    input.partitionRam = input.partitionRam.slice(0, 10);
+    expect(() => runHandoff(shim, input)).toThrow(/^vtl2 range MemoryRange \{ start: 1073741824, end: \d+ \} not contained in partition ram$/);
+  });
+
+  it("walks partition RAM against VTL2 ranges as walk_ranges does: unsorted partition RAM hits its assertion", () => {
+    const input = partition(2, 1);
+    input.partitionRam = [input.partitionRam[1]!, input.partitionRam[0]!, input.partitionRam[2]!];
+    expect(() => runHandoff(shim, input, hv())).toThrow("left not sorted");
+  });
 });
 
 describe("write_dt on aarch64", () => {
@@ -135,5 +214,16 @@ describe("write_dt on aarch64", () => {
     const r = runHandoff(shim, { ...partition(1, 1), arch: "aarch64", gic }, hv());
     expect(dts(r.dtb)).toContain(`intc@${0x1000_0000} {`);
     expect(() => runHandoff(shim, { ...partition(2, 1), arch: "aarch64", gic }, hv())).toThrow("assertion `left == right` failed\n  left: 131072\n right: 262144");
+  });
+
+  it("returns Fdt(OutOfSpace) from the CPU nodes before the GIC and PMU assertions run", () => {
+    // 2048 aarch64 CPU nodes (reg, compatible, enable-method, status) overflow the buffer; upstream's
+    // `?` returns before checking the GIC sizes or the PMU GSIV. VTL 0 skips the VP index check.
+    const gic = { distributorBase: 0x1000_0000n, distributorSize: 0x1000n, redistributorsBase: 0x2000_0000n, redistributorsSize: 0x2_0000n, redistributorStride: 0x2_0000n };
+    const oos = "called `Result::unwrap()` on an `Err` value: Fdt(OutOfSpace)";
+    expect(() => runHandoff(shim, { ...partition(2048, 64), arch: "aarch64", gic }, hv({ vtl: 0 }))).toThrow(oos);
+    expect(() => runHandoff(shim, { ...partition(2048, 64), arch: "aarch64", pmuGsiv: 40 }, hv({ vtl: 0 }))).toThrow(oos);
+    // With room, the same inputs reach the assertions.
+    expect(() => runHandoff(shim, { ...partition(4, 1), arch: "aarch64", gic }, hv({ vtl: 0 }))).toThrow("assertion `left == right` failed\n  left: 4096\n right: 65536");
   });
 });

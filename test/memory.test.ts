@@ -208,6 +208,29 @@ describe("AddressSpaceManagerBuilder errors and panics", () => {
       "vtl2 range MemoryRange {\n    start: 0x30000,\n    end: 0x31000,\n} used by Reserved(Vtl2GpaPool) not contained in vtl2 ram");
   });
 
+  it("returns the reserved-outside error before a later unsorted reserved range is looked at", () => {
+    // Upstream returns Err at the first Right piece of its lazy walk; the overlapping Vtl2Config
+    // range further up would only panic ("right not sorted") if the walk went on.
+    const spec: BuilderSpec = {
+      vtl2Ram: [ram(0, 0x20000)], bootshimUsed: r(0, 0xf000),
+      persistedStateRegion: r(0x10000, 0x14000), vtl2Config: [r(0x12000, 0x13000)],
+    };
+    const { init } = runAddressSpace(shim, spec, []);
+    expect(init.ok).toBe(false);
+    expect(!init.ok && init.debug).toBe(
+      "ReservedRangeOutsideBootshimUsed { reserved: MemoryRange { start: 65536, end: 69632 }, typ: PersistedStateHeader, bootshim_used: MemoryRange { start: 0, end: 61440 } }");
+  });
+
+  it("panics on the first used range outside VTL2 ram before later unsorted ram is looked at", () => {
+    // The RAM list is unsorted past 0x40000, but the pool range at 0x20000 is reached first.
+    const spec: BuilderSpec = {
+      ...poolless([ram(0, 0x20000), ram(0x40000, 0x50000), ram(0x30000, 0x31000)]),
+      poolRanges: [[r(0x20000, 0x21000)]],
+    };
+    expect(panicOf(() => runAddressSpace(shim, spec, []))).toBe(
+      "vtl2 range MemoryRange {\n    start: 0x20000,\n    end: 0x21000,\n} used by Reserved(Vtl2GpaPool) not contained in vtl2 ram");
+  });
+
   it("panics on a non power of two alignment", () => {
     expect(panicOf(() => runAddressSpace(shim, standard(), [
       { op: "allocateAligned", len: 0x1000n, type: "GpaPool", policy: "LowMemory", alignment: 0x3000n },
@@ -215,8 +238,8 @@ describe("AddressSpaceManagerBuilder errors and panics", () => {
   });
 });
 
-function poolless(): BuilderSpec {
-  return { vtl2Ram: [ram(0, 0x20000)], bootshimUsed: r(0, 0x4000), persistedStateRegion: r(0, 0x2000), vtl2Config: [] };
+function poolless(vtl2Ram = [ram(0, 0x20000)]): BuilderSpec {
+  return { vtl2Ram, bootshimUsed: r(0, 0x4000), persistedStateRegion: r(0, 0x2000), vtl2Config: [] };
 }
 
 describe("AddressSpaceManager invariants (properties)", () => {

@@ -114,7 +114,37 @@ describe("the memory map usermode reads (dt.rs walk of partition RAM against VTL
 
   it("fails like dt.rs when a VTL2 range is outside partition RAM", () => {
     expect(() => partitionMemoryMapFromBoot({ ...boot, addressSpace: [{ start: 2n * GB, end: 2n * GB + 0x1000n, vnode: 0, type: "VTL2_RAM" }] }))
-      .toThrow("vtl2 range 0x80000000-0x80001000 not contained in partition ram");
+      .toThrow("vtl2 range MemoryRange { start: 2147483648, end: 2147487744 } not contained in partition ram");
+  });
+
+  it("names only the walk piece outside partition RAM, in Debug form", () => {
+    // [2G - 4K, 2G + 8K): the first 4K is under RAM (a Both piece), the rest is the Right piece.
+    expect(() => partitionMemoryMapFromBoot({ ...boot, addressSpace: [{ start: 2n * GB - 0x1000n, end: 2n * GB + 0x2000n, vnode: 1, type: "VTL2_RAM" }] }))
+      .toThrow("vtl2 range MemoryRange { start: 2147483648, end: 2147491840 } not contained in partition ram");
+  });
+
+  it("walks vtl2_ranges(): adjacent VTL2 ranges of one type merge even across NUMA nodes", () => {
+    // The boot result splits VTL2_RAM where the node changes; the shim's walk sees one range.
+    const map = partitionMemoryMapFromBoot({
+      ...boot,
+      addressSpace: [
+        { start: GB + 0x10_0000n, end: GB + 0x20_0000n, vnode: 0, type: "VTL2_RAM" },
+        { start: GB + 0x20_0000n, end: GB + 0x30_0000n, vnode: 1, type: "VTL2_RAM" },
+        { start: GB + 0x30_0000n, end: GB + 0x40_0000n, vnode: 1, type: "VTL2_CONFIG" },
+      ],
+    });
+    expect(map.filter((e) => e.kind === "memory").map((e) => [e.start, e.end, (e as { vtlType: number }).vtlType])).toEqual([
+      [0n, GB, 0], [GB, GB + 0x10_0000n, 0], [GB + 0x10_0000n, GB + 0x30_0000n, 1], [GB + 0x30_0000n, GB + 0x40_0000n, 2], [GB + 0x40_0000n, 2n * GB, 0],
+    ]);
+  });
+
+  it("fails like bootloader_fdt_parser on two VTL2_RESERVED ranges, before looking at the persisted ones", () => {
+    const reserved = { ...boot, addressSpace: [
+      ...boot.addressSpace.filter((r) => r.type !== "VTL2_PERSISTED_STATE_HEADER"),
+      { start: GB + 0x200_0000n, end: GB + 0x200_1000n, vnode: 1, type: "VTL2_RESERVED" as const },
+      { start: GB + 0x300_0000n, end: GB + 0x300_1000n, vnode: 1, type: "VTL2_RESERVED" as const },
+    ] };
+    expect(() => persistInputFromBoot(reserved)).toThrow("multiple VTL2 reserved ranges found");
   });
 
   it("fails like bootloader_fdt_parser without exactly one header and one protobuf range", () => {
@@ -252,5 +282,84 @@ describe("save -> guest memory -> openhcl_boot read", () => {
   it("encodeHeader/decodeHeader are inverse", () => {
     const h = { magic: 1n, protobufBase: 2n, protobufRegionLen: 3n, protobufPayloadLen: (1n << 64n) - 1n };
     expect(decodeHeader(encodeHeader(h))).toEqual(h);
+  });
+});
+
+// An independent model of mesh_protobuf's writer for SavedState (protobuf.rs FieldWriter): a varint
+// field is skipped when zero, a message field when its body is empty unless it is an element of a
+// sequence, a packed field when it has no elements; fields in declaration order.
+function meshEncode(state: SavedState): Uint8Array {
+  const out: number[] = [];
+  const varint = (to: number[], v: bigint) => {
+    while (v > 0x7fn) {
+      to.push(Number(v & 0x7fn) | 0x80);
+      v >>= 7n;
+    }
+    to.push(Number(v));
+  };
+  const key = (to: number[], n: number, wire: number) => varint(to, BigInt((n << 3) | wire));
+  const varintField = (to: number[], n: number, v: bigint) => {
+    if (v !== 0n) {
+      key(to, n, 0);
+      varint(to, v);
+    }
+  };
+  const messageField = (to: number[], n: number, body: number[], inSequence: boolean) => {
+    if (body.length > 0 || inSequence) {
+      key(to, n, 2);
+      varint(to, BigInt(body.length));
+      to.push(...body);
+    }
+  };
+  const range = (start: bigint, end: bigint) => {
+    const b: number[] = [];
+    varintField(b, 1, start);
+    varintField(b, 2, end);
+    return b;
+  };
+  const wrapper = (v: number) => {
+    const b: number[] = [];
+    varintField(b, 1, BigInt(v));
+    return b;
+  };
+  for (const e of state.partitionMemory) {
+    const b: number[] = [];
+    messageField(b, 1, range(e.start, e.end), false);
+    varintField(b, 2, BigInt(e.vnode));
+    messageField(b, 3, wrapper(e.vtlType), false);
+    messageField(b, 4, wrapper(e.igvmType), false);
+    messageField(out, 1, b, true);
+  }
+  for (const e of state.partitionMmio) {
+    const b: number[] = [];
+    messageField(b, 1, range(e.start, e.end), false);
+    messageField(b, 2, wrapper(e.vtlType), false);
+    messageField(out, 2, b, true);
+  }
+  for (const [n, list] of [[3, state.cpusWithMappedInterruptsNoIo], [4, state.cpusWithOutstandingIo]] as const) {
+    const b: number[] = [];
+    for (const c of list) varint(b, BigInt(c));
+    messageField(out, n, b, false);
+  }
+  return Uint8Array.from(out);
+}
+
+describe("encodeSavedState against a model of mesh_protobuf's FieldWriter (property)", () => {
+  const zeroOr = <T>(zero: T, arb: fc.Arbitrary<T>) => fc.oneof(fc.constant(zero), arb);
+  const u64 = zeroOr(0n, fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }));
+  const u32 = zeroOr(0, fc.integer({ min: 0, max: 0xffff_ffff }));
+  const arb: fc.Arbitrary<SavedState> = fc.record({
+    partitionMemory: fc.array(fc.record({ start: u64, end: u64, vnode: u32, vtlType: u32, igvmType: zeroOr(0, fc.integer({ min: 0, max: 0xffff })) }), { maxLength: 12 }),
+    partitionMmio: fc.array(fc.record({ start: u64, end: u64, vtlType: u32 }), { maxLength: 6 }),
+    cpusWithMappedInterruptsNoIo: fc.array(u32, { maxLength: 20 }),
+    cpusWithOutstandingIo: fc.array(u32, { maxLength: 20 }),
+  });
+  it("writes byte-identical output for every SavedState, zero values included", () => {
+    fc.assert(
+      fc.property(arb, (state) => {
+        expect(toHex(encodeSavedState(state))).toBe(toHex(meshEncode(state)));
+      }),
+      { numRuns: 300 },
+    );
   });
 });

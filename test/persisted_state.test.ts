@@ -190,7 +190,7 @@ describe("mesh_protobuf decode failures (the shim's expect message)", () => {
       const p = panicOf(() => decodeSavedState(shim, hx(bytes)));
       expect(p.message).toBe(decodeFailed(err));
       expect(p.log[0]).toBe(`[INFO] decoding protobuf of size ${hx(bytes).length}`);
-      expect(p.log.at(-1)).toBe(`panic: ${decodeFailed(err)}`);
+      expect(p.log.at(-1)).toBe(`[ERROR] panicked: ${decodeFailed(err)}`);
     });
   }
 

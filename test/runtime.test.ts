@@ -29,7 +29,7 @@ describe("boot core call plumbing", () => {
     }
     expect(err).toBeInstanceOf(ShimPanic);
     expect((err as ShimPanic).message).toBe("selftest panic value=0xdead");
-    expect((err as ShimPanic).log).toEqual(["selftest 1", "panic: selftest panic value=0xdead"]);
+    expect((err as ShimPanic).log).toEqual(["selftest 1", "[ERROR] panicked: selftest panic value=0xdead"]);
   });
 
   it("reports an AssemblyScript bounds failure as a panic, not a host crash", () => {

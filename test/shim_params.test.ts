@@ -66,7 +66,7 @@ describe("shim_parameters (reading through guest memory)", () => {
     gm.setRamVisibility({ start: VTL2, end: VTL2 + VTL2_SIZE }, "unmapped");
     const p = panicOf(() => readShimParams(shim, at));
     expect(p.message).toBe(`guest memory fault: read of 192 bytes at 0x${img.layout.shimParams.start.toString(16)}`);
-    expect(p.log).toEqual([`panic: ${p.message}`]);
+    expect(p.log).toEqual([`[ERROR] panicked: ${p.message}`]);
   });
 
   it("panics with the fault message when the command line lies outside guest memory", () => {

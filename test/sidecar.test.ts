@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll } from "vitest";
 import fc from "fast-check";
 import { loadShim } from "../host/wasm/node.js";
 import { Shim, ShimPanic } from "../host/wasm/loader.js";
-import { runHandoff, splitCpusByNode } from "../host/shim/handoff.js";
+import { runHandoff, splitCpusByNode, utf8Error } from "../host/shim/handoff.js";
 import { Hypervisor } from "../host/hv/hypervisor.js";
 import { hvSchema } from "../host/hv/schema.js";
 import { sidecarRequiredMemory } from "../host/hv/sidecar.js";
@@ -129,6 +129,57 @@ describe("start_sidecar", () => {
   it("panics with the sidecar's error string when it fails to start", () => {
     const e = panicOf(() => runHandoff(shim, partition(64, 2), hv({ sidecarError: "boom: no memory" })));
     expect(e.message).toBe("failed to start sidecar: boom: no memory");
+  });
+
+  it("panics like from_utf8().unwrap() when the 255-byte error cuts a UTF-8 character", () => {
+    // The sidecar copies at most 255 bytes of its message; "é" is two bytes, so 127 of them leave
+    // a dangling lead byte at offset 254.
+    const e = panicOf(() => runHandoff(shim, partition(64, 2), hv({ sidecarError: "é".repeat(127) + "é" })));
+    expect(e.message).toBe("called `Result::unwrap()` on an `Err` value: Utf8Error { valid_up_to: 254, error_len: None }");
+    const ok = panicOf(() => runHandoff(shim, partition(64, 2), hv({ sidecarError: "x" + "é".repeat(127) })));
+    expect(ok.message).toBe("failed to start sidecar: x" + "é".repeat(127));
+  });
+
+  it("classifies bytes as Rust's from_utf8 does (valid_up_to, error_len)", () => {
+    const v = (b: number[]) => utf8Error(shim, new Uint8Array(b));
+    const err = (upTo: number, len: number | null) => `Utf8Error { valid_up_to: ${upTo}, error_len: ${len === null ? "None" : `Some(${len})`} }`;
+    expect(v([0x41, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80])).toBeNull();
+    expect(v([0x80])).toBe(err(0, 1));
+    expect(v([0x41, 0xc0, 0x80])).toBe(err(1, 1)); // overlong lead byte
+    expect(v([0xf5, 0x80])).toBe(err(0, 1));
+    expect(v([0xe0, 0x80, 0x80])).toBe(err(0, 1)); // overlong 3-byte form
+    expect(v([0xed, 0xa0, 0x80])).toBe(err(0, 1)); // surrogate
+    expect(v([0xf4, 0x90, 0x80, 0x80])).toBe(err(0, 1)); // past U+10FFFF
+    expect(v([0xe1, 0x80, 0x41])).toBe(err(0, 2));
+    expect(v([0xf0, 0x90, 0x80, 0x41])).toBe(err(0, 3));
+    expect(v([0x41, 0xc2])).toBe(err(1, null));
+    expect(v([0xf0, 0x90, 0x80])).toBe(err(0, null));
+  });
+
+  it("reports the longest valid prefix as valid_up_to (property)", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 24 }), (bytes) => {
+        const r = utf8Error(shim, bytes);
+        let longest = 0;
+        for (let k = 0; k <= bytes.length; k++) {
+          try {
+            new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(0, k));
+            longest = k;
+          } catch {
+            // not valid up to k
+          }
+        }
+        if (longest === bytes.length) return r === null;
+        return r !== null && r.startsWith(`Utf8Error { valid_up_to: ${longest}, error_len: `);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("fails to start when the sidecar cannot read the VSM capabilities (its own register read)", () => {
+    // Outside VTL2 the shim does not read VSM capabilities itself; the sidecar does, at start.
+    const e = panicOf(() => runHandoff(shim, partition(64, 2), hv({ vtl: 0, vsmCapabilitiesStatus: 0x06 })));
+    expect(e.message).toBe("failed to start sidecar: failed to get vsm capabilities: Access denied");
   });
 
   it("honors per-CPU overrides: marks each base VP kernel-started and lists every such CPU", () => {

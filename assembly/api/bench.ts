@@ -79,7 +79,8 @@ function cmdlineParams(rec: HandoffRecord, sidecar: SidecarConfig | null): Kerne
 function bootTimes(p: ShimParams): BootTimes | null {
   const t0 = getRefTime(p);
   const t1 = getRefTime(p);
-  return t0 >= 0 ? new BootTimes(<u64>t0, t1 >= 0 ? <u64>t1 : 0) : null;
+  if (t0 === null) return null;
+  return new BootTimes(t0.value, t1 !== null ? t1.value : 0);
 }
 
 /**

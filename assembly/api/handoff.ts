@@ -3,7 +3,8 @@
 //! on their own (sidecar split, E820 map) for tests.
 // Ports: openhcl/openhcl_boot/src/main.rs (shim_main after read_from_dt), sidecar.rs, dt.rs
 
-import { outBegin, outU32, outU64 } from "../runtime/out";
+import { outBegin, outU8, outU32, outU64, outStr } from "../runtime/out";
+import { utf8ErrorDebug } from "../sidecar_defs";
 import { decodeHandoffRecord } from "../handoff_record";
 import { runHandoff, getRefTime } from "../handoff";
 import { outHandoff } from "../handoff_result";
@@ -57,4 +58,15 @@ export function handoff_e820(ptr: usize, len: u32): void {
 /** CRC-32 of `len` bytes at `ptr` (the initrd check's hash). */
 export function handoff_crc32(ptr: usize, len: u32): u32 {
   return crc32(ptr, <usize>len);
+}
+
+/**
+ * Rust's `from_utf8` verdict on `len` bytes at `ptr` (the sidecar error check): result stream
+ * u8 valid, then str with the `Utf8Error` Debug text when invalid.
+ */
+export function handoff_utf8_error(ptr: usize, len: u32): void {
+  const e = utf8ErrorDebug(ptr, <i32>len);
+  outBegin();
+  outU8(e === null ? 1 : 0);
+  if (e !== null) outStr(e);
 }

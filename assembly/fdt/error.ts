@@ -2,6 +2,8 @@
 //! (Rust `str::from_utf8` semantics) whose failures those texts describe.
 // Ports: support/fdt/src/parser.rs (ErrorKind, ParseTokenError, StringError, extract_str_from_bytes)
 
+import { fmtStrDebug } from "../runtime/fmt";
+
 /** Kinds of FDT parse errors (upstream `ErrorKind`). */
 export enum FdtErrorKind {
   BufferAlignment = 0,
@@ -29,21 +31,9 @@ export enum FdtErrorKind {
   FdtEnd = 22,
 }
 
-/** Rust `{:?}` of a `&str`: quoted, with `"`, `\\` and control characters escaped. */
+/** Rust `{:?}` of a `&str` (see runtime/fmt.ts `fmtStrDebug`). */
 export function debugStr(s: string): string {
-  let out = "\"";
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c == 0x22) out += "\\\"";
-    else if (c == 0x5c) out += "\\\\";
-    else if (c == 0x0a) out += "\\n";
-    else if (c == 0x0d) out += "\\r";
-    else if (c == 0x09) out += "\\t";
-    else if (c == 0) out += "\\0";
-    else if (c < 0x20 || c == 0x7f) out += "\\u{" + (<u32>c).toString(16) + "}";
-    else out += String.fromCharCode(c);
-  }
-  return out + "\"";
+  return fmtStrDebug(s);
 }
 
 /** Variant names of the field-less kinds, in enum order (Rust Debug). */

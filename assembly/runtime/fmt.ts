@@ -1,5 +1,10 @@
 //! Rust `core::fmt` renderings the shim's messages use, so panic and log texts match upstream
-//! byte for byte: `{:#x}`, `{:x}`, derived `Debug` of a `MemoryRange` in its four forms, and `Option`.
+//! byte for byte: `{:#x}`, `{:x}`, derived `Debug` of a `MemoryRange` in its four forms and of
+//! range slices, `Option`, and `{:?}` of a `str`. The one home of these helpers.
+// Ports: core::fmt (derived Debug, `<str as Debug>`) as built by upstream's toolchain.
+
+import { RangeList } from "../range_list";
+import { STR_DEBUG_ESCAPED, STR_DEBUG_ESCAPED_RANGES } from "./str_debug_table";
 
 /** `{:#x}`: 0x-prefixed lowercase hex. */
 export function fmtHex(v: u64): string {
@@ -37,4 +42,67 @@ export function fmtRangeDebugPrettyHex(start: u64, end: u64, indent: i32 = 0): s
 export function fmtOptionHexPretty(has: bool, v: u64): string {
   if (!has) return "None";
   return "Some(\n    0x" + v.toString(16) + ",\n)";
+}
+
+/** `{:x?}` of a slice of `MemoryRange`s (an ArrayVec or `&[MemoryRange]`): `[MemoryRange { .. }, ..]`. */
+export function fmtRangeListDebugHex(list: RangeList): string {
+  let s = "[";
+  for (let i = 0; i < list.length; i++) {
+    if (i > 0) s += ", ";
+    s += fmtRangeDebugHex(list.start(i), list.end(i));
+  }
+  return s + "]";
+}
+
+/** `{:#x?}` of a slice of `MemoryRange`s: one nested pretty entry per line, `[]` when empty. */
+export function fmtRangeListDebugPrettyHex(list: RangeList): string {
+  if (list.length == 0) return "[]";
+  let s = "[\n";
+  for (let i = 0; i < list.length; i++) s += "    " + fmtRangeDebugPrettyHex(list.start(i), list.end(i), 4) + ",\n";
+  return s + "]";
+}
+
+/**
+ * `{:?}` of a `str`: quoted; `\0 \t \n \r \" \\` as named escapes; every char Rust deems
+ * non-printable or grapheme-extending (anywhere in the string) as `\u{hex}`; the rest as is.
+ */
+export function fmtStrDebug(s: string): string {
+  let out = "\"";
+  const n = s.length;
+  let i = 0;
+  while (i < n) {
+    let cp = <u32>s.charCodeAt(i);
+    let units = 1;
+    if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < n) {
+      const lo = <u32>s.charCodeAt(i + 1);
+      if (lo >= 0xdc00 && lo <= 0xdfff) {
+        cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+        units = 2;
+      }
+    }
+    if (cp == 0x22) out += "\\\"";
+    else if (cp == 0x5c) out += "\\\\";
+    else if (cp == 0x0a) out += "\\n";
+    else if (cp == 0x0d) out += "\\r";
+    else if (cp == 0x09) out += "\\t";
+    else if (cp == 0) out += "\\0";
+    // A lone surrogate cannot come from a Rust str; escape it rather than emit invalid text.
+    else if ((cp >= 0xd800 && cp <= 0xdfff) || strDebugEscapes(cp)) out += "\\u{" + cp.toString(16) + "}";
+    else out += s.substring(i, i + units);
+    i += units;
+  }
+  return out + "\"";
+}
+
+// True when `cp` lies in one of the generated escaped ranges (binary search over the pairs).
+function strDebugEscapes(cp: u32): bool {
+  if (cp >= 0x20 && cp < 0x7f) return false;
+  let lo = 0;
+  let hi = STR_DEBUG_ESCAPED_RANGES;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (unchecked(STR_DEBUG_ESCAPED[mid * 2 + 1]) < cp) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < STR_DEBUG_ESCAPED_RANGES && unchecked(STR_DEBUG_ESCAPED[lo * 2]) <= cp;
 }

@@ -19,7 +19,8 @@ function setMessage(msg: string): void {
 
 /** The boot log line a panic with `msg` writes (also used when a panic is reported as a DtError). */
 export function logPanicLine(msg: string): void {
-  log("panic: " + msg);
+  // Upstream's panic handler logs `log::error!("{panic}")`; the source location is not tracked here.
+  log("[ERROR] panicked: " + msg);
 }
 
 /** Stops the boot with `msg`, exactly as the Rust shim's panic would; never returns. */

@@ -1,13 +1,21 @@
-// Sidecar entry point stub: reads SidecarParams as the sidecar kernel does, checks each node's
-// memory against its requirement, fills SidecarOutput per node (control page, then the per-VP
-// shared pages), or writes an error string and fails.
+// Sidecar entry point stub: reads SidecarParams as the sidecar kernel does, reads the VSM code
+// page offsets and VSM capabilities registers, checks each node's memory against its requirement,
+// fills SidecarOutput per node (control page, then the per-VP shared pages), or writes an error
+// string (truncated to 255 bytes, as the sidecar's CommandErrorWriter does) and fails.
 // Ports (behavior): openhcl/sidecar/src/arch/x86_64/init.rs (start/init), openhcl/sidecar_defs.
+
+import { hvErrorDisplay } from "./hv_error.js";
 
 const PAGE = 4096n;
 const PER_VP_PAGES = 11n;
 const PER_VP_SHMEM_PAGES = 2n;
 const MAX_NODES = 128;
 const PER_CPU = 400;
+const VSM_CODE_PAGE_OFFSETS = 0x000d0002;
+const VSM_CAPABILITIES = 0x000d0006;
+
+/** A hypervisor register read as the sidecar issues it → [status, value]. */
+export type RegisterReader = (name: number) => [number, bigint];
 
 /** What the sidecar entry point was given. */
 export interface SidecarStartRecord {
@@ -30,7 +38,9 @@ function writeError(output: Uint8Array, msg: string): void {
 }
 
 /** Runs the stub over the two pages; returns success and the decoded parameters. */
-export function startSidecarStub(params: Uint8Array, output: Uint8Array, forcedError?: string): { ok: boolean; record: SidecarStartRecord } {
+export function startSidecarStub(
+  params: Uint8Array, output: Uint8Array, forcedError?: string, getRegister?: RegisterReader,
+): { ok: boolean; record: SidecarStartRecord } {
   const p = new DataView(params.buffer, params.byteOffset, params.byteLength);
   const o = new DataView(output.buffer, output.byteOffset, output.byteLength);
   const nodeCount = p.getUint32(12, true);
@@ -57,6 +67,18 @@ export function startSidecarStub(params: Uint8Array, output: Uint8Array, forcedE
   if (forcedError !== undefined) {
     writeError(output, forcedError);
     return { ok: false, record };
+  }
+  if (getRegister !== undefined) {
+    const [s1] = getRegister(VSM_CODE_PAGE_OFFSETS);
+    if (s1 !== 0) {
+      writeError(output, `failed to get vsm code page offset: ${hvErrorDisplay(s1)}`);
+      return { ok: false, record };
+    }
+    const [s2] = getRegister(VSM_CAPABILITIES);
+    if (s2 !== 0) {
+      writeError(output, `failed to get vsm capabilities: ${hvErrorDisplay(s2)}`);
+      return { ok: false, record };
+    }
   }
   for (let i = 0; i < record.nodes.length; i++) {
     const n = record.nodes[i]!;

@@ -79,38 +79,79 @@ function isVtlTypeName(name: string): name is MemoryVtlTypeName {
   return Object.prototype.hasOwnProperty.call(MemoryVtlType, name);
 }
 
+/** A VTL2 range of the address space as `AddressSpaceManager::vtl2_ranges` yields it. */
+interface Vtl2TypedRange {
+  start: bigint;
+  end: bigint;
+  vtlType: number;
+}
+
 /**
- * The memory map the shim reports to usermode (dt.rs): partition RAM walked against the VTL2
- * ranges (uncovered RAM is VTL0, covered RAM takes the VTL2 type), then VTL0 and VTL2 MMIO;
- * sorted by start as usermode's parser sorts it.
+ * `vtl2_ranges()`: the address space with adjacent ranges of one MemoryVtlType merged, whatever
+ * their NUMA node (the boot result's `addressSpace` is additionally split where the node changes).
+ */
+export function vtl2RangesFromBoot(addressSpace: BootVtl2Range[]): Vtl2TypedRange[] {
+  const sorted = [...addressSpace].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  const out: Vtl2TypedRange[] = [];
+  for (const v of sorted) {
+    if (!isVtlTypeName(v.type)) throw new PersistError(`unknown MemoryVtlType name ${v.type}`);
+    const vtlType = MemoryVtlType[v.type];
+    const last = out[out.length - 1];
+    if (last !== undefined) {
+      // merge_adjacent_ranges' checks.
+      if (v.start < last.end) throw new PersistError("ranges overlap");
+      if (v.start === last.end && vtlType === last.vtlType) {
+        if (v.end > last.end) last.end = v.end;
+        continue;
+      }
+    }
+    out.push({ start: v.start, end: v.end, vtlType });
+  }
+  return out;
+}
+
+/** Rust `{:?}` of a `MemoryRange` (derived Debug, decimal fields). */
+function debugRange(start: bigint, end: bigint): string {
+  return `MemoryRange { start: ${start}, end: ${end} }`;
+}
+
+/** Index of the non-empty range of `list` (sorted, disjoint) containing `addr`, or -1. */
+function containing(list: { start: bigint; end: bigint }[], addr: bigint): number {
+  for (let i = 0; i < list.length; i++) if (list[i].start <= addr && addr < list[i].end) return i;
+  return -1;
+}
+
+/**
+ * The memory map the shim reports to usermode (dt.rs): `walk_ranges` of partition RAM against
+ * `vtl2_ranges()` (RAM alone is VTL0, RAM under a VTL2 range takes its type, a VTL2 range outside
+ * RAM is the shim's panic), then VTL0 and VTL2 MMIO; sorted by start as usermode's parser sorts it.
  */
 export function partitionMemoryMapFromBoot(boot: BootTopology): AddressRange[] {
   const ram = [...boot.partitionRam].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
-  const vtl2 = [...boot.addressSpace].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
-  const out: AddressRange[] = [];
-  for (const v of vtl2) {
-    if (!isVtlTypeName(v.type)) throw new PersistError(`unknown MemoryVtlType name ${v.type}`);
-    let coveredBytes = 0n;
-    for (const r of ram) {
-      const s = v.start > r.start ? v.start : r.start;
-      const e = v.end < r.end ? v.end : r.end;
-      if (s < e) coveredBytes += e - s;
-    }
-    if (coveredBytes !== v.end - v.start) {
-      throw new PersistError(`vtl2 range ${hexRange(v.start, v.end)} not contained in partition ram`);
-    }
+  const vtl2 = vtl2RangesFromBoot(boot.addressSpace);
+  const points = new Set<bigint>();
+  for (const r of [...ram, ...vtl2]) {
+    if (r.start >= r.end) continue;
+    points.add(r.start);
+    points.add(r.end);
   }
-  for (const r of ram) {
-    let at = r.start;
-    for (const v of vtl2) {
-      if (v.end <= r.start || v.start >= r.end || v.start === v.end) continue;
-      const s = v.start > r.start ? v.start : r.start;
-      const e = v.end < r.end ? v.end : r.end;
-      if (s > at) out.push({ kind: "memory", start: at, end: s, vnode: r.vnode, vtlType: MemoryVtlType.VTL0, igvmType: r.igvmType });
-      out.push({ kind: "memory", start: s, end: e, vnode: r.vnode, vtlType: MemoryVtlType[v.type], igvmType: r.igvmType });
-      at = e;
-    }
-    if (at < r.end) out.push({ kind: "memory", start: at, end: r.end, vnode: r.vnode, vtlType: MemoryVtlType.VTL0, igvmType: r.igvmType });
+  const cuts = [...points].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const out: AddressRange[] = [];
+  // Walk elementary intervals; a piece ends where either side's range changes (walk_ranges).
+  let i = 0;
+  while (i + 1 < cuts.length) {
+    const start = cuts[i];
+    const li = containing(ram, start);
+    const ri = containing(vtl2, start);
+    let j = i + 1;
+    while (j + 1 < cuts.length && containing(ram, cuts[j]) === li && containing(vtl2, cuts[j]) === ri) j++;
+    const end = cuts[j];
+    i = j;
+    if (li < 0 && ri < 0) continue;
+    if (li < 0) throw new PersistError(`vtl2 range ${debugRange(start, end)} not contained in partition ram`);
+    const r = ram[li];
+    const vtlType = ri < 0 ? MemoryVtlType.VTL0 : vtl2[ri].vtlType;
+    out.push({ kind: "memory", start, end, vnode: r.vnode, vtlType, igvmType: r.igvmType });
   }
   for (const m of boot.vtl0Mmio) out.push({ kind: "mmio", start: m.start, end: m.end, vtl: 0 });
   for (const m of boot.vtl2Mmio) out.push({ kind: "mmio", start: m.start, end: m.end, vtl: 2 });
@@ -133,6 +174,10 @@ function uniqueRange(map: AddressRange[], vtlType: number, what: string): { star
 /** Usermode's view of a boot: memory map plus the persisted header and protobuf ranges. */
 export function persistInputFromBoot(boot: BootTopology, cpusWithMappedInterruptsNoIo: number[] = [], cpusWithOutstandingIo: number[] = []): PersistInput {
   const partitionMemoryMap = partitionMemoryMapFromBoot(boot);
+  // bootloader_fdt_parser looks at the reserved range before the persisted ones.
+  if (partitionMemoryMap.filter((e) => e.kind === "memory" && e.vtlType === MemoryVtlType.VTL2_RESERVED).length > 1) {
+    throw new PersistError("multiple VTL2 reserved ranges found");
+  }
   return {
     partitionMemoryMap,
     persistedHeader: uniqueRange(partitionMemoryMap, MemoryVtlType.VTL2_PERSISTED_STATE_HEADER, "header"),

@@ -168,7 +168,7 @@ export function encodeHandoffInput(i: HandoffInput): Uint8Array {
  * CPUs in the order given, when omitted). */
 export function runHandoff(shim: Shim, input: HandoffInput, hv?: Hypervisor): HandoffResult {
   if (hv === undefined) {
-    hv = new Hypervisor();
+    hv = new Hypervisor(undefined, input.arch ?? "x86_64");
     hv.setVpTopology(input.cpus.map((c) => BigInt(c.reg)));
   }
   attachHypervisor(shim, hv);
@@ -233,6 +233,15 @@ export function crc32(shim: Shim, bytes: Uint8Array): number {
   shim.reset();
   const p = shim.put(bytes);
   return (shim.call<number>("handoff_crc32", p, bytes.length)) >>> 0;
+}
+
+/** Rust's `from_utf8` on `bytes` as the shim checks the sidecar's error: null when valid, else the `Utf8Error` Debug text. */
+export function utf8Error(shim: Shim, bytes: Uint8Array): string | null {
+  shim.reset();
+  const p = shim.put(bytes);
+  shim.call("handoff_utf8_error", p, bytes.length);
+  const r = shim.out();
+  return r.u8() !== 0 ? null : r.str();
 }
 
 /** The CONTRACT.md `sidecar` and `kernelCommandLine` fields of `boot --json`. */
