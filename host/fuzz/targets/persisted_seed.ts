@@ -41,7 +41,7 @@ export function boringTopology(): SeedTopology {
   };
 }
 
-const VTL2_TYPES: readonly MemoryVtlTypeName[] = ["VTL2_RAM", "VTL2_CONFIG", "VTL2_GPA_POOL", "VTL2_RESERVED", "VTL2_SIDECAR_IMAGE", "VTL2_SIDECAR_NODE", "VTL2_BOOTSHIM_LOG_BUFFER", "VTL2_TDX_PAGE_TABLES"];
+const VTL2_TYPES: readonly MemoryVtlTypeName[] = ["VTL2_RAM", "VTL2_CONFIG", "VTL2_GPA_POOL", "VTL2_SIDECAR_IMAGE", "VTL2_SIDECAR_NODE", "VTL2_BOOTSHIM_LOG_BUFFER", "VTL2_TDX_PAGE_TABLES"];
 
 /** CPU id lists: empty, a few, dense up to the heap limit's neighbourhood, or big ids. */
 function cpuList(rng: Rng): number[] {
@@ -85,6 +85,7 @@ export function randomTopology(rng: Rng): SeedTopology {
   };
   const extra = rng.below(12);
   for (let i = 0; i < extra; i++) put(BigInt(rng.int(1, 256)) * PAGE, rng.pick(VTL2_TYPES));
+  if (rng.chance(0.3)) put(BigInt(rng.int(1, 64)) * PAGE, "VTL2_RESERVED"); // usermode accepts at most one
   put(PAGE, "VTL2_PERSISTED_STATE_HEADER");
   put(BigInt(rng.int(64, 1024)) * PAGE, "VTL2_PERSISTED_STATE_PROTOBUF");
   if (rng.chance(0.5)) put(BigInt(rng.int(1, 4096)) * PAGE, "VTL2_RAM");
