@@ -9,7 +9,10 @@ import { compareWithProtobufjs, persistedTarget, runSavedState } from "../host/f
 import { commonShape, referenceDecode } from "../host/fuzz/targets/persisted_oracle.js";
 import { plugins } from "../host/fuzz/targets/plugins.js";
 import { Rng } from "../host/fuzz/rng.js";
-import { readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { main } from "../host/cli/main.js";
 import { mutateBytes } from "../host/fuzz/mutate.js";
 import { shrinkBytes } from "../host/fuzz/shrink.js";
 import { mutateWire, parseWire, writeWire } from "../host/fuzz/targets/protobuf_wire.js";
@@ -74,8 +77,25 @@ describe("dt target", () => {
   it("writes a .dtb plus an image naming it, replayed by fuzz --replay", () => {
     const r = dtTarget().reproducer(minimalFdt(), "dt-x-1");
     expect(Object.keys(r.files)).toEqual(["dt-x-1.dtb", "dt-x-1.json"]);
-    expect(JSON.parse(new TextDecoder().decode(r.files["dt-x-1.json"]))).toEqual({ name: "dt-x-1", hostDeviceTree: "dt-x-1.dtb" });
+    expect(JSON.parse(new TextDecoder().decode(r.files["dt-x-1.json"]))).toEqual({ name: "dt-x-1", hostDeviceTree: "dt-x-1.dtb", shim: { memoryStart: "0x8000000", memorySize: "0x2000000" } });
     expect(r.replay).toBe("hclboot fuzz --target dt --replay {dir}/dt-x-1.dtb");
+  });
+  it("writes an image that hclboot boot replays to the same parse error", async () => {
+    const bad = minimalFdt().slice();
+    bad[bad.length - 1] = 0; // the END token (a blob without magic is "no device tree provided by host")
+    const dir = mkdtempSync(join(tmpdir(), "hclboot-dt-"));
+    const r = dtTarget().reproducer(bad, "dt-bad");
+    for (const [n, b] of Object.entries(r.files)) writeFileSync(join(dir, n), b);
+    const out: string[] = [];
+    const log = console.log;
+    console.log = (x: unknown) => void out.push(String(x));
+    try {
+      expect(await main(["boot", join(dir, "dt-bad.json"), "--json"])).toBe(1);
+    } finally {
+      console.log = log;
+    }
+    const parse = runHostDt(shim, bad);
+    expect(JSON.parse(out.join("\n")).error.message).toContain(!parse.ok ? parse.error.message : "?");
   });
 });
 

@@ -53,9 +53,11 @@ export const dtTarget = (seeds: Uint8Array[] = []) =>
     synthesize: (rng: Rng) => minimalFdt(rng.below(4)),
     crossCheck: compareWalks,
     reproducer(bytes, id) {
-      // The blob, and an image naming it so `hclboot boot` replays the boot that reads it.
+      // The blob, and an image naming it so `hclboot boot` replays the boot that reads it (VTL2
+      // memory at the IGVM file's default base: the shim parses the host tree before it checks it).
+      const image = { name: id, hostDeviceTree: `${id}.dtb`, shim: { memoryStart: "0x8000000", memorySize: "0x2000000" } };
       return {
-        files: { [`${id}.dtb`]: bytes, [`${id}.json`]: encodeJson({ name: id, hostDeviceTree: `${id}.dtb` }) },
+        files: { [`${id}.dtb`]: bytes, [`${id}.json`]: encodeJson(image) },
         replay: `hclboot fuzz --target dt --replay {dir}/${id}.dtb`,
       };
     },
