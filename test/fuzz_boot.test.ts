@@ -8,7 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadShim } from "../host/wasm/node.js";
 import type { Shim } from "../host/wasm/loader.js";
-import { bootSeeds } from "../host/fuzz/seeds.js";
+import { bootInputFromImageFile, bootSeeds } from "../host/fuzz/seeds.js";
+import { bootImage } from "../host/harness/boot.js";
+import { GuestMemory } from "../host/guest/guest_memory.js";
 import { bootTarget, bootTargetWith, dtbInputFrom, judgeBoot, mergedTopology, resolveBootInput, type BootInput } from "../host/fuzz/targets/boot.js";
 import { expectedPoolBytes, poolConfig, poolConfigAfter } from "../host/fuzz/targets/boot_expect.js";
 import { runCampaign } from "../host/fuzz/campaign.js";
@@ -112,6 +114,22 @@ describe("boot seeds", () => {
     } finally {
       console.log = log;
     }
+  });
+});
+
+describe("campaign findings, resolved", () => {
+  it("a servicing boot takes MMIO from the saved state unchecked: no MMIO invariants on it", () => {
+    const x = bootInputFromImageFile("test/fixtures/fuzz/restored-mmio.json");
+    const r = resolveBootInput(x);
+    expect(bootImage(r, { shim }).output.vtl0Mmio).toEqual([{ start: "0x0", end: "0x100000000" }]);
+    expect(judgeBoot(shim, x)).toEqual({ ok: true });
+  });
+  it("guest memory for 1024 RAM ranges builds fast (it took seconds: one visibility recompute per region)", () => {
+    const ram = Array.from({ length: 1024 }, (_, i) => ({ start: BigInt(i) * 0x4000_0000n, end: BigInt(i) * 0x4000_0000n + 0x2000_0000n, vnode: 0 }));
+    const t = performance.now();
+    const g = GuestMemory.build({ ram, mmio: [] });
+    expect(performance.now() - t).toBeLessThan(2000);
+    expect(g.ramRegions().length).toBe(1024);
   });
 });
 

@@ -56,11 +56,12 @@ export function expectedPoolBytes(r: ResolvedImage): bigint | undefined {
   return dma !== undefined && dma !== 0n && dma * PAGE <= 0xffff_ffff_ffff_ffffn ? dma * PAGE : undefined;
 }
 
-/** The oracle's expectations for a resolved image: pool size and the host's MMIO gaps. */
+/** The oracle's expectations for a resolved image: pool size, the host's MMIO gaps, servicing boot. */
 export function bootExpectations(r: ResolvedImage): BootExpectations {
   const e: BootExpectations = {};
   const pool = expectedPoolBytes(r);
   if (pool !== undefined) e.poolBytes = pool;
-  if (r.vm) e.mmioGaps = r.vm.memoryLayout.mmio().map((g) => ({ start: g.start, end: g.end }));
+  if (r.persistedState) e.restored = true; // MMIO comes from the saved state (see BootExpectations)
+  else if (r.vm) e.mmioGaps = r.vm.memoryLayout.mmio().map((g) => ({ start: g.start, end: g.end }));
   return e;
 }
