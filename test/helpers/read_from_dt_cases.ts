@@ -8,6 +8,11 @@
 import { Rng } from "../../host/fuzz/rng.js";
 import type { ShimValues, HostDtValues, Isolation } from "../../host/shim/partition.js";
 import type { Range } from "../../host/shim/memory.js";
+import type { Shim } from "../../host/wasm/loader.js";
+import type { ResolvedImage } from "../../host/image/load.js";
+import { prepareGuest } from "../../host/harness/boot.js";
+import { readShimParams } from "../../host/shim/shim_params.js";
+import { parseHostDt } from "../../host/shim/host_fdt.js";
 
 const PAGE = 0x1000n;
 const MB = 0x100000n;
@@ -198,4 +203,56 @@ export function readFromDtCaseLine(c: ReadFromDtCase): string {
   t.push(d.deviceDmaPageCount !== undefined ? 1 : 0, d.deviceDmaPageCount ?? 0n, d.nvmeKeepalive ? 1 : 0);
   t.push(d.vtl0AliasMap !== undefined ? 1 : 0, d.vtl0AliasMap ?? 0n);
   return t.join(" ");
+}
+
+/**
+ * read_from_dt's inputs for a boot image, as the boot core sees them: ShimParams read through
+ * guest memory after the VTL2 image is loaded, and the image's host device tree as parsed. Null
+ * for an image booting from persisted state (a different upstream path) or one that fails earlier.
+ */
+export function imageReadFromDtCase(shim: Shim, r: ResolvedImage): ReadFromDtCase | null {
+  if (r.persistedState) return null;
+  let p;
+  let tree;
+  try {
+    const { guest, vtl2 } = prepareGuest(r);
+    shim.reset();
+    shim.setGuest(guest);
+    try {
+      p = readShimParams(shim, { shimBase: vtl2.shimBase, shimParamsOffset: vtl2.shimParamsOffset, arch: r.arch, hvIsolation: vtl2.hvIsolation });
+    } finally {
+      shim.setGuest(undefined);
+    }
+    tree = parseHostDt(shim, r.hostDeviceTree);
+  } catch {
+    return null;
+  }
+  if (p.isolationType === "cca") return null;
+  const policy = p.commandLine.policy === 0 ? "static" : p.commandLine.policy === 1 ? "append-chosen" : p.commandLine.policy;
+  const s: ShimValues = {
+    memoryStart: p.memoryStartAddress, memorySize: p.memorySize,
+    parameterRegionStart: p.parameterRegionStart, parameterRegionSize: p.parameterRegionSize,
+    vtl2ReservedStart: p.vtl2ReservedRegionStart, vtl2ReservedSize: p.vtl2ReservedRegionSize,
+    sidecarBase: p.sidecarBase, sidecarSize: p.sidecarSize,
+    used: p.used, logBuffer: p.logBuffer, heap: p.heap, persistedState: p.persistedState,
+    isolation: p.isolationType,
+    commandLine: { policy, text: p.commandLine.text ?? "", valid: p.commandLine.text !== null },
+    importedRegions: p.importedRegions,
+  };
+  const m = tree.memoryAllocationMode;
+  const dt: HostDtValues = {
+    bootCpuidPhys: tree.bootCpuidPhys,
+    cpus: tree.cpus,
+    memory: tree.memory.map((e) => ({ start: e.start, end: e.end, vnode: e.vnode, igvmType: e.igvmType })),
+    vmbusVtl0: tree.vmbusVtl0,
+    vmbusVtl2: tree.vmbusVtl2,
+    commandLine: tree.commandLine,
+    com3SerialAvailable: tree.com3Serial,
+    memoryAllocationMode: m.mode === "host" ? { mode: "host" }
+      : { mode: "vtl2", memorySize: m.memorySize ?? undefined, mmioSize: m.mmioSize ?? undefined },
+    deviceDmaPageCount: tree.deviceDmaPageCount ?? undefined,
+    nvmeKeepalive: tree.nvmeKeepalive,
+    vtl0AliasMap: tree.vtl0AliasMap ?? undefined,
+  };
+  return { shim: s, dt };
 }
