@@ -109,6 +109,16 @@ function readBlob(path: string): Uint8Array {
   }
 }
 
+const HELP = `usage: hclboot dt FILE.dtb [--json]
+
+Parses a host device tree blob as openhcl_boot does (host_fdt_parser with the shim's capacities:
+2048 CPUs, 1024 memory ranges, 0x2000-byte command line, 256 entropy bytes) and prints what it
+found: CPUs, memory entries, VMBus nodes, command line, allocation mode, entropy, ...
+  --json   print the CONTRACT.md dt object (failures: the failure object)
+Exit status: 0 parsed, 1 upstream's parse error (kind dt) or panic, 2 unreadable file or bad arguments.`;
+
+const USAGE = "usage: hclboot dt FILE.dtb [--json]";
+
 export const dtCommand: Command = {
   summary: "parse a host device tree blob as openhcl_boot does",
   async run(args) {
@@ -119,10 +129,12 @@ export const dtCommand: Command = {
       throw new InputError((e as Error).message);
     }
     if (parsed.values.help) {
-      console.log("usage: hclboot dt FILE.dtb [--json]");
+      console.log(HELP);
       return 0;
     }
-    if (parsed.positionals.length !== 1) throw new InputError("usage: hclboot dt FILE.dtb [--json]");
+    if (parsed.positionals.length !== 1) {
+      throw new InputError(parsed.positionals.length === 0 ? `missing FILE.dtb (${USAGE})` : `dt takes exactly one FILE.dtb (${USAGE})`);
+    }
     const blob = readBlob(parsed.positionals[0]);
     const shim = await loadShim();
     const tree = parseHostDt(shim, blob);

@@ -1,0 +1,78 @@
+// Unusable input as users hit it: every command's --help, bad options and image fields that are
+// out of range give one clear line naming the option, file or field (InputError, exit 2), never a
+// host assertion without context.
+import { describe, it, expect, vi, afterEach } from "vitest";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { main } from "../host/cli/main.js";
+import { commands } from "../host/cli/commands.js";
+import { InputError } from "../host/errors.js";
+import { parseImage, resolveImageWith } from "../host/image/resolve.js";
+import { vtl2ImageInput } from "../host/image/inputs.js";
+
+const root = join(__dirname, "..");
+const small = JSON.parse(readFileSync(join(root, "images", "small.json"), "utf8"));
+const tmp = mkdtempSync(join(tmpdir(), "hclboot-cli-input-"));
+
+/** Runs the CLI in-process; resolves to its exit status and what it printed. */
+async function cli(...argv: string[]): Promise<{ status: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => void out.push(a.join(" ")));
+  vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => void err.push(a.join(" ")));
+  const status = await main(argv);
+  vi.restoreAllMocks();
+  return { status, out: out.join("\n"), err: err.join("\n") };
+}
+afterEach(() => vi.restoreAllMocks());
+
+/** The InputError message of resolving `image` (files it names come from `files`), or "" when it resolves. */
+function resolveError(image: unknown, files: Record<string, Uint8Array> = {}): string {
+  try {
+    const r = resolveImageWith(parseImage(image, "t.json"), (rel) => files[rel], "t.json");
+    vtl2ImageInput(r);
+    return "";
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    return e.message;
+  }
+}
+
+const withVm = (edit: (vm: Record<string, any>) => void) => {
+  const img = structuredClone(small);
+  edit(img.vm);
+  return img;
+};
+
+describe("--help", () => {
+  it.each(Object.keys(commands))("%s --help prints its usage and exits 0 without running", async (name) => {
+    const r = await cli(name, "--help");
+    expect(r.status).toBe(0);
+    expect(r.out).toMatch(new RegExp(`^usage: hclboot ${name}\\b`));
+    expect(r.err).toBe("");
+  });
+
+  it("selftest and dt say what they do and their exit statuses", async () => {
+    const s = await cli("selftest", "--help");
+    expect(s.out).not.toContain("boot core: ok"); // --help does not run the selftest
+    expect(s.out).toContain("Exit status: 0 the boot core works, 1 it does not, 2 bad arguments.");
+    const d = await cli("dt", "-h");
+    expect(d.out).toContain("host_fdt_parser");
+    expect(d.out).toContain("Exit status: 0 parsed, 1 upstream's parse error (kind dt) or panic, 2 unreadable file or bad arguments.");
+  });
+
+  it("selftest rejects arguments it does not take (exit 2)", async () => {
+    const r = await cli("selftest", "--bogus");
+    expect(r.status).toBe(2);
+    expect(r.err).toMatch(/^hclboot selftest: Unknown option '--bogus'/);
+  });
+});
+
+describe("option errors name the option once", () => {
+  it("dt without a file, or with two", async () => {
+    expect(await cli("dt")).toMatchObject({ status: 2, err: "hclboot dt: missing FILE.dtb (usage: hclboot dt FILE.dtb [--json])" });
+    expect(await cli("dt", "a.dtb", "b.dtb")).toMatchObject({ status: 2, err: "hclboot dt: dt takes exactly one FILE.dtb (usage: hclboot dt FILE.dtb [--json])" });
+  });
+
+});
