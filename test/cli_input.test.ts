@@ -75,4 +75,23 @@ describe("option errors name the option once", () => {
     expect(await cli("dt", "a.dtb", "b.dtb")).toMatchObject({ status: 2, err: "hclboot dt: dt takes exactly one FILE.dtb (usage: hclboot dt FILE.dtb [--json])" });
   });
 
+  it("bench: no doubled command prefix", async () => {
+    const r = await cli("bench", "--bogus");
+    expect(r.status).toBe(2);
+    expect(r.err).toMatch(/^hclboot bench: Unknown option '--bogus'/);
+    expect(await cli("bench", "--threshold", "x", "--compare", "old.json")).toMatchObject({
+      status: 2,
+      err: "hclboot bench: --threshold must be a non-negative number, got 'x'",
+    });
+    expect(await cli("bench", "--threshold", "5")).toMatchObject({ status: 2, err: "hclboot bench: --threshold needs --compare" });
+  });
+
+  it("bench --svg into a folder that does not exist fails before the sweep", async () => {
+    const svg = join(tmp, "no-such-dir", "chart.svg");
+    const t0 = Date.now();
+    expect(await cli("bench", "--quick", "--svg", svg)).toMatchObject({ status: 2, err: `hclboot bench: --svg: cannot write ${svg}: ENOENT` });
+    expect(Date.now() - t0).toBeLessThan(5000); // no sweep ran
+    expect(await cli("bench", "--quick", "--svg", tmp)).toMatchObject({ status: 2, err: `hclboot bench: --svg: cannot write ${tmp}: ${tmp} is a directory` });
+  });
 });
+
