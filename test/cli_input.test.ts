@@ -95,3 +95,59 @@ describe("option errors name the option once", () => {
   });
 });
 
+describe("image fields out of range", () => {
+  it("a hostDeviceTree blob too large for the parameter area names hostDeviceTree, not vm", () => {
+    const blob = new Uint8Array(262_145);
+    expect(resolveError({ hostDeviceTree: "big.dtb", shim: { memoryStart: "0x1c0000000", memorySize: "0x20000000" } }, { "big.dtb": blob })).toBe(
+      "t.json: hostDeviceTree: host device tree is 262145 bytes, larger than the 262144-byte (64 pages) device-tree parameter area: parameter too large for parameter area",
+    );
+  });
+
+  it("hostDeviceTree images: VTL2 memory from shim must be a non-empty page-aligned range", () => {
+    const img = (memoryStart: string, memorySize: string) => ({ hostDeviceTree: "h.dtb", shim: { memoryStart, memorySize } });
+    const files = { "h.dtb": new Uint8Array(64) };
+    expect(resolveError(img("0x1c0000000", "0x0"), files)).toBe(
+      "t.json: shim.memorySize: VTL2 memory 0x1c0000000+0x0 is not a non-empty, page-aligned range below 2^64",
+    );
+    expect(resolveError(img("0x1c0000100", "0x20000000"), files)).toMatch(/^t\.json: shim\.memorySize: VTL2 memory 0x1c0000100\+0x20000000 is not/);
+    expect(resolveError(img("0xfffffffffff00000", "0x200000"), files)).toMatch(/^t\.json: shim\.memorySize: /);
+    expect(resolveError(img("0x1c0000000", "0x20000000"), files)).toBe("");
+  });
+
+  it("RAM so large that the memory-layout VTL2 range would pass 2^64 names vm.vtl2", () => {
+    expect(resolveError(withVm((vm) => (vm.memory.size = "0xffffffffffff0000")))).toBe(
+      "t.json: vm.vtl2: no room for the 0x20000000-byte memory-layout VTL2 range above RAM and MMIO (it would end at 0x10000000080000000, past the 64-bit address space)",
+    );
+    expect(resolveError(withVm((vm) => (vm.vtl2 = { mode: "memory-layout", size: "0xffffffffffe00000" })))).toMatch(
+      /^t\.json: vm\.vtl2: no room for the 0xffffffffffe00000-byte memory-layout VTL2 range /,
+    );
+  });
+
+  it("an absolute VTL2 range ending past 2^64 names the field", () => {
+    const img = withVm((vm) => (vm.vtl2 = { mode: "absolute", range: { start: "0xfffffffffff00000", end: "0xfffffffffff00000" } }));
+    expect(resolveError(img)).toBe(
+      "t.json: vm.vtl2.igvmSize: memory range 0xfffffffffff00000-0x1000000001ff00000 ends past the 64-bit address space",
+    );
+  });
+
+  it("RAM that wraps past 2^64 in MemoryLayout (no VTL2 range) names vm.memory", () => {
+    const img = withVm((vm) => {
+      vm.memory.size = "0xfffffffffffff000";
+      vm.memory.mmioGaps = [{ start: "0x1000", end: "0x2000" }];
+      vm.vtl2 = { mode: "vtl2-allocate" };
+      delete vm.vtl2ChipsetMmio;
+    });
+    expect(resolveError(img)).toBe("t.json: vm.memory: assertion failed: range.start <= range.end (the RAM does not fit below 2^64)");
+  });
+});
+
+describe("boot reports these as input (exit 2) from the command line", () => {
+  it("boot of an image whose RAM leaves no room for VTL2: one line on stderr", async () => {
+    const f = join(tmp, "huge.json");
+    writeFileSync(f, JSON.stringify(withVm((vm) => (vm.memory.size = "0xffffffffffff0000"))));
+    const r = await cli("boot", f);
+    expect(r.status).toBe(2);
+    expect(r.err.split("\n")).toHaveLength(1);
+    expect(r.err).toMatch(/^hclboot boot: .*huge\.json: vm\.vtl2: no room for /);
+  });
+});
