@@ -46,6 +46,19 @@ const withVm = (edit: (vm: Record<string, any>) => void) => {
 };
 
 describe("--help", () => {
+  it("hclboot --help lists every command on stdout (exit 0); no command is a usage error on stderr (exit 2)", async () => {
+    const h = await cli("--help");
+    expect(h.status).toBe(0);
+    for (const name of Object.keys(commands)) expect(h.out).toMatch(new RegExp(`^  ${name} +\\S`, "m"));
+    expect(h.err).toBe("");
+    const none = await cli();
+    expect(none).toMatchObject({ status: 2, out: "" });
+    expect(none.err).toBe(h.out);
+    const unknown = await cli("bogus");
+    expect(unknown.status).toBe(2);
+    expect(unknown.err).toMatch(/^hclboot: unknown command 'bogus'\n/);
+  });
+
   it.each(Object.keys(commands))("%s --help prints its usage and exits 0 without running", async (name) => {
     const r = await cli(name, "--help");
     expect(r.status).toBe(0);
