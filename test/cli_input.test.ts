@@ -10,6 +10,7 @@ import { commands } from "../host/cli/commands.js";
 import { InputError } from "../host/errors.js";
 import { parseImage, resolveImageWith } from "../host/image/resolve.js";
 import { vtl2ImageInput } from "../host/image/inputs.js";
+import { readFileLimited, ReadFileError } from "../host/image/read_file.js";
 
 const root = join(__dirname, "..");
 const small = JSON.parse(readFileSync(join(root, "images", "small.json"), "utf8"));
@@ -163,4 +164,20 @@ describe("boot reports these as input (exit 2) from the command line", () => {
     expect(r.err.split("\n")).toHaveLength(1);
     expect(r.err).toMatch(/^hclboot boot: .*huge\.json: vm\.vtl2: no room for /);
   });
+});
+
+describe("input files are read with a bound", () => {
+  it("readFileLimited reads a file whole, and refuses one past the limit with EFBIG", () => {
+    const f = join(tmp, "eight.bin");
+    writeFileSync(f, new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]));
+    expect([...readFileLimited(f, 8)]).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(() => readFileLimited(f, 7)).toThrow(new ReadFileError("EFBIG", "larger than 7 bytes"));
+    expect(() => readFileLimited(join(tmp, "missing.bin"))).toThrow(new ReadFileError("ENOENT", "ENOENT"));
+    expect(() => readFileLimited(tmp)).toThrow(new ReadFileError("EISDIR", "EISDIR"));
+  });
+
+  it("dt and boot of a never-ending device end with exit 2 instead of hanging", async () => {
+    expect(await cli("dt", "/dev/zero")).toMatchObject({ status: 2, err: "hclboot dt: cannot read /dev/zero: larger than 268435456 bytes" });
+    expect(await cli("boot", "/dev/zero")).toMatchObject({ status: 2, err: "hclboot boot: /dev/zero: cannot read image (EFBIG)" });
+  }, 60_000);
 });

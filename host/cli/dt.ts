@@ -1,10 +1,10 @@
 // `hclboot dt FILE.dtb [--json]`: parses a host device tree as openhcl_boot does and prints what
 // it found (CONTRACT.md "dt --json output"), or upstream's error.
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { loadShim } from "../wasm/node.js";
 import { hex } from "../wasm/codec.js";
 import { InputError } from "../errors.js";
+import { readFileLimited, ReadFileError } from "../image/read_file.js";
 import { parseHostDt, type HostDeviceTree, type MemoryAllocationMode, type Range } from "../shim/host_fdt.js";
 import type { Command } from "./commands.js";
 
@@ -99,13 +99,13 @@ export function hostDtText(t: HostDeviceTree): string {
   return out.join("\n");
 }
 
-/** Reads a blob file; a missing or unreadable file is an InputError. */
+/** Reads a blob file; a missing, unreadable or endless (over 256 MiB) file is an InputError. */
 function readBlob(path: string): Uint8Array {
   try {
-    return new Uint8Array(readFileSync(path));
+    return readFileLimited(path);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError(`cannot read ${path}: ${code === "ENOENT" ? "no such file" : code ?? String(e)}`);
+    if (!(e instanceof ReadFileError)) throw e;
+    throw new InputError(`cannot read ${path}: ${e.code === "ENOENT" ? "no such file" : e.code === "EFBIG" ? e.message : e.code}`);
   }
 }
 
