@@ -1,7 +1,7 @@
 //! Image loading from disk: reads an image file and the files it names (paths relative to the
 //! image), then resolves it (host/image/resolve.ts). Every problem is an InputError.
 
-import { readFileSync } from "node:fs";
+import { readFileLimited, ReadFileError } from "./read_file.js";
 import { dirname, resolve } from "node:path";
 import { InputError } from "../errors.js";
 import type { Image } from "./schema.js";
@@ -15,7 +15,7 @@ export function resolveImage(image: Image, dir: string, where = "<image>"): Reso
     image,
     (rel) => {
       try {
-        return new Uint8Array(readFileSync(resolve(dir, rel)));
+        return readFileLimited(resolve(dir, rel));
       } catch {
         return undefined;
       }
@@ -31,9 +31,9 @@ export function loadImage(path: string): ResolvedImage {
   const abs = resolve(path);
   let text: string;
   try {
-    text = readFileSync(abs, "utf8");
+    text = new TextDecoder().decode(readFileLimited(abs));
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? "";
+    const code = e instanceof ReadFileError ? e.code : ((e as NodeJS.ErrnoException).code ?? "");
     throw new InputError(`${path}: cannot read image${code ? ` (${code})` : ""}`);
   }
   let json: unknown;
