@@ -107,6 +107,17 @@ function listDifferences<T extends RangeJson>(what: string, a: T[], b: T[], show
   return out;
 }
 
+/** Merges ranges that touch (end == next start) and satisfy `same`, as upstream's merge_adjacent_ranges does. */
+export function mergeTouching<T extends RangeJson>(list: T[], same: (a: T, b: T) => boolean): T[] {
+  const out: T[] = [];
+  for (const r of list) {
+    const last = out[out.length - 1];
+    if (last && BigInt(last.end) === BigInt(r.start) && same(last, r)) out[out.length - 1] = { ...last, end: r.end };
+    else out.push({ ...r });
+  }
+  return out;
+}
+
 function rangeText(r: RangeJson): string {
   return `${r.start}-${r.end}`;
 }
@@ -114,8 +125,11 @@ function rangeText(r: RangeJson): string {
 /** The readable differences of what `agree` compares: VTL2 RAM, address space, MMIO, pool. */
 export function compareTopologies(first: BootOutput, second: BootOutput): string[] {
   const pool = (o: BootOutput) => o.addressSpace.filter((r) => r.type === "VTL2_GPA_POOL");
+  // A restore rebuilds VTL2 RAM from the saved ranges with touching ranges merged (upstream
+  // merges adjacent entries of the same node and type), so compare the merged forms.
+  const ram = (o: BootOutput) => mergeTouching(o.vtl2Ram, (x, y) => x.vnode === y.vnode && x.igvmType === y.igvmType);
   return [
-    ...listDifferences("VTL2 RAM", first.vtl2Ram, second.vtl2Ram, (r) => `${rangeText(r)} (node ${r.vnode}, igvm type ${r.igvmType})`),
+    ...listDifferences("VTL2 RAM", ram(first), ram(second), (r) => `${rangeText(r)} (node ${r.vnode}, igvm type ${r.igvmType})`),
     ...listDifferences("address space", first.addressSpace, second.addressSpace, (r) => `${rangeText(r)} ${r.type} (node ${r.vnode})`),
     ...listDifferences("VTL0 MMIO", first.vtl0Mmio, second.vtl0Mmio, rangeText),
     ...listDifferences("VTL2 MMIO", first.vtl2Mmio, second.vtl2Mmio, rangeText),
