@@ -5,6 +5,7 @@
 
 import { MemoryRange, RangeList } from "./memory_range";
 import { panic } from "./runtime/panic";
+import { fmtInvalidRangeDebug } from "./runtime/fmt";
 import { guestRead } from "./runtime/guest";
 import { crc32Begin, crc32Update, crc32End } from "./crc32";
 
@@ -194,10 +195,7 @@ export class ImportedRegionIter {
     const end = start + pageCount * HV_PAGE_SIZE;
     const r = MemoryRange.tryNew(start, end);
     if (r === null) {
-      panic(
-        "page number conversion into addresses results in a valid address range: InvalidMemoryRange { start: " +
-          start.toString() + ", end: " + end.toString() + " }",
-      );
+      panic("page number conversion into addresses results in a valid address range: " + fmtInvalidRangeDebug(start, end));
     }
     this.range = changetype<MemoryRange>(r);
     this.accepted = load<u8>(d, 16) != 0;
