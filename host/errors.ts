@@ -15,9 +15,3 @@ export class DtError extends Error {
     this.name = "DtError";
   }
 }
-
-/** The contract's failure object. */
-export interface Failure {
-  ok: false;
-  error: { kind: "panic" | "dt" | "input"; message: string };
-}

@@ -8,7 +8,7 @@ import { bootText, formatSize, table } from "../host/harness/boot_text.js";
 import { applyTamper, compareTopologies, parseCpuList, topologyOf } from "../host/harness/service.js";
 import { decodeHeader, persistInputFromBoot, writePersistedInfo, PERSISTED_STATE_MAGIC } from "../host/persist/save.js";
 import { decodeSavedStateJs } from "../host/persist/saved_state_proto.js";
-import type { BootOutput } from "../host/harness/types.js";
+import type { BootOutput } from "../host/contract.js";
 import { InputError } from "../host/errors.js";
 
 // Hand-written contract objects (test/fixtures/boot/README.md): inputs of pure functions only.

@@ -1,7 +1,7 @@
 import { describe, it, expect } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { BootOutput, ServiceOutput } from "../host/harness/contract.js";
+import type { BootOutput, ServiceOutput } from "../host/contract.js";
 import {
   mapItems, renderMap, tooltipText, formatSize, parseHex, itemColor, legendEntries, domainOf,
   GEOMETRY, NODE_COLORS, TYPE_COLORS, xmlEscape,

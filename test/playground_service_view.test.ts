@@ -1,7 +1,7 @@
 import { describe, it, expect } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ServiceOutput } from "../host/harness/contract.js";
+import type { ServiceOutput } from "../host/contract.js";
 import { compareBoots, comparisonHtml } from "../web/service_view.js";
 
 const fixture = (name: string) => JSON.parse(readFileSync(join(__dirname, "fixtures", "boot", name), "utf8")) as ServiceOutput;

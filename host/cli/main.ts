@@ -1,6 +1,7 @@
 // hclboot CLI: parses the command line and dispatches to one command module per subcommand.
 import { ShimPanic } from "../wasm/loader.js";
-import { InputError, DtError, type Failure } from "../errors.js";
+import { InputError, DtError } from "../errors.js";
+import type { Failure } from "../contract.js";
 import { commands, type Command } from "./commands.js";
 
 const USAGE = `usage: hclboot <command> [args]

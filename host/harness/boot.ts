@@ -15,7 +15,7 @@ import type { ResolvedImage } from "../image/resolve.js";
 import { loadVtl2Image, type Vtl2Image } from "../vtl2/load.js";
 import { Shim, ShimPanic } from "../wasm/loader.js";
 import { runBoot, bootOutputFrom, type BootResult as BootRunResult } from "../shim/boot.js";
-import type { BootOutput, FailureOutput } from "./types.js";
+import type { BootOutput, Failure } from "../contract.js";
 
 /** One E820 entry of the kernel hand-off (x86). */
 export interface E820Entry {
@@ -65,7 +65,7 @@ export function bootLogOf(e: unknown): string[] {
 }
 
 /** The contract's failure object for a failed boot, with `bootLog` (the log lines so far). */
-export function bootFailure(e: unknown): FailureOutput {
+export function bootFailure(e: unknown): Failure {
   const kind = e instanceof DtError ? "dt" : e instanceof ShimPanic ? "panic" : "input";
   const message = e instanceof Error ? e.message : String(e);
   return { ok: false, error: { kind, message }, bootLog: bootLogOf(e) };

@@ -10,7 +10,7 @@ import { bootImage, bootFailure } from "./boot.js";
 import { serviceImage, TAMPERS, parseCpuList, type Tamper } from "./service.js";
 import { InputError, DtError } from "../errors.js";
 import { Shim, ShimPanic } from "../wasm/loader.js";
-import { failure, type BootOutput, type ServiceOutput, type Failure } from "./contract.js";
+import { failure, type BootOutput, type ServiceOutput, type Failure } from "../contract.js";
 import { runSelftest, type SelftestResult } from "./selftest.js";
 
 /** How the API gets a boot core instance (browser: fetch + compile; Node: read build/). */

@@ -2,7 +2,7 @@
 // guest memory and hypervisor the caller attached, and decodes the partition and hand-off
 // results; assembles the CONTRACT.md `boot --json` object from them.
 import type { Shim } from "../wasm/loader.js";
-import type { BootOutput } from "../harness/types.js";
+import type { BootOutput } from "../contract.js";
 import { decodePartitionResult, partitionJson, type PartitionResult } from "./partition.js";
 import { decodeHandoffResult, handoffJson, type HandoffResult } from "./handoff.js";
 

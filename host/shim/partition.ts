@@ -5,7 +5,7 @@ import type { Shim } from "../wasm/loader.js";
 import type { Reader } from "../wasm/codec.js";
 import { hex } from "../wasm/codec.js";
 import { DtError } from "../errors.js";
-import type { BootOutput } from "../harness/types.js";
+import type { BootOutput } from "../contract.js";
 import { RecordWriter, MEMORY_VTL_TYPE_NAMES, type Range } from "./memory.js";
 
 export type Isolation = "none" | "vbs" | "snp" | "tdx";
