@@ -1,29 +1,19 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import fc from "fast-check";
 import { loadShim } from "../host/wasm/node.js";
-import { Shim, ShimPanic } from "../host/wasm/loader.js";
+import type { Shim } from "../host/wasm/loader.js";
 import { FdtBuildScript, runFdtBuilder } from "../host/shim/fdt_builder.js";
 import { FdtWriter, FdtWriterError } from "../host/fdt/writer.js";
-import { dtcDecode } from "./dtc.js";
+import { dtcDecode } from "./helpers/dtc.js";
 import { join } from "node:path";
 import { loadImage } from "../host/image/load.js";
 import { DEVICE_TREE_BUFFER_SIZE, DEVICE_TREE_STRING_TABLE_CAP, writeHostTree } from "../host/image/host_device_tree.js";
+import { panicOf } from "./helpers/panic.js";
 
 let shim: Shim;
 beforeAll(async () => {
   shim = await loadShim();
 });
-
-/** The exact message of the ShimPanic `f` throws. */
-function panicOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof ShimPanic) return e.message;
-    throw e;
-  }
-  throw new Error("no panic");
-}
 
 /** The same calls recorded for WASM and replayed on the TS writer. */
 type Call = (b: FdtBuildScript | FdtWriter, n: number[]) => void;
