@@ -238,20 +238,8 @@ describe("Builder (WASM) on OpenVMM's host tree", () => {
     (file) => {
       const img = loadImage(join(__dirname, "..", "images", file));
       const vm = img.vm!;
-      const p = {
-        vps: vm.vps,
-        allRam: vm.allRam,
-        vtl2ProtectableRam: vm.vtl2ProtectableRam,
-        vtl2BaseAddress: vm.vtl2BaseAddress,
-        commandLine: vm.commandLine,
-        withVmbusRedirect: vm.withVmbusRedirect,
-        comSerial: vm.comSerial,
-        entropy: vm.entropy,
-        chipsetMmio: vm.chipsetMmio,
-        hostExtensions: vm.hostExtensions,
-      };
       const script = new FdtBuildScript(DEVICE_TREE_BUFFER_SIZE, DEVICE_TREE_STRING_TABLE_CAP, vm.vps[0]!.apicId);
-      writeHostTree(script, p);
+      writeHostTree(script, vm);
       const r = runFdtBuilder(shim, script);
       expect(r.status).toBe(0);
       expect(Buffer.compare(Buffer.from(r.blob), Buffer.from(img.hostDeviceTree))).toBe(0);

@@ -252,18 +252,7 @@ export function resolveVm(vm: VmDescription, where = "<image>"): ResolvedVm {
 export function hostDeviceTreeFor(vm: ResolvedVm, where = "<image>"): Uint8Array {
   let blob: Uint8Array;
   try {
-    blob = buildDeviceTree({
-      vps: vm.vps,
-      allRam: vm.allRam,
-      vtl2ProtectableRam: vm.vtl2ProtectableRam,
-      vtl2BaseAddress: vm.vtl2BaseAddress,
-      commandLine: vm.commandLine,
-      withVmbusRedirect: vm.withVmbusRedirect,
-      comSerial: vm.comSerial,
-      entropy: vm.entropy,
-      chipsetMmio: vm.chipsetMmio,
-      hostExtensions: vm.hostExtensions,
-    });
+    blob = buildDeviceTree(vm); // a ResolvedVm carries every BuildDeviceTreeParams field
   } catch (e) {
     if (e instanceof DeviceTreeBuildError) fail(where, "vm", e.message);
     throw e;
