@@ -1,6 +1,7 @@
 //! Writes a kernel hand-off outcome as one result record for the host (host/shim/handoff.ts
 //! decodes it): sidecar nodes, kernel command line, E820 map, boot_params page, kernel DTB, VTL0
 //! alias map and boot times.
+// Ports: none (result plumbing for openhcl/openhcl_boot/src/main.rs, sidecar.rs, dt.rs)
 
 import { outU8, outU32, outU64, outStr, outBytes } from "./runtime/out";
 import { Handoff } from "./handoff";

@@ -1,5 +1,6 @@
 //! Writes a read_from_dt outcome (PartitionInfo + the VTL2 address space, or a DtError) as one
 //! compact result record for the host (host/shim/partition.ts decodes it).
+// Ports: none (result plumbing for openhcl/openhcl_boot/src/host_params/dt/mod.rs)
 
 import { outU8, outU32, outU64, outStr } from "./runtime/out";
 import { RangeList } from "./memory_range";

@@ -1,4 +1,5 @@
 //! Sequential little-endian reader over an input record the host placed in the arena.
+// Ports: none (input plumbing)
 
 import { panic } from "./runtime/panic";
 import { MemoryRange } from "./memory_range";

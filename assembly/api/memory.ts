@@ -1,5 +1,6 @@
 //! WASM export driving the VTL2 address space manager with a script of builder inputs and
 //! operations (tests and fuzzing of assembly/memory.ts).
+// Ports: none (test driver of openhcl/openhcl_boot/src/memory.rs)
 
 import { outBegin, outU8, outU32, outU64, outStr } from "../runtime/out";
 import { RecordReader } from "../record_reader";

@@ -1,6 +1,7 @@
 //! Hypervisor-stub interface: the shim reaches guest physical memory only through these host
 //! imports, which copy whole ranges (never one byte per call). The host decides what is mapped;
 //! an access to unmapped guest memory is a fault that the shim reports as a panic.
+// Ports: none (host plumbing; upstream reads guest memory directly)
 
 import { panic } from "./panic";
 

@@ -1,4 +1,5 @@
-// `hclboot dtb [IMAGE] [-o OUT.dtb]`: writes the image's host device tree blob (as OpenVMM would).
+//! `hclboot dtb [IMAGE] [-o OUT.dtb]`: writes the image's host device tree blob (as OpenVMM would).
+// Ports: none (hclboot's command line)
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";

@@ -1,4 +1,5 @@
-// hclboot CLI: parses the command line and dispatches to one command module per subcommand.
+//! hclboot CLI: parses the command line and dispatches to one command module per subcommand.
+// Ports: none (hclboot's command line, /work/shared/CONTRACT.md)
 import { ShimPanic } from "../wasm/loader.js";
 import { InputError, DtError } from "../errors.js";
 import type { Failure } from "../contract.js";

@@ -1,5 +1,6 @@
 //! Adapters from a resolved image to the inputs of the guest memory builder and the VTL2 image
 //! loader (host/guest, host/vtl2), so the harness wires one image into one boot.
+// Ports: none (host plumbing)
 
 import { InputError } from "../errors.js";
 import type { GuestMemoryLayout } from "../guest/guest_memory.js";

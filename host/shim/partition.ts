@@ -1,6 +1,7 @@
-// Binding for the partition topology export (assembly/api/partition.ts): runs read_from_dt on
-// explicit shim parameter values + a parsed host device tree, and decodes the result into the
-// CONTRACT.md `boot --json` fields.
+//! Binding for the partition topology export (assembly/api/partition.ts): runs read_from_dt on
+//! explicit shim parameter values + a parsed host device tree, and decodes the result into the
+//! CONTRACT.md `boot --json` fields.
+// Ports: none (host binding of assembly/api/partition.ts)
 import type { Shim } from "../wasm/loader.js";
 import type { Reader } from "../wasm/codec.js";
 import { hex } from "../wasm/codec.js";
