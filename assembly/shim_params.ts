@@ -103,15 +103,6 @@ export function isHardwareIsolated(isolation: u32): bool {
   return isolation == ISOLATION_SNP || isolation == ISOLATION_TDX || isolation == ISOLATION_CCA;
 }
 
-/** Lower-case name of an isolation type, as the contract prints it. */
-export function isolationName(isolation: u32): string {
-  if (isolation == ISOLATION_VBS) return "vbs";
-  if (isolation == ISOLATION_SNP) return "snp";
-  if (isolation == ISOLATION_TDX) return "tdx";
-  if (isolation == ISOLATION_CCA) return "cca";
-  return "none";
-}
-
 /** True when `len` bytes at `p` are valid UTF-8 by Rust's rules (no overlongs, surrogates or > U+10FFFF). */
 export function isValidUtf8(p: usize, len: u32): bool {
   let i: u32 = 0;

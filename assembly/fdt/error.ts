@@ -268,12 +268,3 @@ export function bytesEq(ptr: usize, len: u32, s: string): bool {
   return true;
 }
 
-/** True when the `len` bytes at `ptr` start with the ASCII string `prefix`. */
-export function bytesStartWith(ptr: usize, len: u32, prefix: string): bool {
-  const n = <u32>prefix.length;
-  if (len < n) return false;
-  for (let i: u32 = 0; i < n; i++) {
-    if (<u32>load<u8>(ptr + i) != <u32>prefix.charCodeAt(<i32>i)) return false;
-  }
-  return true;
-}
