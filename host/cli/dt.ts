@@ -7,6 +7,7 @@ import { loadShim } from "../wasm/node.js";
 import { hex } from "../wasm/codec.js";
 import { InputError } from "../errors.js";
 import { parseHostDt, type HostDeviceTree, type MemoryAllocationMode, type Range } from "../shim/host_fdt.js";
+import { parseOrInput } from "./io.js";
 import type { Command } from "./commands.js";
 
 const range = (r: Range) => ({ start: hex(r.start), end: hex(r.end) });
@@ -113,12 +114,9 @@ function readBlob(path: string): Uint8Array {
 export const dtCommand: Command = {
   summary: "parse a host device tree blob as openhcl_boot does",
   async run(args) {
-    let parsed;
-    try {
-      parsed = parseArgs({ args, allowPositionals: true, options: { json: { type: "boolean" }, help: { type: "boolean", short: "h" } } });
-    } catch (e) {
-      throw new InputError((e as Error).message);
-    }
+    const parsed = parseOrInput(() =>
+      parseArgs({ args, allowPositionals: true, options: { json: { type: "boolean" }, help: { type: "boolean", short: "h" } } }),
+    );
     if (parsed.values.help) {
       console.log("usage: hclboot dt FILE.dtb [--json]");
       return 0;
