@@ -69,11 +69,6 @@ describe("runCampaign", () => {
       console.log = log;
     }
   });
-  it("reports a target that is not in this build", async () => {
-    const s = await runCampaign(opts("boot", 10));
-    expect(s.error).toBe("target boot not available in this build: the boot harness (bootImage) is not wired (provideBootRunner)");
-    expect(s.runs).toBe(0);
-  });
   it.runIf(existsSync(workerScript()))("runs one worker thread per requested worker", async () => {
     const s = await runCampaign(opts("cmdline", 2000, { workers: 2 }));
     expect(s.workers).toBe(2);

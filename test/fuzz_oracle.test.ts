@@ -3,7 +3,7 @@ import { describe, it, expect } from "vitest";
 import { classifyFailure } from "../host/fuzz/upstream_messages.js";
 import { checkBootOutput, judgeFailure, insideUnion, sortedDisjoint, checkSame } from "../host/fuzz/oracle.js";
 import type { BootOutput } from "../host/contract.js";
-import { getTarget } from "../host/fuzz/targets/index.js";
+import { byteTarget } from "../host/fuzz/targets/bytes.js";
 import { loadShim } from "../host/wasm/node.js";
 
 describe("classifyFailure", () => {
@@ -12,6 +12,9 @@ describe("classifyFailure", () => {
     expect(classifyFailure("host provided MMIO range is insufficient to cover VTL2")?.site).toContain("NotEnoughVtl0Mmio");
     expect(classifyFailure("failed to allocate 0x200000 for vnode 0x1, no memory remaining for vnode")?.site).toContain("vnode exhausted");
     expect(classifyFailure("ram at 4096..8192 of type Ram overlaps ram at 4096..12288 of type Ram")?.site).toContain("MemoryRegOverlap");
+    expect(classifyFailure("Parsing failed due to: FDT header magic field invalid")?.site).toContain("host_fdt_parser");
+    expect(classifyFailure("Parsing failed due to: no cpus")).toBeNull(); // only host_fdt_parser / fdt texts follow the prefix
+    expect(classifyFailure("memory allocation of 65536 bytes failed")?.site).toContain("bump_alloc");
     expect(classifyFailure("RangeList full: output needs more than its capacity of 3 ranges")?.site).toContain("range_list");
   });
   it("rejects messages no upstream site prints", () => {
@@ -67,9 +70,10 @@ describe("checkBootOutput", () => {
   });
 });
 
-describe("targets not yet wired", () => {
-  it.each(["dt", "persisted", "boot"])("%s reports it is not available in this build", async (name) => {
+describe("targets not wired", () => {
+  it("a byte target without a runner reports it is not available in this build", async () => {
     const shim = await loadShim();
-    expect(() => getTarget(name).prepare(shim)).toThrow(`target ${name} not available in this build`);
+    const t = byteTarget({ name: "x", summary: "", ext: "bin", runner: () => undefined, missing: "no runner", synthesize: () => new Uint8Array(0), reproducer: () => ({ files: {}, replay: "" }) });
+    expect(() => t.prepare(shim)).toThrow("target x not available in this build: no runner");
   });
 });

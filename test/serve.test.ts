@@ -98,4 +98,11 @@ describe("hclboot serve", () => {
     await expect(serveCommand.run(["--port", "70000"])).rejects.toThrow(InputError);
     await expect(serveCommand.run(["--bogus"])).rejects.toThrow(/^Unknown option '--bogus'/);
   });
+
+  it("rejects an --images folder that does not exist (or is a file) before listening", async () => {
+    const missing = join(images, "missing");
+    await expect(serveCommand.run(["--port", "0", "--images", missing])).rejects.toThrow(new InputError(`--images: ${missing} is not a directory`));
+    const file = join(images, "notes.txt");
+    await expect(serveCommand.run(["--port", "0", "--images", file])).rejects.toThrow(new InputError(`--images: ${file} is not a directory`));
+  });
 });

@@ -90,7 +90,8 @@ export function showResult(r: Result): void {
     err.textContent = `boot failed (${r.error.kind}): ${r.error.message}`;
     state.boot = state.compare = null;
     $("summary").textContent = "";
-    $("boot-log").textContent = "";
+    // a failed boot carries the log lines up to the failure (as `hclboot boot` prints them)
+    $("boot-log").textContent = ((r as { bootLog?: string[] }).bootLog ?? []).join("\n");
     drawMap();
     return;
   }

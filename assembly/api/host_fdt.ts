@@ -67,7 +67,7 @@ function writeTree(t: ParsedDeviceTree): void {
 
 /**
  * Parses the host device tree at `ptr`/`len` as openhcl_boot does. Record: u8 1 and the tree, or
- * u8 0, u32 error kind and the error's Display text. `upstreamOrder` != 0 forces upstream's lazy
+ * u8 0, u32 error kind, the error's Display text and its Debug text. `upstreamOrder` != 0 forces upstream's lazy
  * walk (for comparison). Returns 1 when parsed, 0 on a parse error.
  */
 export function host_fdt_parse(ptr: usize, len: u32, upstreamOrder: u32): u32 {
@@ -78,6 +78,7 @@ export function host_fdt_parse(ptr: usize, len: u32, upstreamOrder: u32): u32 {
     outU8(0);
     outU32(<u32>e.kind);
     outStr(e.message());
+    outStr(e.debug());
     return 0;
   }
   writeTree(tree);

@@ -1,7 +1,8 @@
 //! `hclboot bench [--quick] [--json] [--svg FILE] [--compare OLD.json [--threshold PCT]]`: times
 //! each boot phase over a sweep of CPU counts, NUMA nodes and RAM ranges (host/bench/).
 // Ports: none (hclboot's command line)
-import { readFileSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { InputError } from "../errors.js";
 import { sweepConfigs } from "../bench/sweep.js";
@@ -22,6 +23,22 @@ allocation modes, with and without sidecar and VTL2 pool; fits the scaling expon
   --svg FILE       write a log-log chart of time vs CPUs per phase
   --compare OLD    compare with an earlier --json output; exit 1 on a regression
   --threshold PCT  regression threshold for --compare (default 25)`;
+
+/** Fails before the sweep (not after minutes of it) when `path` cannot be written. */
+function checkWritable(path: string, option: string): void {
+  const dir = dirname(resolve(path));
+  try {
+    if (!statSync(dir).isDirectory()) throw new Error("not a directory");
+    accessSync(dir, constants.W_OK);
+    if (existsSync(path)) {
+      if (statSync(path).isDirectory()) throw new Error(`${path} is a directory`);
+      accessSync(path, constants.W_OK);
+    }
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError(`${option}: cannot write ${path}: ${code ?? (e as Error).message}`);
+  }
+}
 
 function readOld(path: string): BenchJson {
   let text: string;
@@ -53,16 +70,17 @@ export const benchCommand: Command = {
         strict: true,
       }).values;
     } catch (e) {
-      throw new InputError(`bench: ${(e as Error).message}`);
+      throw new InputError((e as Error).message);
     }
     if (v.help) {
       console.log(HELP);
       return 0;
     }
     const threshold = v.threshold === undefined ? 25 : Number(v.threshold);
-    if (!Number.isFinite(threshold) || threshold < 0) throw new InputError(`bench: --threshold must be a non-negative number, got '${v.threshold}'`);
-    if (v.threshold !== undefined && v.compare === undefined) throw new InputError("bench: --threshold needs --compare");
+    if (!Number.isFinite(threshold) || threshold < 0) throw new InputError(`--threshold must be a non-negative number, got '${v.threshold}'`);
+    if (v.threshold !== undefined && v.compare === undefined) throw new InputError("--threshold needs --compare");
     const old = v.compare !== undefined ? readOld(v.compare) : undefined;
+    if (v.svg !== undefined) checkWritable(v.svg, "--svg");
 
     const quick = v.quick === true;
     const configs = sweepConfigs(quick);

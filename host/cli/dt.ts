@@ -1,11 +1,11 @@
 //! `hclboot dt FILE.dtb [--json]`: parses a host device tree as openhcl_boot does and prints what
 //! it found (CONTRACT.md "dt --json output"), or upstream's error.
 // Ports: none (hclboot's command line, /work/shared/CONTRACT.md `dt`)
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { loadShim } from "../wasm/node.js";
 import { hex } from "../wasm/codec.js";
 import { InputError } from "../errors.js";
+import { readFileLimited, ReadFileError } from "../image/read_file.js";
 import { parseHostDt, type HostDeviceTree, type MemoryAllocationMode, type Range } from "../shim/host_fdt.js";
 import { parseOrInput } from "./io.js";
 import type { Command } from "./commands.js";
@@ -101,15 +101,25 @@ export function hostDtText(t: HostDeviceTree): string {
   return out.join("\n");
 }
 
-/** Reads a blob file; a missing or unreadable file is an InputError. */
+/** Reads a blob file; a missing, unreadable or endless (over 256 MiB) file is an InputError. */
 function readBlob(path: string): Uint8Array {
   try {
-    return new Uint8Array(readFileSync(path));
+    return readFileLimited(path);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError(`cannot read ${path}: ${code === "ENOENT" ? "no such file" : code ?? String(e)}`);
+    if (!(e instanceof ReadFileError)) throw e;
+    throw new InputError(`cannot read ${path}: ${e.code === "ENOENT" ? "no such file" : e.code === "EFBIG" ? e.message : e.code}`);
   }
 }
+
+const HELP = `usage: hclboot dt FILE.dtb [--json]
+
+Parses a host device tree blob as openhcl_boot does (host_fdt_parser with the shim's capacities:
+2048 CPUs, 1024 memory ranges, 0x2000-byte command line, 256 entropy bytes) and prints what it
+found: CPUs, memory entries, VMBus nodes, command line, allocation mode, entropy, ...
+  --json   print the CONTRACT.md dt object (failures: the failure object)
+Exit status: 0 parsed, 1 upstream's parse error (kind dt) or panic, 2 unreadable file or bad arguments.`;
+
+const USAGE = "usage: hclboot dt FILE.dtb [--json]";
 
 export const dtCommand: Command = {
   summary: "parse a host device tree blob as openhcl_boot does",
@@ -118,10 +128,12 @@ export const dtCommand: Command = {
       parseArgs({ args, allowPositionals: true, options: { json: { type: "boolean" }, help: { type: "boolean", short: "h" } } }),
     );
     if (parsed.values.help) {
-      console.log("usage: hclboot dt FILE.dtb [--json]");
+      console.log(HELP);
       return 0;
     }
-    if (parsed.positionals.length !== 1) throw new InputError("usage: hclboot dt FILE.dtb [--json]");
+    if (parsed.positionals.length !== 1) {
+      throw new InputError(parsed.positionals.length === 0 ? `missing FILE.dtb (${USAGE})` : `dt takes exactly one FILE.dtb (${USAGE})`);
+    }
     const blob = readBlob(parsed.positionals[0]);
     const shim = await loadShim();
     const tree = parseHostDt(shim, blob);

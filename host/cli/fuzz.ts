@@ -3,6 +3,7 @@
 import { parseArgs } from "node:util";
 import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
+import { bootInputFromImageFile } from "../fuzz/seeds.js";
 import { InputError } from "../errors.js";
 import { loadShim } from "../wasm/node.js";
 import { runCampaign } from "../fuzz/campaign.js";
@@ -13,7 +14,7 @@ import type { Command } from "./commands.js";
 
 const HELP = `usage: hclboot fuzz [--target NAME] [--seed N] [--runs N] [--time SEC] [--workers N]
                     [--corpus DIR] [--out DIR] [--json]
-       hclboot fuzz [--target NAME] --replay FILE [--json]
+       hclboot fuzz [--target NAME] --replay FILE [--json]   (FILE: a reproducer, a .dtb/.bin with --target, or a boot image)
 
 Fuzzes the boot core with coverage feedback (instrumented build/hclboot.cov.wasm). Without --runs
 and --time a campaign runs 10000 runs. Findings are shrunk and written to --out as reproducers.
@@ -47,9 +48,20 @@ async function replay(file: string, targetName: string | undefined, json: boolea
     } catch (e) {
       throw new InputError(`${file}: not a JSON reproducer (${(e as Error).message})`);
     }
-    if (typeof doc.target !== "string" || doc.input === undefined) throw new InputError(`${file}: expected {"target", "input"} (an image reproducer replays with \`hclboot boot\`)`);
-    name = doc.target;
-    encoded = encodeJson(doc.input);
+    const img = doc as { vm?: unknown; hostDeviceTree?: unknown };
+    if (img.vm !== undefined || typeof img.hostDeviceTree === "string") {
+      // A boot image (a `boot` or `dt` reproducer): replayed through the boot target's oracle.
+      name = "boot";
+      try {
+        encoded = encodeJson(bootInputFromImageFile(file));
+      } catch (e) {
+        throw new InputError(`${file}: ${(e as Error).message}`);
+      }
+    } else {
+      if (typeof doc.target !== "string" || doc.input === undefined) throw new InputError(`${file}: expected {"target", "input"} or a boot image`);
+      name = doc.target;
+      encoded = encodeJson(doc.input);
+    }
   }
   if (!name) throw new InputError(`${file}: give --target for a raw reproducer`);
   const target = getTarget(name);

@@ -24,9 +24,14 @@ export function classify(e: unknown): { failure: Failure; status: number } {
 /** Runs the CLI with `argv` (without node and script); resolves to the exit status. */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === "--help" || name === "-h" || name === "help") {
+  if (!name) {
+    // no command is a usage error: the usage goes to stderr, exit 2
+    console.error(USAGE);
+    return 2;
+  }
+  if (name === "--help" || name === "-h" || name === "help") {
     console.log(USAGE);
-    return name ? 0 : 2;
+    return 0;
   }
   const cmd: Command | undefined = commands[name];
   if (!cmd) {

@@ -154,7 +154,12 @@ export const serveCommand: Command = {
     const port = Number(v.port);
     if (!/^\d+$/.test(v.port ?? "") || port > 65535) throw new InputError(`--port must be a number from 0 to 65535, got '${v.port}'`);
     const roots = defaultRoots();
-    if (v.images !== undefined) roots.images = resolve(v.images);
+    if (v.images !== undefined) {
+      roots.images = resolve(v.images);
+      if (!existsSync(roots.images) || !(await stat(roots.images)).isDirectory()) {
+        throw new InputError(`--images: ${v.images} is not a directory`);
+      }
+    }
     for (const f of [join(roots.web, "app.js"), roots.wasm]) {
       if (!existsSync(f)) throw new InputError(`${f} is missing (run \`npm run build\`)`);
     }

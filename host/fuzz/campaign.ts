@@ -3,11 +3,11 @@
 // Ports: nothing upstream.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { packageRoot } from "../wasm/node.js";
-import { Corpus, seedFiles } from "./corpus.js";
+import { Corpus } from "./corpus.js";
 import { findingSignature, type WorkerReport } from "./engine.js";
 import type { FindingKind } from "./oracle.js";
 import { getTarget } from "./targets/index.js";
+import { targetSeeds } from "./seeds.js";
 import { startPool } from "./workers.js";
 
 /** Campaign options (the CLI flags). */
@@ -64,7 +64,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignSummary> 
   const corpus = new Corpus(o.corpusDir);
   const initial = corpus.load();
   const ext = EXT[o.target] ?? "json";
-  const seeds = ext === "json" ? [] : [...seedFiles(join(packageRoot(), "images"), ext), ...initial];
+  const seeds = [...targetSeeds(o.target), ...(ext === "json" ? [] : initial)];
   const started = Date.now();
   const perWorker = new Map<number, WorkerReport>();
   const union = { seen: new Uint8Array(0), covered: 0, edges: 0 };

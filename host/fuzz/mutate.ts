@@ -19,7 +19,8 @@ export const FDT_HEADER_FIELDS = [4, 8, 12, 16, 20, 24, 28, 32, 36] as const;
 const FDT_MAGIC = 0xd00dfeed;
 const FDT_PROP = 3;
 
-const copy = (b: Uint8Array): Uint8Array => b.slice();
+/** A copy (never `b.slice()`: on a Node Buffer, such as protobufjs output, that is a view). */
+const copy = (b: Uint8Array): Uint8Array => new Uint8Array(b);
 
 function interesting(rng: Rng, old: number): number {
   switch (rng.below(4)) {
@@ -59,7 +60,7 @@ export const BYTE_MUTATORS: readonly ByteMutator[] = [
     return o;
   } },
   { name: "truncate", apply(b, rng) {
-    return b.slice(0, rng.below(b.length + 1));
+    return new Uint8Array(b.subarray(0, rng.below(b.length + 1)));
   } },
   { name: "extend", apply(b, rng) {
     const o = new Uint8Array(b.length + 1 + rng.below(64));

@@ -72,7 +72,7 @@ export function* shrinkBytes(b: Uint8Array): Generator<Uint8Array> {
   }
   for (let i = 0; i < b.length; i++) {
     if (b[i] === 0) continue;
-    const out = b.slice();
+    const out = new Uint8Array(b); // a copy even for a Node Buffer (whose slice is a view)
     out[i] = 0;
     yield out;
   }

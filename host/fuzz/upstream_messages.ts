@@ -57,6 +57,7 @@ export const FAILURE_SITES: readonly FailureSite[] = [
   F(`${DT} persisted region adjacency`, "assertion `left == right` failed.*"),
   F(`${DT} page aligned region`, "region is page aligned and the correct size(: .*)?"),
   F(`${DT} measured command line`, "measured command line should be valid(: .*)?"),
+  F("openhcl/openhcl_boot/src/host_params/dt/bump_alloc.rs heap exhausted (handle_alloc_error)", "memory allocation of \\d+ bytes failed"),
   // memory.rs: AddressSpaceManager errors and panics.
   F(`${MEM} Error::RamLen`, "ram len \\d+ greater than maximum \\d+"),
   F(`${MEM} Error::AlreadyInitialized`, "already initialized"),
@@ -72,6 +73,22 @@ export const FAILURE_SITES: readonly FailureSite[] = [
   F(`${MAIN} vp index`, "failed to get VP index for hardware ID 0x[0-9a-f]+: .*"),
   F(`${MAIN} vp index order`, "CPU hardware ID 0x[0-9a-f]+ does not correspond to VP index \\d+"),
   F(`${MAIN} arch`, "unsupported arch"),
+  F(`${MAIN} kernel command line`, "called `Result::unwrap\\(\\)` on an `Err` value: CommandLineTooLong"),
+  F(`${MAIN} kernel device tree (write_dt().unwrap())`, "called `Result::unwrap\\(\\)` on an `Err` value: Fdt\\(.*\\)"),
+  F("openhcl/openhcl_boot/src/dt.rs", "should always fit(: .*)?|must be set on aarch64"),
+  F(`${MAIN} vsm capabilities`, "failed to query vsm capabilities(: .*)?"),
+  F("openhcl/openhcl_boot/src/arch/x86_64/mod.rs cpuid", "not implemented: can't trust host cpuid"),
+  F("openhcl/openhcl_boot/src/arch/*/vsm.rs isolation", "unexpected isolation type.*"),
+  F(`${MEM} valid index`, "valid index"),
+  F("openhcl/openhcl_boot/src/host_params/shim_params.rs non null", "should always be non null"),
+  // Rust runtime checks at upstream expressions (slice/Vec indexing, division, ArrayVec::extend,
+  // unreachable!): the boot core emits these texts only where the upstream expression would panic.
+  F("core::panicking index (e.g. dt/mod.rs memory_per_node[vnode])", "index out of bounds: the len is \\d+ but the index is \\d+"),
+  F("core::slice::index range (e.g. shim_params.rs command line)", "range end index \\d+ out of range for slice of length \\d+"),
+  F("core::panicking division (e.g. dt/mod.rs vtl2_size / numa_node_count)", "attempt to divide by zero"),
+  F("arrayvec ArrayVec::extend", "ArrayVec: capacity exceeded in extend/from_iter"),
+  F("arrayvec ArrayVec::push (try_push().unwrap())", "called `Result::unwrap\\(\\)` on an `Err` value: CapacityError: insufficient capacity"),
+  F("core::panicking unreachable!", "internal error: entered unreachable code"),
   // sidecar.rs, shim_params.rs
   F("openhcl/openhcl_boot/src/sidecar.rs start", "failed to start sidecar: .*"),
   F("openhcl/openhcl_boot/src/host_params/shim_params.rs imported region", "page number conversion into addresses results in a valid address range(: .*)?"),
@@ -122,8 +139,16 @@ export const CAPACITY_SITES: readonly FailureSite[] = [
   F("assembly/range_list.ts RangeWalk", "RangeWalk full: walk produces more than its capacity of \\d+ ranges"),
 ];
 
+/** host_fdt_parser's `Error` Display: this prefix, then the ErrorKind (or the fdt parser's error). */
+export const HOST_FDT_ERROR_PREFIX = "Parsing failed due to: ";
+
 /** The site a failure message belongs to, or null when no upstream (or capacity) site prints it. */
 export function classifyFailure(message: string): FailureSite | null {
+  if (message.startsWith(HOST_FDT_ERROR_PREFIX)) {
+    const inner = message.slice(HOST_FDT_ERROR_PREFIX.length);
+    const s = FAILURE_SITES.find((f) => (f.site.startsWith(HFP) || f.site.startsWith(FDT)) && f.pattern.test(inner));
+    return s ? { site: `${HFP} Error (${s.site})`, pattern: s.pattern } : null;
+  }
   for (const s of FAILURE_SITES) if (s.pattern.test(message)) return s;
   for (const s of CAPACITY_SITES) if (s.pattern.test(message)) return s;
   return null;

@@ -48,6 +48,12 @@ export function vtl2ImageInput(r: ResolvedImage): Vtl2ImageInput {
     }
     base = img.shim.memoryStart;
     size = img.shim.memorySize;
+    // VTL2 memory is then the guest's only RAM: it must be a non-empty page-aligned range.
+    if (size === 0n || (base & 0xfffn) !== 0n || (size & 0xfffn) !== 0n || base + size > 0xffff_ffff_ffff_f000n) {
+      throw new InputError(
+        `${r.path}: shim.memorySize: VTL2 memory 0x${base.toString(16)}+0x${size.toString(16)} is not a non-empty, page-aligned range below 2^64`,
+      );
+    }
   }
   return {
     arch: r.arch,

@@ -2,7 +2,7 @@
 //! image), then resolves it (host/image/resolve.ts). Every problem is an InputError.
 // Ports: none (host plumbing)
 
-import { readFileSync } from "node:fs";
+import { readFileLimited, ReadFileError } from "./read_file.js";
 import { dirname, resolve } from "node:path";
 import { InputError } from "../errors.js";
 import type { Image } from "./schema.js";
@@ -16,7 +16,7 @@ export function resolveImage(image: Image, dir: string, where = "<image>"): Reso
     image,
     (rel) => {
       try {
-        return new Uint8Array(readFileSync(resolve(dir, rel)));
+        return readFileLimited(resolve(dir, rel));
       } catch {
         return undefined;
       }
@@ -32,9 +32,9 @@ export function loadImage(path: string): ResolvedImage {
   const abs = resolve(path);
   let text: string;
   try {
-    text = readFileSync(abs, "utf8");
+    text = new TextDecoder().decode(readFileLimited(abs));
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? "";
+    const code = e instanceof ReadFileError ? e.code : ((e as NodeJS.ErrnoException).code ?? "");
     throw new InputError(`${path}: cannot read image${code ? ` (${code})` : ""}`);
   }
   let json: unknown;

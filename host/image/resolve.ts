@@ -100,6 +100,9 @@ function alignUp(v: bigint, a: bigint): bigint {
 }
 
 function range(r: { start: bigint; end: bigint }, where: string, field: string): MemoryRange {
+  if (r.end > MemoryRange.MAX_ADDRESS) {
+    fail(where, field, `memory range 0x${r.start.toString(16)}-0x${r.end.toString(16)} ends past the 64-bit address space`);
+  }
   const m = MemoryRange.tryNew(r.start, r.end);
   if (!m) fail(where, field, `unaligned or invalid memory range: 0x${r.start.toString(16)}-0x${r.end.toString(16)}`);
   return m;
@@ -186,6 +189,9 @@ export function resolveVm(vm: VmDescription, where = "<image>"): ResolvedVm {
         const ramEnd = ranges ? ranges[ranges.length - 1]!.range.end : 0n;
         const top = [ramEnd, ramEndAroundLowGap(total), ...layoutGaps.map((g) => g.end)].reduce((a, b) => (a > b ? a : b));
         const start = alignUp(top, TWO_MB);
+        if (start + size > MemoryRange.MAX_ADDRESS) {
+          fail(where, "vm.vtl2", `no room for the 0x${size.toString(16)}-byte memory-layout VTL2 range above RAM and MMIO (it would end at 0x${(start + size).toString(16)}, past the 64-bit address space)`);
+        }
         layoutVtl2 = new MemoryRange(start, start + size);
       }
       imageRange = layoutVtl2;
@@ -205,7 +211,12 @@ export function resolveVm(vm: VmDescription, where = "<image>"): ResolvedVm {
       layout = MemoryLayout.new(mem.size!, layoutGaps, layoutVtl2);
     }
   } catch (e) {
+    // MemoryLayoutError, or MemoryRange's assertion when a size wraps past 2^64 (upstream's
+    // MemoryLayout panics there too): either way the memory description is unusable.
     if (e instanceof MemoryLayoutError) fail(where, "vm.memory", e.message);
+    if (e instanceof Error && e.message.startsWith("assertion failed")) {
+      fail(where, "vm.memory", `${e.message} (the RAM does not fit below 2^64)`);
+    }
     throw e;
   }
 
@@ -260,12 +271,15 @@ export function hostDeviceTreeFor(vm: ResolvedVm, where = "<image>"): Uint8Array
   return blob;
 }
 
-/** Throws the InputError an OpenVMM host would hit (ParameterTooLarge) for a tree over 64 pages. */
-export function checkDeviceTreeFits(size: number, where = "<image>"): void {
+/**
+ * Throws the InputError an OpenVMM host would hit (ParameterTooLarge) for a tree over 64 pages;
+ * `field` is the image field the tree comes from (`vm`, or `hostDeviceTree` for a blob).
+ */
+export function checkDeviceTreeFits(size: number, where = "<image>", field = "vm"): void {
   if (size > PARAVISOR_CONFIG_DEVICE_TREE_SIZE) {
     fail(
       where,
-      "vm",
+      field,
       `host device tree is ${size} bytes, larger than the ${PARAVISOR_CONFIG_DEVICE_TREE_SIZE}-byte ` +
         `(${PARAVISOR_CONFIG_DEVICE_TREE_SIZE_PAGES} pages) device-tree parameter area: parameter too large for parameter area`,
     );
@@ -306,7 +320,7 @@ export function resolveImageWith(
   } else {
     source = image.hostDeviceTree!;
     hostDeviceTree = read(source, "hostDeviceTree");
-    checkDeviceTreeFits(hostDeviceTree.length, where);
+    checkDeviceTreeFits(hostDeviceTree.length, where, "hostDeviceTree");
   }
   const persistedState = image.persistedState ? read(image.persistedState, "persistedState") : null;
   return { path: where, image, arch: image.arch, isolation: image.isolation, vm, hostDeviceTree, hostDeviceTreeSource: source, persistedState };

@@ -72,8 +72,8 @@ export interface HostDeviceTree {
   vtl0AliasMap: bigint | null;
 }
 
-/** Outcome of a parse: the tree, or upstream's error (kind number and Display text). */
-export type HostDtResult = { ok: true; tree: HostDeviceTree } | { ok: false; kind: number; message: string };
+/** Outcome of a parse: the tree, or upstream's error (kind number, Display text; `{:?}` text on request). */
+export type HostDtResult = { ok: true; tree: HostDeviceTree } | { ok: false; kind: number; message: string; debug?: string };
 
 function readVmbus(r: Reader): VmbusInfo | null {
   if (!r.bool()) return null;
@@ -135,15 +135,20 @@ function readTree(r: Reader): HostDeviceTree {
 
 /**
  * Parses a host device tree blob as openhcl_boot does. `upstreamOrder` forces upstream's lazy
- * walk instead of the single-pass one (same results; used to compare them). A shim panic (as
- * upstream's `expect` would) throws ShimPanic.
+ * walk instead of the single-pass one (same results; used to compare them); `debug` adds the
+ * error's Rust `{:?}` text. A shim panic (as upstream's `expect` would) throws ShimPanic.
  */
-export function tryParseHostDt(shim: Shim, blob: Uint8Array, opts: { upstreamOrder?: boolean } = {}): HostDtResult {
+export function tryParseHostDt(shim: Shim, blob: Uint8Array, opts: { upstreamOrder?: boolean; debug?: boolean } = {}): HostDtResult {
   shim.reset();
   const p = shim.put(blob);
   shim.call("host_fdt_parse", p, blob.length, opts.upstreamOrder ? 1 : 0);
   const r = shim.out();
-  if (!r.bool()) return { ok: false, kind: r.u32(), message: r.str() };
+  if (!r.bool()) {
+    const kind = r.u32();
+    const message = r.str();
+    const debug = r.str();
+    return opts.debug ? { ok: false, kind, message, debug } : { ok: false, kind, message };
+  }
   return { ok: true, tree: readTree(r) };
 }
 

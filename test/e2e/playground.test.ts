@@ -1,7 +1,7 @@
 // End-to-end: `hclboot serve` + Debian's chromium driven by playwright-core. Skips (with a
 // message) when /usr/bin/chromium is absent, unless HCLBOOT_E2E_REQUIRED is set (CI sets it).
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { existsSync, mkdtempSync, mkdirSync, writeFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync } from "node:fs";
 import { spawn, type ChildProcess } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -105,6 +105,19 @@ describe.runIf(haveChromium || required)("browser playground", () => {
     await page.click("#boot-button");
     await page.waitForFunction(() => document.getElementById("error")!.textContent!.includes("memoryStart"));
     expect(await page.textContent("#error")).toContain("shim.memoryStart: expected a 0x-prefixed hex string of at most 16 digits");
+  });
+
+  it("boots a failing image in the browser: the shim's exact panic message and the boot log up to it", async () => {
+    const img = JSON.parse(readFileSync(join(root, "images", "fail-pool-too-large.json"), "utf8"));
+    await page.fill("#image-json", JSON.stringify(img, null, 2));
+    await page.click("#boot-button");
+    await page.waitForFunction(() => document.getElementById("error")!.textContent!.startsWith("boot failed (panic)"));
+    expect(await page.textContent("#error")).toBe(`boot failed (panic): ${img.expect.message}`);
+    const log = (await page.textContent("#boot-log"))!.split("\n");
+    expect(log.at(-1)).toBe(`[ERROR] panicked: ${img.expect.message}`);
+    expect(log).toContain("[INFO] reading topology from host device tree");
+    expect(await page.$$eval("#map rect.range", (rs) => rs.length)).toBe(0);
+    expect(pageErrors).toEqual([]);
   });
 
   it("boots images/small.json in the browser: the map shows the real VTL2 ranges of the boot", async () => {

@@ -1,43 +1,236 @@
-//! Fuzz target `boot`: generated VM images booted end to end, judged by the range invariants.
-// Ports: openhcl/openhcl_boot (the whole boot path); oracle in host/fuzz/oracle.ts.
-import { ShimPanic } from "../../wasm/loader.js";
+//! Fuzz target `boot`: generated VM images (and byte-mutated host device trees of generated VMs)
+//! booted end to end, judged by the boot-output invariants, determinism and a servicing restore.
+// Ports: openhcl/openhcl_boot (the whole boot path); oracle in host/fuzz/oracle.ts and boot_expect.ts.
+import { DtError, InputError } from "../../errors.js";
+import { bootImage, type BootImageResult } from "../../harness/boot.js";
+import { compareTopologies, persistFrom } from "../../harness/service.js";
+import type { BootOutput } from "../../harness/types.js";
+import { vtl2ImageInput } from "../../image/inputs.js";
+import { parseImage, resolveImageWith, type ResolvedImage } from "../../image/resolve.js";
+import { ShimPanic, type Shim } from "../../wasm/loader.js";
 import { vmImageArb, sample } from "../arbitraries.js";
-import { checkBootOutput, checkSame, judgeFailure, type Verdict } from "../oracle.js";
-import { shrinkStructured } from "../shrink.js";
-import { decodeJson, encodeJson, TargetUnavailable, type Target } from "../target.js";
+import { mutateBytes } from "../mutate.js";
+import { check, checkBootOutput, checkSame, judgeFailure, PASS, type Verdict } from "../oracle.js";
+import type { Rng } from "../rng.js";
+import { shrinkBytes, shrinkStructured } from "../shrink.js";
+import { decodeJson, encodeJson, type Target } from "../target.js";
+import { bootExpectations } from "./boot_expect.js";
 import { plugins } from "./plugins.js";
 
-/** A boot input is an image object (the JSON of an images/*.json file). */
-export type BootInput = Record<string, unknown>;
+/**
+ * A boot input: an image object (as in images/*.json); for a `hostDeviceTree` image the blob, for
+ * a servicing boot the persisted-state bytes (a previous boot's saved state), both as hex.
+ */
+export interface BootInput {
+  image: Record<string, unknown>;
+  dtb?: string;
+  persisted?: string;
+}
 
-/** The `boot` target. Each input boots twice: the outputs must be identical (determinism). */
+/** The file names a blob and a saved state have inside the image. */
+const DTB_NAME = "fuzz.dtb";
+const PERSISTED_NAME = "fuzz-persisted.bin";
+const WHERE = "<fuzz image>";
+
+const toHex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
+const fromHex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "hex"));
+
+/** Validates and resolves an input's image (InputError when the image loader refuses it). */
+export function resolveBootInput(x: BootInput): ResolvedImage {
+  const files: Record<string, Uint8Array> = {};
+  if (x.dtb !== undefined) files[DTB_NAME] = fromHex(x.dtb);
+  if (x.persisted !== undefined) files[PERSISTED_NAME] = fromHex(x.persisted);
+  return resolveImageWith(parseImage(x.image, WHERE), (rel) => files[rel], WHERE);
+}
+
+/**
+ * A `hostDeviceTree` input from a VM input: the VM's generated tree (byte-mutated by the caller),
+ * with the shim's memory where the VM would have put the VTL2 image. Null when the VM does not resolve.
+ */
+export function dtbInputFrom(x: BootInput): BootInput | null {
+  let r: ResolvedImage;
+  try {
+    r = resolveBootInput(x);
+  } catch {
+    return null;
+  }
+  if (!r.vm) return null;
+  const v = vtl2ImageInput(r);
+  const { vm: _vm, ...rest } = x.image;
+  // Without the VM, the hypervisor stub no longer knows the processors: tell it their VP indexes.
+  const vpIndexOverrides = Object.fromEntries(r.vm.vps.map((vp, i) => [`0x${vp.apicId.toString(16)}`, i]));
+  const hv = { ...((rest.hv as object | undefined) ?? {}), vpIndexOverrides };
+  return {
+    image: { ...rest, hv, hostDeviceTree: DTB_NAME, shim: { memoryStart: "0x" + v.vtl2Base.toString(16), memorySize: "0x" + v.vtl2Size.toString(16) } },
+    dtb: toHex(r.hostDeviceTree),
+  };
+}
+
+type Once = { ok: true; result: BootImageResult | null; output: BootOutput } | { ok: false; verdict: Verdict; text: string };
+
+/** One boot: the output, or the verdict on its failure (upstream site, loader refusal, trap, exception). */
+function bootOnce(shim: Shim, r: ResolvedImage, x: BootInput, persistedState?: Uint8Array): Once {
+  try {
+    if (plugins.boot) {
+      const p = plugins.boot(shim, x.image);
+      if (p.ok) return { ok: true, result: null, output: p.value };
+      return { ok: false, verdict: judgeFailure(p.error.message), text: JSON.stringify(p.error) };
+    }
+    const b = bootImage(r, { shim, ...(persistedState ? { persistedState } : {}) });
+    return { ok: true, result: b, output: b.output };
+  } catch (e) {
+    if (e instanceof ShimPanic || e instanceof DtError) return { ok: false, verdict: judgeFailure(e.message), text: e.message };
+    if (e instanceof InputError) return { ok: false, verdict: { ok: true, failedAt: `image loader: ${e.message.split("\n")[0]}` }, text: e.message };
+    return { ok: false, verdict: { ok: false, kind: "exception", message: String(e instanceof Error ? e.stack ?? e.message : e) }, text: "" };
+  }
+}
+
+/** `rs` with touching neighbours of equal `key` merged (the same memory, described in fewer ranges). */
+function mergeTouching<T extends { start: string; end: string }>(rs: readonly T[], key: (r: T) => string): T[] {
+  const out: T[] = [];
+  for (const r of rs) {
+    const last = out[out.length - 1];
+    if (last && BigInt(last.end) === BigInt(r.start) && key(last) === key(r)) out[out.length - 1] = { ...last, end: r.end };
+    else out.push({ ...r });
+  }
+  return out;
+}
+
+/**
+ * The topology a restore must reproduce: VTL2 RAM, address space and MMIO with touching ranges of
+ * the same node and type merged. The saved state describes VTL2 memory as usermode's map does, so
+ * VTL2 RAM that the first boot assembled from adjacent pieces (the file range and allocations
+ * around it) comes back as one range.
+ */
+export function mergedTopology(o: BootOutput): BootOutput {
+  return {
+    ...o,
+    vtl2Ram: mergeTouching(o.vtl2Ram, (r) => `${r.vnode}/${r.igvmType}`),
+    addressSpace: mergeTouching(o.addressSpace, (r) => `${r.vnode}/${r.type}`),
+    vtl0Mmio: mergeTouching(o.vtl0Mmio, () => ""),
+    vtl2Mmio: mergeTouching(o.vtl2Mmio, () => ""),
+  };
+}
+
+/**
+ * The servicing restore: save the boot as usermode does, boot again from it; the second boot
+ * must succeed with the same VTL2 RAM, address space, MMIO and pool (as `mergedTopology`).
+ */
+function checkRestore(shim: Shim, r: ResolvedImage, x: BootInput, first: BootImageResult): Verdict {
+  let placed: Uint8Array;
+  try {
+    placed = persistFrom(first).image;
+  } catch (e) {
+    if (e instanceof InputError) return PASS; // usermode could not save this layout (not the shim's doing)
+    throw e;
+  }
+  const second = bootOnce(shim, r, x, placed);
+  if (!second.ok) {
+    if (!second.verdict.ok && second.verdict.kind !== "unknown-failure") return second.verdict;
+    const c = check("service-restore", false, () => `the servicing boot from the first boot's saved state failed: ${second.text}`);
+    return c ? { ok: false, kind: "invariant", message: c } : PASS;
+  }
+  const diffs = compareTopologies(mergedTopology(first.output), mergedTopology(second.output));
+  const c = check("service-restore", diffs.length === 0, () => `the servicing boot rebuilt a different topology: ${diffs.slice(0, 6).join("; ")}`);
+  return c ? { ok: false, kind: "invariant", message: c } : PASS;
+}
+
+/** Judges one input: invariants of the output, the same output twice, and a servicing restore. */
+export function judgeBoot(shim: Shim, x: BootInput): Verdict {
+  let r: ResolvedImage;
+  try {
+    r = resolveBootInput(x);
+  } catch (e) {
+    if (e instanceof InputError) return { ok: true, failedAt: `image loader: ${e.message.split("\n")[0]}` };
+    return { ok: false, kind: "exception", message: String(e instanceof Error ? e.stack ?? e.message : e) };
+  }
+  const first = bootOnce(shim, r, x);
+  if (!first.ok) {
+    if (!first.verdict.ok) return first.verdict;
+    const again = bootOnce(shim, r, x);
+    const same = checkSame(first.text, again.ok ? "(the boot completed)" : again.text);
+    return same.ok ? first.verdict : same;
+  }
+  const v = checkBootOutput(first.output, bootExpectations(r));
+  if (!v.ok) return v;
+  const again = bootOnce(shim, r, x);
+  const same = checkSame(JSON.stringify(first.output), again.ok ? JSON.stringify(again.output) : again.text);
+  if (!same.ok) return same;
+  if (first.result && r.isolation === "none" && !r.persistedState && r.vm) return checkRestore(shim, r, x, first.result);
+  return PASS;
+}
+
+/** Draws an input: a generated VM image, or (one in four) a byte-mutated host device tree of one. */
+function generateVm(rng: Rng): BootInput {
+  const vm: BootInput = { image: sample(vmImageArb, rng) as Record<string, unknown> };
+  if (!rng.chance(0.25)) return vm;
+  const d = dtbInputFrom(vm);
+  if (!d) return vm;
+  return rng.chance(0.2) ? d : { ...d, dtb: toHex(mutateBytes(fromHex(d.dtb!), rng).bytes) };
+}
+
+/** A seed image with one part swapped for a generated one, or its blob / saved state byte-mutated. */
+function mutateSeed(x: BootInput, rng: Rng): BootInput {
+  if (x.persisted !== undefined && rng.chance(0.5)) return { ...x, persisted: toHex(mutateBytes(fromHex(x.persisted), rng).bytes) };
+  if (x.dtb !== undefined && rng.chance(0.7)) return { ...x, dtb: toHex(mutateBytes(fromHex(x.dtb), rng).bytes) };
+  const donor = sample(vmImageArb, rng) as { vm: Record<string, unknown>; commandLine: unknown; isolation: unknown };
+  const image = { ...x.image };
+  const vm = image.vm ? { ...(image.vm as Record<string, unknown>) } : undefined;
+  switch (rng.below(vm ? 5 : 2)) {
+    case 0: image.commandLine = donor.commandLine; break;
+    case 1: image.isolation = donor.isolation; break;
+    case 2: vm!.cpus = donor.vm.cpus; break;
+    case 3: vm!.vtl2 = donor.vm.vtl2; break;
+    default: vm!.bootargs = `${String(vm!.bootargs ?? "")} ${String((donor.vm.bootargs as string | undefined) ?? "")}`.trim();
+  }
+  if (vm) image.vm = vm;
+  return { ...x, image };
+}
+
+/** Builds the `boot` target; `seeds` are encoded inputs (images/*.json with their files, see seeds.ts). */
+export function bootTargetWith(seeds: Uint8Array[] = []): Target<BootInput> {
+  const pool: BootInput[] = [];
+  for (const b of seeds) {
+    try {
+      pool.push(bootTarget.decode(b));
+    } catch {
+      // not a boot input
+    }
+  }
+  const generate = (rng: Rng): BootInput => (pool.length > 0 && rng.chance(0.1) ? mutateSeed(rng.pick(pool), rng) : generateVm(rng));
+  return { ...bootTarget, generate, mutate: (x, rng) => (rng.chance(0.5) ? mutateSeed(x, rng) : generate(rng)) };
+}
+
+/** The `boot` target. */
 export const bootTarget: Target<BootInput> = {
   name: "boot",
-  summary: "generated VM images (memory maps, NUMA, VTL2 ranges, pools, sidecar, isolation) booted end to end",
+  summary: "generated VM images (memory maps, NUMA, VTL2 modes, pools, sidecar, isolation, APIC ids) and mutated host DTBs booted end to end",
   prepare(shim) {
-    if (!plugins.boot) throw new TargetUnavailable("boot", "the boot harness (bootImage) is not wired (provideBootRunner)");
     shim.setLogging(true);
   },
-  generate: (rng) => sample(vmImageArb, rng) as BootInput,
-  mutate: (_x, rng) => sample(vmImageArb, rng) as BootInput,
+  generate: generateVm,
+  mutate: (x, rng) => (rng.chance(0.5) ? mutateSeed(x, rng) : generateVm(rng)),
   encode: (x) => encodeJson(x),
-  decode: (b) => decodeJson<BootInput>(b),
-  run(shim, image): Verdict {
-    const once = (): { text: string; verdict: Verdict } => {
-      try {
-        const r = plugins.boot!(shim, image);
-        if (!r.ok) return { text: JSON.stringify(r.error), verdict: judgeFailure(r.error.message) };
-        return { text: JSON.stringify(r.value), verdict: checkBootOutput(r.value) };
-      } catch (e) {
-        if (e instanceof ShimPanic) return { text: e.message, verdict: judgeFailure(e.message) };
-        return { text: "", verdict: { ok: false, kind: "exception", message: String(e instanceof Error ? e.stack ?? e.message : e) } };
-      }
-    };
-    const first = once();
-    if (!first.verdict.ok) return first.verdict;
-    const same = checkSame(first.text, once().text);
-    return same.ok ? first.verdict : same;
+  decode(bytes) {
+    const x = decodeJson<BootInput & { vm?: unknown }>(bytes);
+    if (x && typeof x === "object" && x.image && typeof x.image === "object") return x;
+    if (x && typeof x === "object" && (x.vm !== undefined || (x as { hostDeviceTree?: unknown }).hostDeviceTree !== undefined)) return { image: x as unknown as Record<string, unknown> };
+    throw new Error("not a boot input");
   },
-  shrink: (x) => shrinkStructured(x),
-  reproducer: (x, id) => ({ files: { [`${id}.json`]: encodeJson({ ...x, name: id }) }, replay: `hclboot boot {dir}/${id}.json` }),
+  run: judgeBoot,
+  *shrink(x) {
+    if (x.dtb !== undefined) for (const d of shrinkBytes(fromHex(x.dtb))) yield { ...x, dtb: toHex(d) };
+    if (x.persisted !== undefined) for (const d of shrinkBytes(fromHex(x.persisted))) yield { ...x, persisted: toHex(d) };
+    for (const image of shrinkStructured(x.image)) yield { ...x, image: image as Record<string, unknown> };
+  },
+  reproducer(x, id) {
+    const files: Record<string, Uint8Array> = {};
+    const image: Record<string, unknown> = { ...x.image, name: id };
+    if (x.dtb !== undefined) image.hostDeviceTree = `${id}.dtb`;
+    if (x.persisted !== undefined) image.persistedState = `${id}.persisted.bin`;
+    files[`${id}.json`] = new TextEncoder().encode(JSON.stringify(image, null, 2) + "\n");
+    if (x.dtb !== undefined) files[`${id}.dtb`] = fromHex(x.dtb);
+    if (x.persisted !== undefined) files[`${id}.persisted.bin`] = fromHex(x.persisted);
+    return { files, replay: `hclboot boot {dir}/${id}.json` };
+  },
 };

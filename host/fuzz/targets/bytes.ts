@@ -1,4 +1,4 @@
-//! Byte-input fuzz targets (host DTBs, persisted-state regions): seeds, mutation, judgement.
+//! Byte-input fuzz targets (host DTBs, SavedState payloads): seeds, mutation, judgement.
 // Ports: nothing upstream (shared shape of the `dt` and `persisted` targets).
 import { ShimPanic, type Shim } from "../../wasm/loader.js";
 import { checkSame, judgeFailure, PASS, type Verdict } from "../oracle.js";
@@ -8,35 +8,61 @@ import { shrinkBytes } from "../shrink.js";
 import { TargetUnavailable, type Reproducer, type Target } from "../target.js";
 import type { PluginResult } from "./plugins.js";
 
+/** A runner over one byte input: the boot core's result, or its failure object. */
+export type ByteRunner = (shim: Shim, bytes: Uint8Array) => PluginResult<unknown>;
+
 /** What differs between byte targets. */
 export interface ByteTargetSpec {
   name: string;
   summary: string;
-  /** File extension of seeds in images/ and of reproducers. */
+  /** File extension of seeds and of reproducers. */
   ext: string;
   /** The wired runner, or undefined while the module is not merged. */
-  runner: () => ((shim: Shim, bytes: Uint8Array) => PluginResult<unknown>) | undefined;
+  runner: () => ByteRunner | undefined;
   /** What is missing when the runner is not wired. */
   missing: string;
-  /** A synthetic input when there are no seeds. */
+  /** A format-aware mutation (e.g. protobuf wire level), used for half the mutations; null: not applicable. */
+  structuredMutate?(bytes: Uint8Array, rng: Rng): Uint8Array | null;
+  /** A synthetic input when there are no seeds (and now and then besides them). */
   synthesize(rng: Rng): Uint8Array;
+  /**
+   * A second opinion on the first run's outcome (another implementation, a reference decoder).
+   * Returns a finding message (an `invariant` finding) or null; catches its own shim panics.
+   */
+  crossCheck?(shim: Shim, bytes: Uint8Array, first: PluginResult<unknown>): string | null;
   /** Reproducer files for `bytes` (written as `<id>.<ext>` plus whatever replays them). */
   reproducer(bytes: Uint8Array, id: string): Reproducer;
 }
 
+/** Runs `f`, turning a shim panic (or trap) into the failure object `hclboot` prints for it. */
+export function capture<T>(f: () => PluginResult<T>): PluginResult<T> {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof ShimPanic) return { ok: false, error: { kind: "panic", message: e.message } };
+    throw e;
+  }
+}
+
+/** JSON text of a result, bigints as hex and byte arrays as hex strings (for comparisons). */
+export function resultText(r: PluginResult<unknown>): string {
+  return JSON.stringify(r, (_k, v) =>
+    typeof v === "bigint" ? "0x" + v.toString(16) : v instanceof Uint8Array ? Buffer.from(v).toString("hex") : v);
+}
+
 /** Builds a byte target: inputs are mutated seeds; a run must end ok or at an upstream failure site, the same way twice. */
 export function byteTarget(spec: ByteTargetSpec, seeds: Uint8Array[] = []): Target<Uint8Array> & { seeds: Uint8Array[] } {
-  const once = (shim: Shim, b: Uint8Array): { text: string; verdict: Verdict } => {
+  const once = (shim: Shim, b: Uint8Array): { result: PluginResult<unknown> | null; text: string; verdict: Verdict } => {
     const run = spec.runner()!;
     try {
-      const r = run(shim, b);
-      if (r.ok) return { text: JSON.stringify(r.value), verdict: PASS };
-      return { text: JSON.stringify(r.error), verdict: judgeFailure(r.error.message) };
+      const r = capture(() => run(shim, b));
+      return { result: r, text: resultText(r), verdict: r.ok ? PASS : judgeFailure(r.error.message) };
     } catch (e) {
-      if (e instanceof ShimPanic) return { text: e.message, verdict: judgeFailure(e.message) };
-      return { text: "", verdict: { ok: false, kind: "exception", message: String(e instanceof Error ? e.stack ?? e.message : e) } };
+      return { result: null, text: "", verdict: { ok: false, kind: "exception", message: String(e instanceof Error ? e.stack ?? e.message : e) } };
     }
   };
+  const mutate = (b: Uint8Array, rng: Rng): Uint8Array =>
+    (spec.structuredMutate && rng.chance(0.5) ? spec.structuredMutate(b, rng) : null) ?? mutateBytes(b, rng, seeds).bytes;
   return {
     name: spec.name,
     summary: spec.summary,
@@ -46,17 +72,26 @@ export function byteTarget(spec: ByteTargetSpec, seeds: Uint8Array[] = []): Targ
       shim.setLogging(false);
     },
     generate(rng) {
-      const base = seeds.length > 0 ? rng.pick(seeds) : spec.synthesize(rng);
-      return rng.chance(0.1) ? base : mutateBytes(base, rng, seeds).bytes;
+      const base = seeds.length > 0 && !rng.chance(0.05) ? rng.pick(seeds) : spec.synthesize(rng);
+      return rng.chance(0.1) ? base : mutate(base, rng);
     },
-    mutate: (b, rng) => mutateBytes(b, rng, seeds).bytes,
+    mutate,
     encode: (b) => b,
     decode: (b) => b,
     run(shim, b) {
       const first = once(shim, b);
       if (!first.verdict.ok) return first.verdict;
-      const second = once(shim, b);
-      return checkSame(first.text, second.text).ok ? first.verdict : checkSame(first.text, second.text);
+      if (spec.crossCheck && first.result) {
+        let msg: string | null;
+        try {
+          msg = spec.crossCheck(shim, b, first.result);
+        } catch (e) {
+          return { ok: false, kind: "exception", message: `cross-check: ${String(e instanceof Error ? e.stack ?? e.message : e)}` };
+        }
+        if (msg) return { ok: false, kind: "invariant", message: msg };
+      }
+      const same = checkSame(first.text, once(shim, b).text);
+      return same.ok ? first.verdict : same;
     },
     shrink: shrinkBytes,
     reproducer: spec.reproducer,

@@ -5,19 +5,19 @@ import { rangesTarget } from "./ranges.js";
 import { cmdlineTarget } from "./cmdline.js";
 import { dtTarget } from "./dt.js";
 import { persistedTarget } from "./persisted.js";
-import { bootTarget } from "./boot.js";
+import { bootTargetWith } from "./boot.js";
 
 /** Names of every target, in `--help` order. */
 export const TARGET_NAMES = ["ranges", "cmdline", "dt", "persisted", "boot"] as const;
 
-/** The target called `name`, with byte targets seeded from `seeds`; throws on an unknown name. */
+/** The target called `name`, seeded from `seeds` (byte targets, boot images); throws on an unknown name. */
 export function getTarget(name: string, seeds: Uint8Array[] = []): Target<any> {
   switch (name) {
     case "ranges": return rangesTarget;
     case "cmdline": return cmdlineTarget;
     case "dt": return dtTarget(seeds);
     case "persisted": return persistedTarget(seeds);
-    case "boot": return bootTarget;
+    case "boot": return bootTargetWith(seeds);
     default: throw new Error(`unknown fuzz target '${name}' (one of ${TARGET_NAMES.join(", ")})`);
   }
 }

@@ -8,12 +8,16 @@ export type PluginResult<T> = { ok: true; value: T } | FailureOutput;
 
 /** Parses a host device tree blob as `hclboot dt` does (CONTRACT `dt --json` object on success). */
 export type DtRunner = (shim: Shim, dtb: Uint8Array) => PluginResult<unknown>;
-/** Decodes a persisted-state region (header + SavedState protobuf) into a JSON-able summary. */
+/** Decodes a SavedState payload (the persisted protobuf region's bytes) into a JSON-able summary. */
 export type PersistedRunner = (shim: Shim, region: Uint8Array) => PluginResult<unknown>;
 /** Boots one image object (validated like an image file) and returns the CONTRACT boot output. */
 export type BootRunner = (shim: Shim, image: unknown) => PluginResult<BootOutput>;
 
-/** The runners wired so far (undefined: the target reports "not available in this build"). */
+/**
+ * Runner overrides. `dt` and `persisted` default to the boot core's parser and decoder
+ * (host/fuzz/targets/dt.ts, persisted.ts); `boot` is undefined until the boot harness is wired
+ * (the target then reports "not available in this build").
+ */
 export const plugins: { dt?: DtRunner; persisted?: PersistedRunner; boot?: BootRunner } = {};
 
 /** Wires the host device-tree parser into the `dt` target. */
