@@ -26,3 +26,13 @@ export function failureOf(f: () => unknown): Error {
   }
   throw new Error("expected the call to fail");
 }
+
+/** What `f` returns, or `{ panic: message }` when it ends in a ShimPanic (other errors rethrown). */
+export function resultOrPanic<T>(f: () => T): T | { panic: string } {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof ShimPanic) return { panic: e.message };
+    throw e;
+  }
+}
