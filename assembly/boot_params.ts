@@ -14,9 +14,6 @@ import { fmtRangeDebugPretty } from "./runtime/fmt";
 
 export const E820_RAM: u32 = 1;
 export const E820_RESERVED: u32 = 2;
-/** setup_data types. */
-export const SETUP_E820_EXT: u32 = 1;
-export const SETUP_DTB: u32 = 2;
 /** E820 entries in the zero page (E820_MAX_ENTRIES_ZEROPAGE). */
 export const E820_ZEROPAGE_ENTRIES: i32 = 128;
 /** E820 entries in the extension block. */

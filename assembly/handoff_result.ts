@@ -1,10 +1,22 @@
 //! Writes a kernel hand-off outcome as one result record for the host (host/shim/handoff.ts
 //! decodes it): sidecar nodes, kernel command line, E820 map, boot_params page, kernel DTB, VTL0
 //! alias map and boot times.
+// Ports: none (result plumbing for openhcl/openhcl_boot/src/main.rs, sidecar.rs, dt.rs)
 
 import { outU8, outU32, outU64, outStr, outBytes } from "./runtime/out";
 import { Handoff } from "./handoff";
-import { BOOT_PARAMS_SIZE } from "./boot_params";
+import { BOOT_PARAMS_SIZE, E820Map } from "./boot_params";
+
+/** Writes an E820 map: u32 count, u32 zero-page count, entries (u64 addr, u64 size, u32 type). */
+export function outE820Map(map: E820Map): void {
+  outU32(<u32>map.length);
+  outU32(<u32>map.zeroPage);
+  for (let i = 0; i < map.length; i++) {
+    outU64(map.addrs[i]);
+    outU64(map.sizes[i]);
+    outU32(map.types[i]);
+  }
+}
 
 /**
  * Writes the hand-off result: u8 sidecar present, u32 node count, per node (u64 memoryBase, u64
@@ -35,13 +47,7 @@ export function outHandoff(r: Handoff, hasAlias: bool, alias: u64): void {
   outStr(r.cmdline!.toString());
   const map = r.e820;
   if (map !== null) {
-    outU32(<u32>map.length);
-    outU32(<u32>map.zeroPage);
-    for (let i = 0; i < map.length; i++) {
-      outU64(map.addrs[i]);
-      outU64(map.sizes[i]);
-      outU32(map.types[i]);
-    }
+    outE820Map(map);
     outBytes(r.bootParams, <u32>BOOT_PARAMS_SIZE);
   } else {
     outU32(0);

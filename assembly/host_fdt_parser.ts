@@ -8,6 +8,7 @@
 // longer entropy is truncated, as upstream does.
 
 import { MemoryRange } from "./memory_range";
+import { outU8, outU64 } from "./runtime/out";
 import { HostDtParseError } from "./host_fdt/error";
 import { parseHostDeviceTree } from "./host_fdt/walk";
 
@@ -76,6 +77,15 @@ export class MemoryAllocationMode {
   hasMemorySize: bool = false;
   mmioSize: u64 = 0;
   hasMmioSize: bool = false;
+}
+
+/** Writes `m` to the result stream: u8 vtl2, u8 has memory size, u64 size, u8 has mmio size, u64 size. */
+export function outMemoryAllocationMode(m: MemoryAllocationMode): void {
+  outU8(m.vtl2 ? 1 : 0);
+  outU8(m.hasMemorySize ? 1 : 0);
+  outU64(m.memorySize);
+  outU8(m.hasMmioSize ? 1 : 0);
+  outU64(m.mmioSize);
 }
 
 /** Everything openhcl_boot reads from the host device tree (upstream `ParsedDeviceTree`). */

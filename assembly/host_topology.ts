@@ -22,7 +22,9 @@ import {
   PartitionTopology, DtError, DT_VTL0_VMBUS, DT_VTL2_VMBUS, DT_NOT_ENOUGH_VTL0_MMIO, DT_NOT_ENOUGH_VTL2_MMIO,
   entryTag, tagVnode, tagMemType, vmbusMmioList,
 } from "./partition_info";
-import { fmtRangeDebugPrettyHex, fmtRangeDebug, fmtRangeDebugHex, fmtHex, fmtHexBare } from "./runtime/fmt";
+import {
+  fmtRangeDebugPrettyHex, fmtInvalidRangeDebug, fmtHex, fmtHexBare, fmtRangeListDebugHex, fmtRangeListDebugPrettyHex,
+} from "./runtime/fmt";
 import { allocatePrivatePool } from "./private_pool";
 
 /** Persisted state region size at first boot: 20 pages. */
@@ -42,24 +44,6 @@ export function memoryMapList(parsed: ParsedDeviceTree): RangeList {
 /** `{:?}` of a MemoryEntry given as a range and entry tag. */
 export function debugEntry(start: u64, end: u64, tag: u64): string {
   return memoryEntryDebug(start, end, tagMemType(tag), tagVnode(tag));
-}
-
-/** `{:x?}` of a list of MemoryRange (an ArrayVec). */
-export function debugRangesHex(list: RangeList): string {
-  let s = "[";
-  for (let i = 0; i < list.length; i++) {
-    if (i > 0) s += ", ";
-    s += fmtRangeDebugHex(list.start(i), list.end(i));
-  }
-  return s + "]";
-}
-
-/** `{:#x?}` of a list of MemoryRange. */
-export function prettyRanges(list: RangeList): string {
-  if (list.length == 0) return "[]";
-  let s = "[\n";
-  for (let i = 0; i < list.length; i++) s += "    " + fmtRangeDebugPrettyHex(list.start(i), list.end(i), 4) + ",\n";
-  return s + "]";
 }
 
 // Inserts `v` into the sorted unique set (binary search insert, ArrayVec capacity MAX_NUMA_NODES).
@@ -110,7 +94,7 @@ export function parseHostVtl2Ram(params: ShimParams, memory: RangeList): RangeLi
     const start = params.memoryStartAddress;
     const end = params.memoryStartAddress + params.memorySize;
     if (MemoryRange.tryNew(start, end) === null) {
-      panic("range is valid: InvalidMemoryRange { start: " + start.toString() + ", end: " + end.toString() + " }");
+      panic("range is valid: " + fmtInvalidRangeDebug(start, end));
     }
     vtl2Ram.push(start, end, entryTag(MEMORY_TYPE_VTL2_PROTECTABLE, 0));
   }
@@ -330,7 +314,7 @@ export function vtl2ConfigRanges(params: ShimParams): RangeList {
   const reclaimBase = params.dtStart();
   const reclaimEnd = reclaimBase + params.dtSize();
   if (MemoryRange.tryNew(reclaimBase, reclaimEnd) === null) {
-    panic("range is valid: InvalidMemoryRange { start: " + reclaimBase.toString() + ", end: " + reclaimEnd.toString() + " }");
+    panic("range is valid: " + fmtInvalidRangeDebug(reclaimBase, reclaimEnd));
   }
   log("[INFO] reclaim device tree memory " + fmtHexBare(reclaimBase) + "-" + fmtHexBare(reclaimEnd));
   const config = MemoryRange.new(params.parameterRegionStart, params.parameterRegionStart + params.parameterRegionSize);
@@ -381,7 +365,7 @@ export function topologyFromHostDt(
     const vmbusVtl0 = new VmbusMmio(vmbusMmioList(vtl0Info));
     if (vtl2MmioSize != 0) {
       if (vtl2MmioSize < mmioSize) return new DtError(DT_NOT_ENOUGH_VTL2_MMIO);
-      log("[INFO] using host provided vtl2 mmio: " + debugRangesHex(vmbusVtl2.mmio));
+      log("[INFO] using host provided vtl2 mmio: " + fmtRangeListDebugHex(vmbusVtl2.mmio));
       copyRanges(vmbusVtl0.mmio, out.vtl0Mmio);
       copyRanges(vmbusVtl2.mmio, out.vtl2Mmio);
     } else {
@@ -397,10 +381,10 @@ export function topologyFromHostDt(
       out.vtl2Mmio.clear();
       out.vtl2Mmio.push(selected.start, selected.end, 0);
       if (out.vtl0Mmio.length != 2) {
-        panic("assertion `left == right` failed: vtl0 mmio ranges are not 2 " + prettyRanges(out.vtl0Mmio) +
+        panic("assertion `left == right` failed: vtl0 mmio ranges are not 2 " + fmtRangeListDebugPrettyHex(out.vtl0Mmio) +
           "\n  left: " + out.vtl0Mmio.length.toString() + "\n right: 2");
       }
-      log("[INFO] vtl0 mmio: " + debugRangesHex(out.vtl0Mmio) + ", vtl2 mmio: " + debugRangesHex(out.vtl2Mmio));
+      log("[INFO] vtl0 mmio: " + fmtRangeListDebugHex(out.vtl0Mmio) + ", vtl2 mmio: " + fmtRangeListDebugHex(out.vtl2Mmio));
     }
   } else {
     const v0 = parsed.vmbusVtl0;

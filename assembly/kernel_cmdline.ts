@@ -14,9 +14,6 @@ const KERNEL_PARAMETERS: string = "loglevel=8 log_buf_len=128K printk.time=1 con
 /** x86_64 only: no PCID (nested on AMD), no IOMMU, no PCI probing. */
 const X86_KERNEL_PARAMETERS: string = "clearcpuid=pcid iommu=off pci=off ";
 
-/** Error of build_kernel_command_line: the line does not fit COMMAND_LINE_SIZE. */
-export const COMMAND_LINE_TOO_LONG: string = "CommandLineTooLong";
-
 /** Inputs besides the partition (upstream BuildKernelCommandLineParams). */
 @final
 export class KernelCommandLineParams {

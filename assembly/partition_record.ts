@@ -4,16 +4,10 @@
 //! so these functions are not WASM exports).
 // Ports: none (input plumbing for openhcl/openhcl_boot/src/host_params/dt/mod.rs)
 
-import { MemoryRange, RangeList } from "./memory_range";
+import { RangeList } from "./memory_range";
 import { RecordReader } from "./record_reader";
 import { ParsedDeviceTree, VmbusInfo } from "./host_fdt_parser";
 import { ShimParams, IMPORTED_REGIONS_MAX } from "./shim_params";
-
-function readRange(r: RecordReader): MemoryRange {
-  const s = r.u64();
-  const e = r.u64();
-  return MemoryRange.new(s, e);
-}
 
 function readVmbus(r: RecordReader): VmbusInfo | null {
   const present = r.bool();
@@ -46,10 +40,10 @@ export function readShimParamsRecord(r: RecordReader): ShimParams {
   p.vtl2ReservedRegionSize = r.u64();
   p.sidecarBase = r.u64();
   p.sidecarSize = r.u64();
-  p.used = readRange(r);
-  p.logBuffer = readRange(r);
-  p.heap = readRange(r);
-  p.persistedState = readRange(r);
+  p.used = r.range();
+  p.logBuffer = r.range();
+  p.heap = r.range();
+  p.persistedState = r.range();
   p.isolationType = r.u32();
   const policy = <u16>r.u32();
   const valid = r.bool();

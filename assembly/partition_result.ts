@@ -1,10 +1,11 @@
 //! Writes a read_from_dt outcome (PartitionInfo + the VTL2 address space, or a DtError) as one
 //! compact result record for the host (host/shim/partition.ts decodes it).
+// Ports: none (result plumbing for openhcl/openhcl_boot/src/host_params/dt/mod.rs)
 
 import { outU8, outU32, outU64, outStr } from "./runtime/out";
 import { RangeList } from "./memory_range";
 import { AddressSpaceManager } from "./memory";
-import { VmbusInfo } from "./host_fdt_parser";
+import { VmbusInfo, outMemoryAllocationMode } from "./host_fdt_parser";
 import { PartitionInfo, DtError, tagVnode, tagMemType } from "./partition_info";
 
 /** Result status bytes. */
@@ -70,12 +71,7 @@ export function outAddressSpace(asm: AddressSpaceManager): void {
 export function outPartitionInfo(info: PartitionInfo, asm: AddressSpaceManager): void {
   outU8(RESULT_OK);
   outU32(info.isolation);
-  const m = info.memoryAllocationMode;
-  outU8(m.vtl2 ? 1 : 0);
-  outU8(m.hasMemorySize ? 1 : 0);
-  outU64(m.memorySize);
-  outU8(m.hasMmioSize ? 1 : 0);
-  outU64(m.mmioSize);
+  outMemoryAllocationMode(info.memoryAllocationMode);
   outU32(<u32>info.cpuCount);
   outU32(info.bspReg);
   outEntries(info.vtl2Ram);

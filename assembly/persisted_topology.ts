@@ -39,18 +39,13 @@ const ARRAYVEC_EXTEND_FULL = "ArrayVec: capacity exceeded in extend/from_iter";
   return memoryVtlTypeIsRam(t) && memoryVtlTypeIsVtl2(t);
 }
 
-/** Rust `{:#x?}` of a `MemoryRange` (derived Debug, pretty-printed, hex). */
-export function prettyHexRange(r: MemoryRange): string {
-  return fmtRangeDebugPrettyHex(r.start, r.end);
-}
-
 /** Checks that the header's protobuf region lies in the persisted-state region and the payload fits. */
 export function checkProtobufRegion(header: PersistedStateHeader, persistedState: MemoryRange): MemoryRange {
   const region = MemoryRange.new(header.protobufBase, header.protobufBase + header.protobufRegionLen);
   if (!persistedState.contains(region)) {
     panic(
-      "protobuf region " + prettyHexRange(region) + " is not contained within the persisted state region " +
-        prettyHexRange(persistedState),
+      "protobuf region " + fmtRangeDebugPrettyHex(region.start, region.end) + " is not contained within the persisted state region " +
+        fmtRangeDebugPrettyHex(persistedState.start, persistedState.end),
     );
   }
   if (header.protobufPayloadLen > header.protobufRegionLen) {

@@ -21,14 +21,6 @@ export const WALK_RIGHT: u32 = 2;
 /** Walk result kind: in both inputs (`RangeWalkResult::Both`). */
 export const WALK_BOTH: u32 = 3;
 
-/** Name of a walk kind as upstream's enum variant (`Neither`, `Left`, `Right`, `Both`). */
-export function walkKindName(kind: u32): string {
-  if (kind == WALK_LEFT) return "Left";
-  if (kind == WALK_RIGHT) return "Right";
-  if (kind == WALK_BOTH) return "Both";
-  return "Neither";
-}
-
 // Shared bound check with a message that names the list kind.
 @inline
 function checkIndex(what: string, i: i32, len: i32): void {

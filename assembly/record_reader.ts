@@ -1,6 +1,8 @@
 //! Sequential little-endian reader over an input record the host placed in the arena.
+// Ports: none (input plumbing)
 
 import { panic } from "./runtime/panic";
+import { MemoryRange } from "./memory_range";
 
 /** Reads scalars and strings from [ptr, ptr+len); panics with a clear message when truncated. */
 export class RecordReader {
@@ -22,6 +24,12 @@ export class RecordReader {
   u64(): u64 { return load<u64>(this.need(8)); }
   /** Pointer to `n` raw bytes. */
   bytes(n: usize): usize { return this.need(n); }
+  /** Two u64s as a `MemoryRange` (start, end); panics as `MemoryRange::new` does when invalid. */
+  range(): MemoryRange {
+    const start = this.u64();
+    const end = this.u64();
+    return MemoryRange.new(start, end);
+  }
   /** A u32-length-prefixed UTF-8 string. */
   str(): string {
     const n = <usize>this.u32();

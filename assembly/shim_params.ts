@@ -5,6 +5,7 @@
 
 import { MemoryRange, RangeList } from "./memory_range";
 import { panic } from "./runtime/panic";
+import { fmtInvalidRangeDebug } from "./runtime/fmt";
 import { guestRead } from "./runtime/guest";
 import { crc32Begin, crc32Update, crc32End } from "./crc32";
 
@@ -102,15 +103,6 @@ export function isHardwareIsolated(isolation: u32): bool {
   return isolation == ISOLATION_SNP || isolation == ISOLATION_TDX || isolation == ISOLATION_CCA;
 }
 
-/** Lower-case name of an isolation type, as the contract prints it. */
-export function isolationName(isolation: u32): string {
-  if (isolation == ISOLATION_VBS) return "vbs";
-  if (isolation == ISOLATION_SNP) return "snp";
-  if (isolation == ISOLATION_TDX) return "tdx";
-  if (isolation == ISOLATION_CCA) return "cca";
-  return "none";
-}
-
 /** True when `len` bytes at `p` are valid UTF-8 by Rust's rules (no overlongs, surrogates or > U+10FFFF). */
 export function isValidUtf8(p: usize, len: u32): bool {
   let i: u32 = 0;
@@ -194,10 +186,7 @@ export class ImportedRegionIter {
     const end = start + pageCount * HV_PAGE_SIZE;
     const r = MemoryRange.tryNew(start, end);
     if (r === null) {
-      panic(
-        "page number conversion into addresses results in a valid address range: InvalidMemoryRange { start: " +
-          start.toString() + ", end: " + end.toString() + " }",
-      );
+      panic("page number conversion into addresses results in a valid address range: " + fmtInvalidRangeDebug(start, end));
     }
     this.range = changetype<MemoryRange>(r);
     this.accepted = load<u8>(d, 16) != 0;

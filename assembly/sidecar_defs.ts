@@ -33,8 +33,6 @@ export const PARAMS_NODES: usize = 16;
 export const NODE_PARAMS_SIZE: usize = 24;
 export const PARAMS_INITIAL_STATE: usize = PARAMS_NODES + <usize>MAX_NODES * NODE_PARAMS_SIZE;
 export const PARAMS_STARTS_CPU: usize = PARAMS_INITIAL_STATE + 1;
-/** Size of the SidecarParams page. */
-export const SIDECAR_PARAMS_SIZE: usize = 4096;
 
 // SidecarOutput (repr(C)): error CommandError {len u8, buf [u8; 255]} @0, nodes
 // [SidecarNodeOutput; 128] @256 (24 bytes each: control_page, shmem_pages_base, shmem_pages_size).
@@ -42,8 +40,6 @@ export const OUTPUT_ERROR_LEN: usize = 0;
 export const OUTPUT_ERROR_BUF: usize = 1;
 export const OUTPUT_NODES: usize = 256;
 export const NODE_OUTPUT_SIZE: usize = 24;
-/** Size reserved for the SidecarOutput page. */
-export const SIDECAR_OUTPUT_SIZE: usize = 4096;
 
 /** Starting state for each CPU: whether sidecar (true) or the main kernel starts it. */
 @final

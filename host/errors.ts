@@ -1,4 +1,5 @@
-// Error kinds shared by the harness and the CLI (CONTRACT.md: "panic" | "dt" | "input").
+//! Error kinds shared by the harness and the CLI (CONTRACT.md: "panic" | "dt" | "input").
+// Ports: none (hclboot's error kinds, /work/shared/CONTRACT.md)
 
 /** Unusable input (missing file, invalid JSON or schema, out-of-range field): exit status 2. */
 export class InputError extends Error {
@@ -14,10 +15,4 @@ export class DtError extends Error {
     super(message);
     this.name = "DtError";
   }
-}
-
-/** The contract's failure object. */
-export interface Failure {
-  ok: false;
-  error: { kind: "panic" | "dt" | "input"; message: string };
 }

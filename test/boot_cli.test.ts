@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { dtcDecode } from "./dtc.js";
+import { dtcDecode } from "./helpers/dtc.js";
 
 const root = join(__dirname, "..");
 const images = join(root, "images");

@@ -3,59 +3,22 @@
 // persisted state from guest memory. Expected values are derived here from the Rust rules applied
 // to the loader's inputs (shim parameters, host device tree), not copied from a run.
 import { describe, it, expect, beforeAll } from "vitest";
-import { join } from "node:path";
-import { loadImage, type ResolvedImage } from "../host/image/load.js";
-import { guestMemoryLayout, vtl2ImageInput } from "../host/image/inputs.js";
-import { GuestMemory } from "../host/guest/guest_memory.js";
-import { loadVtl2Image, type Vtl2Image } from "../host/vtl2/load.js";
 import { loadShim } from "../host/wasm/node.js";
 import { Shim, ShimPanic } from "../host/wasm/loader.js";
 import { attachHypervisor } from "../host/hv/imports.js";
 import { Hypervisor } from "../host/hv/hypervisor.js";
-import { runBoot, bootOutputFrom, type BootResult } from "../host/shim/boot.js";
+import { runBoot, bootOutputFrom } from "../host/shim/boot.js";
 import { parseHostDt } from "../host/shim/host_fdt.js";
 import { vtl2CalculateDmaHint } from "../host/shim/dma_hint.js";
 import { persistInputFromBoot, writePersistedInfo, type BootTopology } from "../host/persist/save.js";
 import { DtError } from "../host/errors.js";
-import { dtc, dtcDecompile } from "./helpers/dtc.js";
+import { dtc, dtcDecode } from "./helpers/dtc.js";
+import { load, boot, type Loaded } from "./helpers/boot.js";
+import { KERNEL_BASE_PARAMETERS, KERNEL_X86_PARAMETERS } from "./helpers/handoff.js";
+import { failureOf } from "./helpers/panic.js";
 
-const images = join(__dirname, "..", "images");
 const PAGE = 0x1000n;
 const VTL2_PROTECTABLE = 3;
-const KERNEL_PARAMETERS =
-  "loglevel=8 log_buf_len=128K printk.time=1 console_msg_format=syslog uio_hv_generic.no_mask=1 " +
-  "coredump_filter=0x33 cpufreq.off=1 cpuidle.off=1 cryptomgr.notests idle=halt " +
-  "initcall_blacklist=init_real_mode,sbf_init lpj=3000000 no_timer_check noxsave oops=panic " +
-  "panic_on_warn=0 panic_print=0 panic=-1 printk.devkmsg=on reboot=t rootfstype=tmpfs " +
-  "sysctl.vm.compaction_proactiveness=0 tsc=reliable unknown_nmi_panic=1 vfio_pci.ids=1414:00ba " +
-  "vfio.enable_unsafe_noiommu_mode=1 rdinit=/underhill-init OPENHCL_NVME_VFIO=1 " +
-  "hv_storvsc.storvsc_vcpus_per_sub_channel=2048 hv_storvsc.storvsc_max_hw_queues=2 " +
-  "hv_storvsc.storvsc_ringbuffer_size=0x8000 MIMALLOC_ARENA_EAGER_COMMIT=0 acpi=off " +
-  "clearcpuid=pcid iommu=off pci=off ";
-
-interface Loaded { r: ResolvedImage; gm: GuestMemory; img: Vtl2Image }
-
-function load(name: string): Loaded {
-  const r = loadImage(join(images, name));
-  const gm = GuestMemory.build(guestMemoryLayout(r)!);
-  const img = loadVtl2Image(gm, vtl2ImageInput(r));
-  return { r, gm, img };
-}
-
-function boot(shim: Shim, l: Loaded): BootResult {
-  shim.setGuest(l.gm);
-  attachHypervisor(shim, new Hypervisor(undefined, l.r.arch));
-  return runBoot(shim, { shimBase: l.img.shimBase, rawOffset: l.img.shimParamsOffset, arch: l.r.arch, hvIsolation: l.img.hvIsolation });
-}
-
-function failure(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof Error) return e;
-  }
-  throw new Error("expected the boot to fail");
-}
 
 const as = (start: bigint, end: bigint, type: string, vnode = 0) => ({ start, end, vnode, type });
 
@@ -126,14 +89,14 @@ describe("shim_main", () => {
     // host's bootargs follow a space.
     expect(res.handoff.sidecar).toBeNull();
     expect(res.handoff.kernelCommandLine).toBe(
-      KERNEL_PARAMETERS + "swiotlb=1,1 console=ttynull OPENHCL_NVME_KEEP_ALIVE=disabled,host,privatepool " +
+      KERNEL_BASE_PARAMETERS + KERNEL_X86_PARAMETERS + "swiotlb=1,1 console=ttynull OPENHCL_NVME_KEEP_ALIVE=disabled,host,privatepool " +
         "hv_vmbus.message_connection_id=0x4  console=ttyS0",
     );
     expect(res.log[0]).toBe("[INFO] read_from_dt: persisted_state_header present=false, sidecar=Enabled { enable_logging: false, cpu_threshold: Some(100) }");
     expect(res.log.at(-1)).toBe("[INFO] about to jump to kernel");
 
     // The kernel device tree carries the same topology (decoded by dtc).
-    const dts = dtcDecompile(res.handoff.dtb);
+    const dts = dtcDecode(res.handoff.dtb);
     expect(dts).toContain(`memory@${vtl2.start.toString(16)} {`);
     expect(dts).toContain('compatible = "microsoft,openvmm";');
   });
@@ -196,7 +159,7 @@ describe("shim_main", () => {
     const pool = first.partition.addressSpace.at(-1)!.start;
     const entry = (start: bigint, end: bigint, vnode: number) =>
       `MemoryEntry { range: MemoryRange { start: ${start}, end: ${end} }, mem_type: VTL2_PROTECTABLE, vnode: ${vnode} }`;
-    const e = failure(() => boot(shim, l));
+    const e = failureOf(() => boot(shim, l));
     expect(e).toBeInstanceOf(ShimPanic);
     expect(e.message).toBe(
       "assertion `left == right` failed: vtl2 ram from persisted state does not match host provided ram\n" +
@@ -210,14 +173,14 @@ describe("shim_main", () => {
     // Corrupt the magic of the host device tree in the parameter region (page 40).
     const dtGpa = l.img.params.parameterRegionStart + 40n * PAGE;
     expect(l.gm.write(dtGpa, new Uint8Array([0xde, 0xad, 0xbe, 0xef]))).toBe(true);
-    const e = failure(() => boot(shim, l));
+    const e = failureOf(() => boot(shim, l));
     expect(e).toBeInstanceOf(DtError);
     expect(e.message).toBe("host provided device tree is invalid: Parsing failed due to: invalid device tree: FDT header magic field invalid");
     expect(shim.log().at(-1)).toBe("[ERROR] panicked: unable to read device tree params DeviceTree(Error(Dt(Error(HeaderMagic))))");
 
     // No device tree at all: the first byte of the area is zero.
     expect(l.gm.write(dtGpa, new Uint8Array([0]))).toBe(true);
-    const e2 = failure(() => boot(shim, l));
+    const e2 = failureOf(() => boot(shim, l));
     expect(e2).toBeInstanceOf(DtError);
     expect(e2.message).toBe("no device tree provided by host");
     expect(shim.log()).toEqual(["[ERROR] host did not provide a device tree", "[ERROR] panicked: unable to read device tree params NoDeviceTree"]);
@@ -239,7 +202,7 @@ describe("shim_main", () => {
     for (const [props, text, debug] of cases) {
       const l = load("small.json");
       expect(l.gm.write(l.img.params.parameterRegionStart + 40n * PAGE, tree(props))).toBe(true);
-      const e = failure(() => boot(shim, l));
+      const e = failureOf(() => boot(shim, l));
       expect(e).toBeInstanceOf(DtError);
       expect(e.message).toBe("host provided device tree is invalid: Parsing failed due to: " + text);
       expect(shim.log().at(-1)).toBe(`[ERROR] panicked: unable to read device tree params DeviceTree(Error(${debug}))`);
@@ -251,7 +214,7 @@ describe("shim_main", () => {
     // ShimParamsRaw.initrd_crc is at byte 32 of the raw struct.
     const crc = new Uint8Array([1, 0, 0, 0]);
     expect(l.gm.write(l.img.shimBase + l.img.shimParamsOffset + 32n, crc)).toBe(true);
-    const e = failure(() => boot(shim, l));
+    const e = failureOf(() => boot(shim, l));
     expect(e).toBeInstanceOf(ShimPanic);
     expect(e.message).toBe("assertion `left == right` failed: computed initrd crc does not match build time calculated crc\n  left: 0\n right: 1");
     expect((e as ShimPanic).log).toContain("[INFO] openhcl_boot: logging enabled");

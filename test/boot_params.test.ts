@@ -3,7 +3,7 @@ import { loadShim } from "../host/wasm/node.js";
 import { Shim } from "../host/wasm/loader.js";
 import { runHandoff, e820Map, type AddressRangeIn, type HandoffInput } from "../host/shim/handoff.js";
 import { Hypervisor } from "../host/hv/hypervisor.js";
-import { partition, MB } from "./handoff_helpers.js";
+import { partition, MB } from "./helpers/handoff.js";
 
 const PAGE = 0x1000n;
 const RAM = 1;

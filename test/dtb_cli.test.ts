@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../host/cli/main.js";
 import { loadImage } from "../host/image/load.js";
-import { dtcDecode } from "./dtc.js";
+import { dtcDecode } from "./helpers/dtc.js";
 
 describe("hclboot dtb", () => {
   const dir = mkdtempSync(join(tmpdir(), "hclboot-dtb-"));

@@ -1,29 +1,19 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import fc from "fast-check";
 import { loadShim } from "../host/wasm/node.js";
-import { Shim, ShimPanic } from "../host/wasm/loader.js";
+import type { Shim } from "../host/wasm/loader.js";
 import { FdtBuildScript, runFdtBuilder } from "../host/shim/fdt_builder.js";
 import { FdtWriter, FdtWriterError } from "../host/fdt/writer.js";
-import { dtcDecode } from "./dtc.js";
+import { dtcDecode } from "./helpers/dtc.js";
 import { join } from "node:path";
 import { loadImage } from "../host/image/load.js";
 import { DEVICE_TREE_BUFFER_SIZE, DEVICE_TREE_STRING_TABLE_CAP, writeHostTree } from "../host/image/host_device_tree.js";
+import { panicOf } from "./helpers/panic.js";
 
 let shim: Shim;
 beforeAll(async () => {
   shim = await loadShim();
 });
-
-/** The exact message of the ShimPanic `f` throws. */
-function panicOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof ShimPanic) return e.message;
-    throw e;
-  }
-  throw new Error("no panic");
-}
 
 /** The same calls recorded for WASM and replayed on the TS writer. */
 type Call = (b: FdtBuildScript | FdtWriter, n: number[]) => void;
@@ -248,20 +238,8 @@ describe("Builder (WASM) on OpenVMM's host tree", () => {
     (file) => {
       const img = loadImage(join(__dirname, "..", "images", file));
       const vm = img.vm!;
-      const p = {
-        vps: vm.vps,
-        allRam: vm.allRam,
-        vtl2ProtectableRam: vm.vtl2ProtectableRam,
-        vtl2BaseAddress: vm.vtl2BaseAddress,
-        commandLine: vm.commandLine,
-        withVmbusRedirect: vm.withVmbusRedirect,
-        comSerial: vm.comSerial,
-        entropy: vm.entropy,
-        chipsetMmio: vm.chipsetMmio,
-        hostExtensions: vm.hostExtensions,
-      };
       const script = new FdtBuildScript(DEVICE_TREE_BUFFER_SIZE, DEVICE_TREE_STRING_TABLE_CAP, vm.vps[0]!.apicId);
-      writeHostTree(script, p);
+      writeHostTree(script, vm);
       const r = runFdtBuilder(shim, script);
       expect(r.status).toBe(0);
       expect(Buffer.compare(Buffer.from(r.blob), Buffer.from(img.hostDeviceTree))).toBe(0);

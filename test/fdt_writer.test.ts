@@ -1,6 +1,6 @@
 import { describe, it, expect } from "vitest";
 import { FdtWriter, FdtWriterError, validateMemoryReservations } from "../host/fdt/writer.js";
-import { dtcDecode } from "./dtc.js";
+import { dtcDecode } from "./helpers/dtc.js";
 
 describe("FdtWriter", () => {
   it("writes a blob dtc decodes to the expected text", () => {

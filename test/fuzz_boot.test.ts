@@ -16,7 +16,7 @@ import { expectedPoolBytes, poolConfig, poolConfigAfter } from "../host/fuzz/tar
 import { runCampaign } from "../host/fuzz/campaign.js";
 import { main } from "../host/cli/main.js";
 import { Rng } from "../host/fuzz/rng.js";
-import type { BootOutput } from "../host/harness/types.js";
+import type { BootOutput } from "../host/contract.js";
 
 let shim: Shim;
 beforeAll(async () => {

@@ -2,7 +2,7 @@
 import { describe, it, expect } from "vitest";
 import { classifyFailure } from "../host/fuzz/upstream_messages.js";
 import { checkBootOutput, judgeFailure, insideUnion, sortedDisjoint, checkSame } from "../host/fuzz/oracle.js";
-import type { BootOutput } from "../host/harness/types.js";
+import type { BootOutput } from "../host/contract.js";
 import { byteTarget } from "../host/fuzz/targets/bytes.js";
 import { loadShim } from "../host/wasm/node.js";
 

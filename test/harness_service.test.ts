@@ -1,20 +1,19 @@
 // Host-side pieces of `hclboot boot` / `hclboot service` that do not need a boot: the text report,
 // CPU lists, the topology comparison behind `agree`, and the tamper kinds on a saved state.
 import { describe, it, expect } from "vitest";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { bootText, formatSize, table } from "../host/harness/boot_text.js";
 import { applyTamper, compareTopologies, parseCpuList, topologyOf } from "../host/harness/service.js";
 import { decodeHeader, persistInputFromBoot, writePersistedInfo, PERSISTED_STATE_MAGIC } from "../host/persist/save.js";
 import { decodeSavedStateJs } from "../host/persist/saved_state_proto.js";
-import type { BootOutput } from "../host/harness/types.js";
+import type { BootOutput, ServiceOutput } from "../host/contract.js";
 import { InputError } from "../host/errors.js";
+import { bootFixture } from "./helpers/fixtures.js";
 
 // Hand-written contract objects (test/fixtures/boot/README.md): inputs of pure functions only.
-const fixture = (n: string) => JSON.parse(readFileSync(join(__dirname, "fixtures", "boot", n), "utf8"));
-const boot: BootOutput = fixture("x64-two-nodes-sidecar.json");
-const differ = fixture("service-differ.json");
+const boot = bootFixture<BootOutput>("x64-two-nodes-sidecar.json");
+const differ = bootFixture<ServiceOutput>("service-differ.json");
 
 describe("formatSize / table", () => {
   it("prints the largest exact unit", () => {

@@ -13,7 +13,7 @@ import { hostDeviceTreeFor, loadImage, parseImage, resolveVm } from "../host/ima
 import { MemoryRange } from "../host/layout/memory_range.js";
 import { buildX86Topology } from "../host/layout/processor_topology.js";
 import { InputError } from "../host/errors.js";
-import { countNodes, dtcDecode } from "./dtc.js";
+import { countNodes, dtcDecode } from "./helpers/dtc.js";
 
 const MB = 1n << 20n;
 const GB = 1n << 30n;
@@ -305,7 +305,7 @@ describe("image loader", () => {
 
   it("names the file when it is missing or not JSON", () => {
     expect(inputError(() => loadImage("/nonexistent/img.json"))).toBe("/nonexistent/img.json: cannot read image (ENOENT)");
-    expect(inputError(() => loadImage(join(__dirname, "dtc.ts")))).toMatch(/dtc\.ts: invalid JSON: /);
+    expect(inputError(() => loadImage(join(__dirname, "helpers", "dtc.ts")))).toMatch(/dtc\.ts: invalid JSON: /);
   });
 
   it("prefixes the VTL2 framebuffer base to bootargs", () => {

@@ -8,9 +8,10 @@ import { writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadShim } from "../host/wasm/node.js";
-import { ShimPanic, type Shim } from "../host/wasm/loader.js";
+import type { Shim } from "../host/wasm/loader.js";
 import { tryParseHostDt, type HostDtResult } from "../host/shim/host_fdt.js";
 import { fixture, blob, be32, Struct, StringTable, minimalTree } from "./helpers/dtc.js";
+import { resultOrPanic } from "./helpers/panic.js";
 
 let shim: Shim;
 beforeAll(async () => {
@@ -21,12 +22,7 @@ type Outcome = HostDtResult | { panic: string };
 
 /** Parses with one walk; a shim panic becomes an outcome (its message must be upstream's). */
 function run(b: Uint8Array, upstreamOrder: boolean): Outcome {
-  try {
-    return tryParseHostDt(shim, b, { upstreamOrder });
-  } catch (e) {
-    if (e instanceof ShimPanic) return { panic: e.message };
-    throw e;
-  }
+  return resultOrPanic(() => tryParseHostDt(shim, b, { upstreamOrder }));
 }
 
 /** Both walks agree; a failure is one line of upstream text. */

@@ -10,7 +10,7 @@ import { loadShim } from "../host/wasm/node.js";
 import type { Shim } from "../host/wasm/loader.js";
 import { bootImage, bootFailure } from "../host/harness/boot.js";
 import { serviceImage } from "../host/harness/service.js";
-import type { BootOutput, RangeJson } from "../host/harness/types.js";
+import type { BootOutput, RangeJson } from "../host/contract.js";
 
 const dir = join(__dirname, "..", "images");
 const files = readdirSync(dir).filter((f) => f.endsWith(".json")).sort();

@@ -1,33 +1,9 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import { loadShim } from "../host/wasm/node.js";
-import { Shim, ShimPanic } from "../host/wasm/loader.js";
+import type { Shim } from "../host/wasm/loader.js";
 import { runHandoff, crc32 } from "../host/shim/handoff.js";
-import { Hypervisor } from "../host/hv/hypervisor.js";
-import { hvSchema } from "../host/hv/schema.js";
-import { partition } from "./handoff_helpers.js";
-
-const hv = (cfg: object = {}) => new Hypervisor(hvSchema.parse(cfg));
-
-const BASE =
-  "loglevel=8 log_buf_len=128K printk.time=1 console_msg_format=syslog uio_hv_generic.no_mask=1 " +
-  "coredump_filter=0x33 cpufreq.off=1 cpuidle.off=1 cryptomgr.notests idle=halt " +
-  "initcall_blacklist=init_real_mode,sbf_init lpj=3000000 no_timer_check noxsave oops=panic " +
-  "panic_on_warn=0 panic_print=0 panic=-1 printk.devkmsg=on reboot=t rootfstype=tmpfs " +
-  "sysctl.vm.compaction_proactiveness=0 tsc=reliable unknown_nmi_panic=1 vfio_pci.ids=1414:00ba " +
-  "vfio.enable_unsafe_noiommu_mode=1 rdinit=/underhill-init OPENHCL_NVME_VFIO=1 " +
-  "hv_storvsc.storvsc_vcpus_per_sub_channel=2048 hv_storvsc.storvsc_max_hw_queues=2 " +
-  "hv_storvsc.storvsc_ringbuffer_size=0x8000 MIMALLOC_ARENA_EAGER_COMMIT=0 acpi=off ";
-const X86 = "clearcpuid=pcid iommu=off pci=off ";
-
-function panicOf(f: () => unknown): ShimPanic {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof ShimPanic) return e;
-    throw e;
-  }
-  throw new Error("expected a ShimPanic");
-}
+import { partition, hv, KERNEL_BASE_PARAMETERS, KERNEL_X86_PARAMETERS } from "./helpers/handoff.js";
+import { shimPanicOf } from "./helpers/panic.js";
 
 describe("build_kernel_command_line", () => {
   let shim: Shim;
@@ -38,7 +14,7 @@ describe("build_kernel_command_line", () => {
   it("writes the exact line for a plain x86 partition without sidecar", () => {
     const r = runHandoff(shim, { ...partition(2, 1), sidecarSize: 0n, cmdline: "foo=bar" }, hv());
     expect(r.kernelCommandLine).toBe(
-      BASE + X86 + "swiotlb=1,1 console=ttynull OPENHCL_NVME_KEEP_ALIVE=nohost,noprivatepool " +
+      KERNEL_BASE_PARAMETERS + KERNEL_X86_PARAMETERS + "swiotlb=1,1 console=ttynull OPENHCL_NVME_KEEP_ALIVE=nohost,noprivatepool " +
         "hv_vmbus.message_connection_id=0x4 foo=bar",
     );
   });
@@ -46,7 +22,7 @@ describe("build_kernel_command_line", () => {
   it("uses ttyS2 when COM3 is available and the host is trusted, and lists sidecar base VPs", () => {
     const r = runHandoff(shim, { ...partition(64, 2), com3SerialAvailable: true, nvmeKeepalive: true, vtl2Pool: true }, hv());
     expect(r.kernelCommandLine).toBe(
-      BASE + X86 + "swiotlb=1,1 console=ttyS2,115200 OPENHCL_NVME_KEEP_ALIVE=host,privatepool boot_cpus=0,32 " +
+      KERNEL_BASE_PARAMETERS + KERNEL_X86_PARAMETERS + "swiotlb=1,1 console=ttyS2,115200 OPENHCL_NVME_KEEP_ALIVE=host,privatepool boot_cpus=0,32 " +
         "hv_vmbus.message_connection_id=0x4 ",
     );
   });
@@ -58,7 +34,7 @@ describe("build_kernel_command_line", () => {
       hv(),
     );
     expect(r.kernelCommandLine).toBe(
-      BASE + X86 + "swiotlb=4096,1 console=ttyS2,115200 OPENHCL_CONFIDENTIAL=1 OPENHCL_CONFIDENTIAL_DEBUG=1 " +
+      KERNEL_BASE_PARAMETERS + KERNEL_X86_PARAMETERS + "swiotlb=4096,1 console=ttyS2,115200 OPENHCL_CONFIDENTIAL=1 OPENHCL_CONFIDENTIAL_DEBUG=1 " +
         "OPENHCL_NVME_KEEP_ALIVE=disabled,nohost,noprivatepool hv_vmbus.message_connection_id=0x4 ",
     );
   });
@@ -70,11 +46,11 @@ describe("build_kernel_command_line", () => {
 
   it("has no x86 parameters on aarch64", () => {
     const r = runHandoff(shim, { ...partition(2, 1), arch: "aarch64" }, hv());
-    expect(r.kernelCommandLine).toBe(BASE + "swiotlb=1,1 console=ttynull OPENHCL_NVME_KEEP_ALIVE=nohost,noprivatepool hv_vmbus.message_connection_id=0x4 ");
+    expect(r.kernelCommandLine).toBe(KERNEL_BASE_PARAMETERS + "swiotlb=1,1 console=ttynull OPENHCL_NVME_KEEP_ALIVE=nohost,noprivatepool hv_vmbus.message_connection_id=0x4 ");
   });
 
   it("panics with CommandLineTooLong past 0x2000 bytes", () => {
-    const e = panicOf(() => runHandoff(shim, { ...partition(2, 1), cmdline: "x".repeat(0x2000) }, hv()));
+    const e = shimPanicOf(() => runHandoff(shim, { ...partition(2, 1), cmdline: "x".repeat(0x2000) }, hv()));
     expect(e.message).toBe("called `Result::unwrap()` on an `Err` value: CommandLineTooLong");
   });
 });
@@ -86,7 +62,7 @@ describe("shim_main checks after read_from_dt", () => {
   });
 
   it("panics with `no cpus` for an empty CPU list", () => {
-    expect(panicOf(() => runHandoff(shim, { ...partition(2, 1), cpus: [] }, hv())).message).toBe("no cpus");
+    expect(shimPanicOf(() => runHandoff(shim, { ...partition(2, 1), cpus: [] }, hv())).message).toBe("no cpus");
   });
 
   it("derives the VTL0 alias map from the physical address bits when VSM offers it", () => {
@@ -107,17 +83,17 @@ describe("shim_main checks after read_from_dt", () => {
   });
 
   it("panics when the VSM capabilities read fails", () => {
-    const e = panicOf(() => runHandoff(shim, partition(2, 1), hv({ vsmCapabilitiesStatus: 5 })));
+    const e = shimPanicOf(() => runHandoff(shim, partition(2, 1), hv({ vsmCapabilitiesStatus: 5 })));
     expect(e.message).toBe("failed to query vsm capabilities: InvalidParameter");
   });
 
   it("panics when a VP index does not match the CPU's position", () => {
-    const e = panicOf(() => runHandoff(shim, partition(4, 1), hv({ vpIndexOverrides: { "2": 3 } })));
+    const e = shimPanicOf(() => runHandoff(shim, partition(4, 1), hv({ vpIndexOverrides: { "2": 3 } })));
     expect(e.message).toBe("CPU hardware ID 0x2 does not correspond to VP index 3");
   });
 
   it("panics with the hypervisor's error when the VP index lookup fails", () => {
-    const e = panicOf(() => runHandoff(shim, partition(4, 1), hv({ vpIndexFailStatus: 0x0e, vpIndexFailAfter: 2 })));
+    const e = shimPanicOf(() => runHandoff(shim, partition(4, 1), hv({ vpIndexFailStatus: 0x0e, vpIndexFailAfter: 2 })));
     expect(e.message).toBe("failed to get VP index for hardware ID 0x2: Invalid VP index");
   });
 
@@ -125,17 +101,17 @@ describe("shim_main checks after read_from_dt", () => {
     // 512 x86 APIC ids (u32) fit the input page behind the 16-byte header; 511 MPIDRs (u64) do not.
     expect(() => runHandoff(shim, partition(2048, 64))).not.toThrow();
     expect(() => runHandoff(shim, { ...partition(510, 1), arch: "aarch64" })).not.toThrow();
-    const e = panicOf(() => runHandoff(shim, { ...partition(511, 1), arch: "aarch64" }));
+    const e = shimPanicOf(() => runHandoff(shim, { ...partition(511, 1), arch: "aarch64" }));
     expect(e.message).toBe("called `Result::unwrap()` on an `Err` value: SizeError");
     // The failing id is found across calls: the 601st id sits in the second call of 512.
-    const f = panicOf(() => runHandoff(shim, partition(2048, 64), hv({ vpIndexFailStatus: 0x0e, vpIndexFailAfter: 600 })));
+    const f = shimPanicOf(() => runHandoff(shim, partition(2048, 64), hv({ vpIndexFailStatus: 0x0e, vpIndexFailAfter: 600 })));
     expect(f.message).toBe("failed to get VP index for hardware ID 0x258: Invalid VP index");
   });
 
   it("fails the lookup of an APIC id the VM does not have with InvalidParameter, as OpenVMM's hypervisor does", () => {
     const h = hv();
     h.setVpTopology([0n, 1n, 2n, 5n]);
-    const e = panicOf(() => runHandoff(shim, partition(4, 1), h));
+    const e = shimPanicOf(() => runHandoff(shim, partition(4, 1), h));
     expect(e.message).toBe("failed to get VP index for hardware ID 0x3: Invalid parameter");
     // x86 hardware ids are the low 32 bits of each CPU's reg, on both sides.
     const input = partition(4, 1);
@@ -151,7 +127,7 @@ describe("shim_main checks after read_from_dt", () => {
     const bytes = new TextEncoder().encode("123456789");
     expect(crc32(shim, bytes)).toBe(0xcbf43926);
     expect(() => runHandoff(shim, { ...partition(2, 1), initrd: { base: 0x800000n, bytes, crc: 0xcbf43926 } }, hv())).not.toThrow();
-    const e = panicOf(() => runHandoff(shim, { ...partition(2, 1), initrd: { base: 0x800000n, bytes, crc: 1 } }, hv()));
+    const e = shimPanicOf(() => runHandoff(shim, { ...partition(2, 1), initrd: { base: 0x800000n, bytes, crc: 1 } }, hv()));
     expect(e.message).toBe(
       "assertion `left == right` failed: computed initrd crc does not match build time calculated crc\n  left: 3421780262\n right: 1",
     );
@@ -165,7 +141,7 @@ describe("shim_main checks after read_from_dt", () => {
     ];
     expect(() => runHandoff(shim, input, hv())).not.toThrow();
     input.importedRegions.splice(1, 0, { start: 0x3000_0000n, end: 0x3000_2000n, accepted: false });
-    const e = panicOf(() => runHandoff(shim, input, hv()));
+    const e = shimPanicOf(() => runHandoff(shim, input, hv()));
     expect(e.message).toBe("range MemoryRange {\n    start: 0x30000000,\n    end: 0x30002000,\n} not in vtl2 ram was not preaccepted at launch");
   });
 
@@ -176,14 +152,14 @@ describe("shim_main checks after read_from_dt", () => {
       { start: 0x1000n, end: 0x3000n, accepted: true },
     ];
     // Non-isolated: only the later walk sees the order.
-    expect(panicOf(() => runHandoff(shim, input, hv())).message).toBe("right not sorted");
+    expect(shimPanicOf(() => runHandoff(shim, input, hv())).message).toBe("right not sorted");
     for (const isolation of ["snp", "tdx"] as const) {
-      expect(panicOf(() => runHandoff(shim, { ...input, isolation }, hv())).message).toBe(
+      expect(shimPanicOf(() => runHandoff(shim, { ...input, isolation }, hv())).message).toBe(
         "assertion failed: last_range_end.is_none() || imported_range.start() > last_range_end.unwrap()",
       );
     }
     // VBS first walks VTL2 RAM against the accepted regions only: sorted here, so the order assertion fires.
-    expect(panicOf(() => runHandoff(shim, { ...input, isolation: "vbs" }, hv())).message).toBe(
+    expect(shimPanicOf(() => runHandoff(shim, { ...input, isolation: "vbs" }, hv())).message).toBe(
       "assertion failed: last_range_end.is_none() || imported_range.start() > last_range_end.unwrap()",
     );
     // Adjacent regions are in order; aarch64 does not check.
@@ -202,13 +178,13 @@ describe("shim_main checks after read_from_dt", () => {
       { start: 0x4000_0000n, end: 0x4000_2000n, accepted: false },
       { start: 0x1000n, end: 0x3000n, accepted: true },
     ];
-    expect(panicOf(() => runHandoff(shim, input, hv())).message).toBe("right not sorted");
+    expect(shimPanicOf(() => runHandoff(shim, input, hv())).message).toBe("right not sorted");
     // An unaccepted piece outside RAM seen before the unsorted range panics first.
     input.importedRegions = [
       { start: 0x2000_0000n, end: 0x2000_1000n, accepted: false },
       { start: 0x1000n, end: 0x3000n, accepted: true },
     ];
-    expect(panicOf(() => runHandoff(shim, input, hv())).message).toBe(
+    expect(shimPanicOf(() => runHandoff(shim, input, hv())).message).toBe(
       "range MemoryRange {\n    start: 0x20000000,\n    end: 0x20001000,\n} not in vtl2 ram was not preaccepted at launch",
     );
     // Overlapping regions are unsorted too; a pending part inside VTL2 RAM is fine.
@@ -216,7 +192,7 @@ describe("shim_main checks after read_from_dt", () => {
       { start: 0x4000_0000n, end: 0x4000_4000n, accepted: false },
       { start: 0x4000_2000n, end: 0x4000_6000n, accepted: true },
     ];
-    expect(panicOf(() => runHandoff(shim, input, hv())).message).toBe("right not sorted");
+    expect(shimPanicOf(() => runHandoff(shim, input, hv())).message).toBe("right not sorted");
   });
 
   it("records boot times from the reference clock and logs the hand-off", () => {

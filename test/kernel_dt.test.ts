@@ -1,30 +1,11 @@
 import { describe, it, expect, beforeAll } from "vitest";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { loadShim } from "../host/wasm/node.js";
-import { Shim, ShimPanic } from "../host/wasm/loader.js";
-import { loadImage } from "../host/image/load.js";
-import { guestMemoryLayout, vtl2ImageInput } from "../host/image/inputs.js";
-import { GuestMemory } from "../host/guest/guest_memory.js";
-import { loadVtl2Image } from "../host/vtl2/load.js";
-import { attachHypervisor } from "../host/hv/imports.js";
-import { runBoot } from "../host/shim/boot.js";
+import type { Shim } from "../host/wasm/loader.js";
 import { runHandoff, type HandoffInput } from "../host/shim/handoff.js";
-import { Hypervisor } from "../host/hv/hypervisor.js";
-import { hvSchema } from "../host/hv/schema.js";
-import { partition, GB } from "./handoff_helpers.js";
-
-const hv = (cfg: object = {}) => new Hypervisor(hvSchema.parse(cfg));
-const dir = mkdtempSync(join(tmpdir(), "hclboot-kdt-"));
-
-/** Decodes a blob with dtc (which also validates it). */
-function dts(dtb: Uint8Array): string {
-  const f = join(dir, "k.dtb");
-  writeFileSync(f, dtb);
-  return execFileSync("dtc", ["-I", "dtb", "-O", "dts", "-q", f], { encoding: "utf8" });
-}
+import { partition, GB, hv } from "./helpers/handoff.js";
+import { dtcDecode } from "./helpers/dtc.js";
+import { load, boot } from "./helpers/boot.js";
+import { panicOf } from "./helpers/panic.js";
 
 describe("write_dt", () => {
   let shim: Shim;
@@ -35,7 +16,7 @@ describe("write_dt", () => {
   it("writes CPUs, VTL2 memory, VMBus, sidecar nodes, boot times and the /openhcl memory map", () => {
     const input: HandoffInput = { ...partition(64, 2), entropy: new Uint8Array([1, 2, 3, 4, 5]), vtl0AliasMap: 1n << 46n, importedRegions: [{ start: 0x1000n, end: 0x3000n, accepted: true }] };
     const r = runHandoff(shim, input, hv({ vtl0AliasMapAvailable: true, referenceTime: { start: "0x1000", step: "0x10" } }));
-    const s = dts(r.dtb);
+    const s = dtcDecode(r.dtb);
     expect(s).toContain('compatible = "microsoft,openvmm";');
     expect(s).toContain("reftime_boot_start = <0x00 0x1000>;");
     expect(s).toContain("reftime_sidecar_start = <0x00 0x1010>;");
@@ -69,7 +50,7 @@ describe("write_dt", () => {
     const r = runHandoff(shim, partition(2048, 64), hv());
     const ms = performance.now() - t0;
     expect(r.dtb.length).toBeLessThan(256 * 1024 - 16);
-    const s = dts(r.dtb);
+    const s = dtcDecode(r.dtb);
     expect(s.match(/cpu@\d+ \{/g)!.length).toBe(2048);
     expect(s.match(/sidecar@[0-9a-f]+ \{/g)!.length).toBe(64);
     expect(ms).toBeLessThan(2000);
@@ -77,7 +58,7 @@ describe("write_dt", () => {
 
   it("writes the TDX wakeup mailbox and the vtl2 allocation mode", () => {
     const r = runHandoff(shim, { ...partition(2, 1), isolation: "tdx", memoryAllocationMode: { mode: "vtl2", memorySize: 0x4000_0000n, mmioSize: null } }, hv());
-    const s = dts(r.dtb);
+    const s = dtcDecode(r.dtb);
     expect(s).toContain('reserved-memory {\n\t\t#address-cells = <0x02>;\n\t\t#size-cells = <0x01>;\n\t\tranges;\n\n\t\twakeup_table@fffff000 {\n\t\t\tcompatible = "intel,wakeup-mailbox";\n\t\t\treg = <0x00 0xfffff000 0x1000>;');
     expect(s).toContain('isolation-type = "tdx";');
     expect(s).toContain('memory-allocation-mode = "vtl2";\n\t\tmemory-size = <0x00 0x40000000>;');
@@ -100,7 +81,7 @@ describe("write_dt", () => {
     expect(() => runHandoff(shim, input)).toThrow("called `Result::unwrap()` on an `Err` value: Fdt(OutOfSpace)");
     input.importedRegions = input.importedRegions.slice(0, 16);
     input.partitionRam = [...low.slice(0, 300), ...input.partitionRam.slice(958)];
-    expect(dts(runHandoff(shim, input).dtb)).toContain("memory@12b00000 {");
+    expect(dtcDecode(runHandoff(shim, input).dtb)).toContain("memory@12b00000 {");
   });
 
   it("fills exactly the 256 KiB setup_data page minus its 16-byte header (262128 bytes), not one cell more", () => {
@@ -143,21 +124,10 @@ describe("write_dt", () => {
     // 2048 x86 CPU nodes alone take 999 * 84 + 1049 * 88 bytes of structure (cpu@1..cpu@999 names
     // fit 8 bytes, cpu@1000.. need 12), and each of the 816 RAM ranges yields at least one
     // /openhcl memory node of >= 128 bytes: more than the 262128-byte buffer upstream has too.
-    const r = loadImage(join(__dirname, "..", "images", "max.json"));
-    const gm = GuestMemory.build(guestMemoryLayout(r)!);
-    const img = loadVtl2Image(gm, vtl2ImageInput(r));
+    const l = load("max.json");
     const cpuBytes = 999 * 84 + 1049 * 88;
     expect(cpuBytes + 816 * 128).toBeGreaterThan(256 * 1024 - 16);
-    shim.setGuest(gm);
-    attachHypervisor(shim, new Hypervisor(undefined, r.arch));
-    let err: unknown;
-    try {
-      runBoot(shim, { shimBase: img.shimBase, rawOffset: img.shimParamsOffset, arch: r.arch, hvIsolation: img.hvIsolation });
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(ShimPanic);
-    expect((err as ShimPanic).message).toBe("called `Result::unwrap()` on an `Err` value: Fdt(OutOfSpace)");
+    expect(panicOf(() => boot(shim, l))).toBe("called `Result::unwrap()` on an `Err` value: Fdt(OutOfSpace)");
   });
 
   it("stops at the first builder error: a VTL2 range outside partition RAM after it does not panic", () => {
@@ -189,7 +159,7 @@ describe("write_dt on aarch64", () => {
     const h = hv();
     h.setVpTopology(input.cpus.map((c) => BigInt(c.reg)));
     const r = runHandoff(shim, input, h);
-    const s = dts(r.dtb);
+    const s = dtcDecode(r.dtb);
     expect(s).toContain('cpu@1 {\n\t\t\tdevice_type = "cpu";\n\t\t\tnuma-node-id = <0x00>;\n\t\t\treg = <0x00 0x00>;\n\t\t\tcompatible = "arm,arm-v8";\n\t\t\tenable-method = "psci";\n\t\t\tstatus = "okay";');
     expect(s).toContain('cpu@2 {\n\t\t\tdevice_type = "cpu";\n\t\t\tnuma-node-id = <0x00>;\n\t\t\treg = <0x00 0x100>;\n\t\t\tcompatible = "arm,arm-v8";\n\t\t\tenable-method = "psci";\n\t\t\tstatus = "disabled";');
     expect(s).toContain('psci {\n\t\tcompatible = "arm,psci-0.2";\n\t\tmethod = "hvc";\n\t\tcpu_off = <0x01>;\n\t\tcpu_on = <0x02>;');
@@ -205,14 +175,14 @@ describe("write_dt on aarch64", () => {
 
   it("uses the host's PMU GSIV and panics outside the PPI range", () => {
     const ok = runHandoff(shim, { ...partition(1, 1), arch: "aarch64", pmuGsiv: 0x18 }, hv());
-    expect(dts(ok.dtb)).toContain("interrupts = <0x01 0x08 0x04>;");
+    expect(dtcDecode(ok.dtb)).toContain("interrupts = <0x01 0x08 0x04>;");
     expect(() => runHandoff(shim, { ...partition(1, 1), arch: "aarch64", pmuGsiv: 40 }, hv())).toThrow("PMU GSIV must be a PPI in [16, 32) range");
   });
 
   it("checks the host GIC sizes against the architecture's", () => {
     const gic = { distributorBase: 0x1000_0000n, distributorSize: 0x1_0000n, redistributorsBase: 0x2000_0000n, redistributorsSize: 0x2_0000n, redistributorStride: 0x2_0000n };
     const r = runHandoff(shim, { ...partition(1, 1), arch: "aarch64", gic }, hv());
-    expect(dts(r.dtb)).toContain(`intc@${0x1000_0000} {`);
+    expect(dtcDecode(r.dtb)).toContain(`intc@${0x1000_0000} {`);
     expect(() => runHandoff(shim, { ...partition(2, 1), arch: "aarch64", gic }, hv())).toThrow("assertion `left == right` failed\n  left: 131072\n right: 262144");
   });
 

@@ -1,8 +1,9 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import fc from "fast-check";
 import { loadShim } from "../host/wasm/node.js";
-import { Shim, ShimPanic } from "../host/wasm/loader.js";
+import type { Shim } from "../host/wasm/loader.js";
 import { runAddressSpace, type BuilderSpec, type MemoryOp, type OpResult, type Range } from "../host/shim/memory.js";
+import { panicOf } from "./helpers/panic.js";
 
 const r = (start: number | bigint, end: number | bigint): Range => ({ start: BigInt(start), end: BigInt(end) });
 const ram = (start: number, end: number, vnode = 0) => ({ ...r(start, end), vnode });
@@ -23,16 +24,6 @@ const alloc = (len: number, policy: "LowMemory" | "HighMemory", vnode?: number, 
 function allocated(res: OpResult): { start: bigint; end: bigint; vnode: number } | null {
   if (res.op !== "allocate" && res.op !== "allocateAligned") throw new Error("not an allocation");
   return res.range;
-}
-
-function panicOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ShimPanic) return e.message;
-    throw e;
-  }
-  throw new Error("expected a panic");
 }
 
 describe("AddressSpaceManager (upstream memory.rs tests)", () => {

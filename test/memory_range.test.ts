@@ -5,6 +5,7 @@ import { Shim, ShimPanic } from "../host/wasm/loader.js";
 import * as R from "../host/shim/memory_range.js";
 import type { TaggedRange } from "../host/shim/memory_range.js";
 import { MAX_ADDRESS, modelWalk, modelOverlapping, modelSubtract, modelFlatten, modelMerge, modelOutcome } from "./model/ranges.js";
+import { panicOf } from "./helpers/panic.js";
 
 const KB = 1024n;
 const MB = 1024n * KB;
@@ -22,17 +23,6 @@ const rs = (...pairs: [bigint, bigint][]): TaggedRange[] => pairs.map(([start, e
 const gpns = (...pairs: [number, number][]): TaggedRange[] => pairs.map(([s, e]) => ({ start: BigInt(s) * 0x1000n, end: BigInt(e) * 0x1000n }));
 /** Strips tags for comparisons of plain ranges. */
 const plain = (list: { start: bigint; end: bigint }[]) => list.map(({ start, end }) => ({ start, end }));
-
-/** The panic message of `f`, failing the test when it does not panic. */
-function panicOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof ShimPanic) return e.message;
-    throw e;
-  }
-  throw new Error("expected a shim panic");
-}
 
 /** Runs `f` against the boot core, returning its result or panic message (like modelOutcome). */
 function shimOutcome<T>(f: () => T): { ok: true; value: T } | { ok: false; message: string } {

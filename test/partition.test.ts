@@ -1,58 +1,12 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import { loadShim } from "../host/wasm/node.js";
-import { Shim, ShimPanic } from "../host/wasm/loader.js";
+import type { Shim } from "../host/wasm/loader.js";
 import { DtError } from "../host/errors.js";
 import { readFromDtValues, partitionJson, type ShimValues, type HostDtValues, type ReadOptions } from "../host/shim/partition.js";
+import { r, MEMORY, VTL2_PROTECTABLE, MB, GB, shimBase, vtl0Mmio, hostDt, vtl2Dt } from "./helpers/partition.js";
+import { panicOf } from "./helpers/panic.js";
 
 // Expected values below are worked out by hand from host_params/dt/mod.rs and memory.rs.
-const r = (start: bigint, end: bigint) => ({ start, end });
-const MEMORY = 0;
-const VTL2_PROTECTABLE = 3;
-const MB = 0x10_0000n;
-const GB = 0x4000_0000n;
-
-// A 16 MiB VTL2 image at 512 MiB: parameter region first (device tree pages 40..104 are
-// reclaimed), 8 MiB used by the shim, log buffer and persisted state at its end.
-const shimBase = (over: Partial<ShimValues> = {}): ShimValues => ({
-  memoryStart: 0x2000_0000n, memorySize: 16n * MB,
-  parameterRegionStart: 0x2000_0000n, parameterRegionSize: 0x6a000n,
-  used: r(0x2000_0000n, 0x2080_0000n),
-  logBuffer: r(0x206f_0000n, 0x2070_0000n),
-  heap: r(0x206e_0000n, 0x206f_0000n),
-  persistedState: r(0x2070_0000n, 0x2080_0000n),
-  commandLine: { policy: "static", text: "OPENHCL_ENABLE_VTL2_GPA_POOL=512" },
-  ...over,
-});
-
-const vtl0Mmio = [r(0xf000_0000n, 0xf800_0000n), r(0x10_0000_0000n, 0x10_4000_0000n)];
-const cpus = [{ reg: 0n, vnode: 0 }, { reg: 1n, vnode: 0 }];
-
-// Host mode: the host reports the VTL2 image range as VTL2_PROTECTABLE.
-const hostDt = (over: Partial<HostDtValues> = {}): HostDtValues => ({
-  cpus,
-  memory: [
-    { ...r(0n, 0x2000_0000n), vnode: 0, igvmType: MEMORY },
-    { ...r(0x2000_0000n, 0x2100_0000n), vnode: 0, igvmType: VTL2_PROTECTABLE },
-    { ...r(0x2100_0000n, 0x8000_0000n), vnode: 0, igvmType: MEMORY },
-  ],
-  vmbusVtl0: { connectionId: 1, mmio: vtl0Mmio },
-  vmbusVtl2: { connectionId: 4, mmio: [] },
-  commandLine: "",
-  ...over,
-});
-
-// VTL2 allocation mode over a two-node guest.
-const vtl2Dt = (mode: { memorySize?: bigint; mmioSize?: bigint } = {}, over: Partial<HostDtValues> = {}): HostDtValues => ({
-  cpus,
-  memory: [
-    { ...r(0n, 0x8000_0000n), vnode: 0, igvmType: MEMORY },
-    { ...r(0x1_0000_0000n, 0x1_8000_0000n), vnode: 1, igvmType: MEMORY },
-  ],
-  vmbusVtl0: { connectionId: 1, mmio: vtl0Mmio },
-  vmbusVtl2: { connectionId: 4, mmio: [] },
-  memoryAllocationMode: { mode: "vtl2", ...mode },
-  ...over,
-});
 
 // Two VTL2 ranges in host mode: the image on node 0, 16 MiB on node 1.
 const twoNodeHostDt = (over: Partial<HostDtValues> = {}): HostDtValues => hostDt({
@@ -82,10 +36,6 @@ describe("read_from_dt", () => {
     shim = await loadShim();
   });
   const run = (s: ShimValues, d: HostDtValues, o: ReadOptions = {}) => readFromDtValues(shim, s, d, o);
-  const panicOf = (fn: () => unknown): string => {
-    try { fn(); } catch (e) { if (e instanceof ShimPanic) return e.message; throw e; }
-    throw new Error("expected a panic");
-  };
   const dtErrorOf = (fn: () => unknown): string => {
     try { fn(); } catch (e) { if (e instanceof DtError) return e.message; throw e; }
     throw new Error("expected a DtError");

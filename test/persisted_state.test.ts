@@ -4,9 +4,10 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import fc from "fast-check";
 import { loadShim } from "../host/wasm/node.js";
-import { Shim, ShimPanic } from "../host/wasm/loader.js";
+import type { Shim } from "../host/wasm/loader.js";
 import { decodeSavedState, tryDecodeSavedState, readPersistedRegionHeader, decodeSavedStateFromGuest } from "../host/shim/persisted_state.js";
 import { encodeSavedState, decodeSavedStateJs, type SavedState } from "../host/persist/saved_state_proto.js";
+import { shimPanicOf } from "./helpers/panic.js";
 
 /** Bytes from a hex string that may contain spaces, newlines and `#` comments. */
 function hx(s: string): Uint8Array {
@@ -16,16 +17,6 @@ function hx(s: string): Uint8Array {
 }
 
 const decodeFailed = (err: string) => `failed to decode protobuf: Error(ErrorInner { types: [], err: ${err} })`;
-
-function panicOf(f: () => unknown): ShimPanic {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof ShimPanic) return e;
-    throw e;
-  }
-  throw new Error("expected a shim panic");
-}
 
 let shim: Shim;
 beforeAll(async () => {
@@ -187,7 +178,7 @@ describe("mesh_protobuf decode failures (the shim's expect message)", () => {
   ];
   for (const [name, bytes, err] of cases) {
     it(`fails on ${name} with ${err}`, () => {
-      const p = panicOf(() => decodeSavedState(shim, hx(bytes)));
+      const p = shimPanicOf(() => decodeSavedState(shim, hx(bytes)));
       expect(p.message).toBe(decodeFailed(err));
       expect(p.log[0]).toBe(`[INFO] decoding protobuf of size ${hx(bytes).length}`);
       expect(p.log.at(-1)).toBe(`[ERROR] panicked: ${decodeFailed(err)}`);
@@ -195,7 +186,7 @@ describe("mesh_protobuf decode failures (the shim's expect message)", () => {
   }
 
   it("reports the first failure even when a later field is also bad", () => {
-    expect(panicOf(() => decodeSavedState(shim, hx("0b 80"))).message).toBe(decodeFailed("UnknownWireType(3)"));
+    expect(shimPanicOf(() => decodeSavedState(shim, hx("0b 80"))).message).toBe(decodeFailed("UnknownWireType(3)"));
   });
 });
 
@@ -218,19 +209,19 @@ describe("bump heap (bump_alloc.rs) limits on the decode", () => {
   });
 
   it("fails the 8193rd id with the allocation failure message", () => {
-    expect(panicOf(() => decodeSavedState(shim, cpuList(8193))).message).toBe("memory allocation of 65536 bytes failed");
+    expect(shimPanicOf(() => decodeSavedState(shim, cpuList(8193))).message).toBe("memory allocation of 65536 bytes failed");
   });
 
   it("fits 1024 memory entries (32 bytes each) and fails at 1025", () => {
     const s = decodeSavedState(shim, emptyEntries(1024));
     expect(s.heap).toEqual({ allocated: 65408n, allocations: 9, free: 128n });
-    expect(panicOf(() => decodeSavedState(shim, emptyEntries(1025))).message).toBe("memory allocation of 65536 bytes failed");
+    expect(shimPanicOf(() => decodeSavedState(shim, emptyEntries(1025))).message).toBe("memory allocation of 65536 bytes failed");
   });
 
   it("reserves the slot before checking the element's wire type", () => {
     // 1024 entries fill the heap to capacity 1024; a 1025th element needs a new buffer first.
     const bytes = Uint8Array.from([...emptyEntries(1024), 0x08, 0x01]);
-    expect(panicOf(() => decodeSavedState(shim, bytes)).message).toBe("memory allocation of 65536 bytes failed");
+    expect(shimPanicOf(() => decodeSavedState(shim, bytes)).message).toBe("memory allocation of 65536 bytes failed");
   });
 
   it("pads allocations to the element alignment from the heap's absolute address", () => {
@@ -246,7 +237,7 @@ describe("bump heap (bump_alloc.rs) limits on the decode", () => {
 
   it("building the decode error itself can run out of heap (16 + 40 byte boxes)", () => {
     const bytes = Uint8Array.from([...cpuList(8192), 0x0b]);
-    expect(panicOf(() => decodeSavedState(shim, bytes)).message).toBe("memory allocation of 40 bytes failed");
+    expect(shimPanicOf(() => decodeSavedState(shim, bytes)).message).toBe("memory allocation of 40 bytes failed");
   });
 });
 
@@ -306,7 +297,7 @@ describe("read_persisted_region_header", () => {
 
   it("reports unmapped header memory as a fault, not a trap without message", () => {
     shim.setGuest(guest);
-    expect(panicOf(() => readPersistedRegionHeader(shim, false, base + 0x1000n)).message).toBe("guest memory fault: read of 32 bytes at 0x80001000");
+    expect(shimPanicOf(() => readPersistedRegionHeader(shim, false, base + 0x1000n)).message).toBe("guest memory fault: read of 32 bytes at 0x80001000");
   });
 
   it("decodes the payload from guest memory at the protobuf base", () => {

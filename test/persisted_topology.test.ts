@@ -2,9 +2,10 @@
 // MMIO) and the servicing sidecar overrides, driven by images the save side writes.
 import { describe, it, expect, beforeAll } from "vitest";
 import { loadShim } from "../host/wasm/node.js";
-import { Shim, ShimPanic } from "../host/wasm/loader.js";
+import type { Shim } from "../host/wasm/loader.js";
 import { persistInputFromBoot, writePersistedInfo, tamperProtobufRegion, tamperPayloadLen, encodeHeader, type BootTopology, type PersistInput } from "../host/persist/save.js";
 import { persistedTopologyParts } from "../host/shim/persisted_state.js";
+import { panicOf } from "./helpers/panic.js";
 
 const GB = 0x4000_0000n;
 const PERSISTED_END = GB + 0x20_0000n; // the shim's 2 MiB persisted-state region
@@ -40,16 +41,6 @@ function place(image: Uint8Array): void {
     },
     write: () => false,
   });
-}
-
-function panicOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof ShimPanic) return e.message;
-    throw e;
-  }
-  throw new Error("expected a shim panic");
 }
 
 function withMap(edit: (input: PersistInput) => void): Uint8Array {

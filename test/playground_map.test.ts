@@ -1,15 +1,13 @@
 import { describe, it, expect } from "vitest";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import type { BootOutput, ServiceOutput } from "../host/harness/contract.js";
+import type { BootOutput, ServiceOutput } from "../host/contract.js";
 import {
   mapItems, renderMap, tooltipText, formatSize, parseHex, itemColor, legendEntries, domainOf,
   GEOMETRY, NODE_COLORS, TYPE_COLORS, xmlEscape,
 } from "../web/map.js";
+import { bootFixture } from "./helpers/fixtures.js";
 
-const fixture = <T>(name: string): T => JSON.parse(readFileSync(join(__dirname, "fixtures", "boot", name), "utf8")) as T;
-const twoNodes = fixture<BootOutput>("x64-two-nodes-sidecar.json");
-const aarch64 = fixture<BootOutput>("aarch64-vtl2-mode.json");
+const twoNodes = bootFixture<BootOutput>("x64-two-nodes-sidecar.json");
+const aarch64 = bootFixture<BootOutput>("aarch64-vtl2-mode.json");
 
 /** The rect.range elements of an SVG as attribute maps. */
 function rects(svg: string, cls = "range"): Record<string, string>[] {
@@ -209,7 +207,7 @@ describe("renderMap edge cases", () => {
 
 describe("renderMap compared with the first boot", () => {
   it("marks exactly the ranges that moved during servicing", () => {
-    const svc = fixture<ServiceOutput>("service-differ.json");
+    const svc = bootFixture<ServiceOutput>("service-differ.json");
     const rs = rects(renderMap(svc.second, { compareWith: svc.first }).svg);
     const changed = rs.filter((r) => r.class.split(" ").includes("changed"));
     expect(changed.map((r) => `${r["data-lane"]}:${r["data-type"]}:${r["data-start"]}`)).toEqual([
@@ -220,7 +218,7 @@ describe("renderMap compared with the first boot", () => {
   });
 
   it("marks nothing when servicing kept everything", () => {
-    const svc = fixture<ServiceOutput>("service-agree.json");
+    const svc = bootFixture<ServiceOutput>("service-agree.json");
     expect(renderMap(svc.second, { compareWith: svc.first }).svg).not.toContain("changed");
   });
 });

@@ -1,14 +1,12 @@
 import { describe, it, expect } from "vitest";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import type { ServiceOutput } from "../host/harness/contract.js";
+import type { ServiceOutput } from "../host/contract.js";
 import { compareBoots, comparisonHtml } from "../web/service_view.js";
+import { bootFixture } from "./helpers/fixtures.js";
 
-const fixture = (name: string) => JSON.parse(readFileSync(join(__dirname, "fixtures", "boot", name), "utf8")) as ServiceOutput;
 
 describe("compareBoots", () => {
   it("reports every aspect the same when servicing kept the topology", () => {
-    const s = fixture("service-agree.json");
+    const s = bootFixture<ServiceOutput>("service-agree.json");
     const rows = compareBoots(s.first, s.second);
     expect(rows.every((r) => r.same)).toBe(true);
     expect(rows.map((r) => r.what)).toEqual([
@@ -19,7 +17,7 @@ describe("compareBoots", () => {
   });
 
   it("singles out the pool, the address space and the sidecar when the pool moved", () => {
-    const s = fixture("service-differ.json");
+    const s = bootFixture<ServiceOutput>("service-differ.json");
     const rows = compareBoots(s.first, s.second);
     expect(rows.filter((r) => !r.same).map((r) => r.what)).toEqual(["VTL2 address space (ranges and types)", "GPA pool", "sidecar"]);
     expect(rows.find((r) => r.what === "GPA pool")).toEqual({ what: "GPA pool", same: false, first: "1 range, 4 MiB", second: "1 range, 6 MiB" });
@@ -28,7 +26,7 @@ describe("compareBoots", () => {
 
 describe("comparisonHtml", () => {
   it("shows the contract's verdict, its differences (escaped) and one row per aspect", () => {
-    const s = fixture("service-differ.json");
+    const s = bootFixture<ServiceOutput>("service-differ.json");
     const html = comparisonHtml(compareBoots(s.first, s.second), s.agree, [...s.differences, "<b>x</b>"]);
     expect(html).toContain("servicing: topologies DISAGREE");
     expect(html).toContain("<li>address space: VTL2_GPA_POOL 0x221c00000..0x222000000 became 0x221a00000..0x222000000</li>");

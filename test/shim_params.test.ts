@@ -2,8 +2,9 @@ import { describe, it, expect, beforeAll } from "vitest";
 import { GuestMemory, type GuestMemoryLayout } from "../host/guest/guest_memory.js";
 import { loadVtl2Image, type Vtl2ImageInput } from "../host/vtl2/load.js";
 import { loadShim } from "../host/wasm/node.js";
-import { Shim, ShimPanic } from "../host/wasm/loader.js";
+import type { Shim } from "../host/wasm/loader.js";
 import { readShimParams, type ShimLocation } from "../host/shim/shim_params.js";
+import { shimPanicOf } from "./helpers/panic.js";
 
 const MB = 0x10_0000n;
 const VTL2 = 0x1_0000_0000n;
@@ -38,16 +39,6 @@ function boot(extra: Partial<Vtl2ImageInput> = {}) {
   return { gm, img, at };
 }
 
-function panicOf(f: () => unknown): ShimPanic {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof ShimPanic) return e;
-    throw e;
-  }
-  throw new Error("expected a shim panic");
-}
-
 function poke32(gm: GuestMemory, gpa: bigint, v: number) {
   const b = new Uint8Array(4);
   new DataView(b.buffer).setUint32(0, v, true);
@@ -64,7 +55,7 @@ describe("shim_parameters (reading through guest memory)", () => {
   it("panics with the fault message when the shim parameters page is not mapped", () => {
     const { gm, at, img } = boot();
     gm.setRamVisibility({ start: VTL2, end: VTL2 + VTL2_SIZE }, "unmapped");
-    const p = panicOf(() => readShimParams(shim, at));
+    const p = shimPanicOf(() => readShimParams(shim, at));
     expect(p.message).toBe(`guest memory fault: read of 192 bytes at 0x${img.layout.shimParams.start.toString(16)}`);
     expect(p.log).toEqual([`[ERROR] panicked: ${p.message}`]);
   });
@@ -73,7 +64,7 @@ describe("shim_parameters (reading through guest memory)", () => {
     const { gm, at, img } = boot();
     // cmdline_offset pointing into the MMIO gap
     poke64(gm, img.layout.shimParams.start + 8n, 0xf000_0000n - img.shimBase);
-    expect(panicOf(() => readShimParams(shim, at)).message).toBe("guest memory fault: read of 4096 bytes at 0xf0000000");
+    expect(shimPanicOf(() => readShimParams(shim, at)).message).toBe("guest memory fault: read of 4096 bytes at 0xf0000000");
   });
 });
 
@@ -81,15 +72,15 @@ describe("get_isolation_type", () => {
   it("x86_64: an unknown supported type panics", () => {
     const { gm, at, img } = boot();
     poke32(gm, img.layout.shimParams.start + 36n, 7);
-    expect(panicOf(() => readShimParams(shim, at)).message).toBe("unexpected isolation type");
+    expect(shimPanicOf(() => readShimParams(shim, at)).message).toBe("unexpected isolation type");
   });
 
   it("aarch64: anything but VBS panics with the type's Debug form", () => {
     const { gm, at, img } = boot({ arch: "aarch64" });
     poke32(gm, img.layout.shimParams.start + 36n, 2);
-    expect(panicOf(() => readShimParams(shim, at)).message).toBe("unexpected isolation type SNP");
+    expect(shimPanicOf(() => readShimParams(shim, at)).message).toBe("unexpected isolation type SNP");
     poke32(gm, img.layout.shimParams.start + 36n, 9);
-    expect(panicOf(() => readShimParams(shim, at)).message).toBe("unexpected isolation type 9");
+    expect(shimPanicOf(() => readShimParams(shim, at)).message).toBe("unexpected isolation type 9");
   });
 
   it("x86_64: VBS is None unless the hypervisor reports isolation", () => {
@@ -102,14 +93,14 @@ describe("get_isolation_type", () => {
 describe("ShimParams::new range checks", () => {
   it("panics on an unaligned log buffer exactly as MemoryRange::new asserts", () => {
     const { at } = boot({ shim: { logBufferStart: VTL2 + 0x800n } });
-    expect(panicOf(() => readShimParams(shim, at)).message).toBe("assertion failed: range.start & (PAGE_SIZE - 1) == 0");
+    expect(shimPanicOf(() => readShimParams(shim, at)).message).toBe("assertion failed: range.start & (PAGE_SIZE - 1) == 0");
   });
 
   it("checks the bounce buffer before the log buffer, and only when its size is nonzero", () => {
     const { at } = boot({ shim: { bounceBufferStart: VTL2 + 0x800n, logBufferSize: 0x1800n } });
-    expect(panicOf(() => readShimParams(shim, at)).message).toBe("assertion failed: range.end & (PAGE_SIZE - 1) == 0");
+    expect(shimPanicOf(() => readShimParams(shim, at)).message).toBe("assertion failed: range.end & (PAGE_SIZE - 1) == 0");
     const b = boot({ shim: { bounceBufferStart: VTL2 + 0x800n, bounceBufferSize: 0x20_0000n, logBufferSize: 0x1800n } });
-    expect(panicOf(() => readShimParams(shim, b.at)).message).toBe("assertion failed: range.start & (PAGE_SIZE - 1) == 0");
+    expect(shimPanicOf(() => readShimParams(shim, b.at)).message).toBe("assertion failed: range.start & (PAGE_SIZE - 1) == 0");
   });
 });
 
@@ -138,7 +129,7 @@ describe("ParavisorCommandLine::command_line", () => {
   it("panics like the slice index when the declared length exceeds 4092", () => {
     const { gm, at, img } = boot();
     gm.writeAt(img.layout.commandLine.start + 2n, Uint8Array.of(0xfd, 0x0f)); // 4093
-    expect(panicOf(() => readShimParams(shim, at)).message).toBe("range end index 4093 out of range for slice of length 4092");
+    expect(shimPanicOf(() => readShimParams(shim, at)).message).toBe("range end index 4093 out of range for slice of length 4092");
   });
 });
 
@@ -169,14 +160,14 @@ describe("ShimParams::imported_regions", () => {
     const page = img.params.parameterRegionStart + 104n * 0x1000n;
     poke64(gm, page + 48n, 0xf_ffff_ffff_ffffn); // base page → start 0xfffffffffffff000
     poke64(gm, page + 56n, 2n); // end wraps to 0x1000
-    expect(panicOf(() => readShimParams(shim, at)).message).toBe(
+    expect(shimPanicOf(() => readShimParams(shim, at)).message).toBe(
       "page number conversion into addresses results in a valid address range: InvalidMemoryRange { start: 18446744073709547520, end: 4096 }",
     );
   });
 
   it("asserts the imported-regions page lies inside the parameter region", () => {
     const { at } = boot({ shim: { parameterRegionSize: 104n * 0x1000n } });
-    expect(panicOf(() => readShimParams(shim, at)).message).toBe(
+    expect(shimPanicOf(() => readShimParams(shim, at)).message).toBe(
       "assertion failed: imported_region_page_address + hvdef::HV_PAGE_SIZE <= self.parameter_region_start + self.parameter_region_size",
     );
   });

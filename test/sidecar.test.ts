@@ -1,24 +1,11 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import fc from "fast-check";
 import { loadShim } from "../host/wasm/node.js";
-import { Shim, ShimPanic } from "../host/wasm/loader.js";
+import type { Shim } from "../host/wasm/loader.js";
 import { runHandoff, splitCpusByNode, utf8Error } from "../host/shim/handoff.js";
-import { Hypervisor } from "../host/hv/hypervisor.js";
-import { hvSchema } from "../host/hv/schema.js";
 import { sidecarRequiredMemory } from "../host/hv/sidecar.js";
-import { partition, GB, MB } from "./handoff_helpers.js";
-
-const hv = (cfg: object = {}) => new Hypervisor(hvSchema.parse(cfg));
-
-function panicOf(f: () => unknown): ShimPanic {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof ShimPanic) return e;
-    throw e;
-  }
-  throw new Error("expected a ShimPanic");
-}
+import { partition, GB, MB, hv } from "./helpers/handoff.js";
+import { shimPanicOf } from "./helpers/panic.js";
 
 describe("start_sidecar", () => {
   let shim: Shim;
@@ -127,16 +114,16 @@ describe("start_sidecar", () => {
   });
 
   it("panics with the sidecar's error string when it fails to start", () => {
-    const e = panicOf(() => runHandoff(shim, partition(64, 2), hv({ sidecarError: "boom: no memory" })));
+    const e = shimPanicOf(() => runHandoff(shim, partition(64, 2), hv({ sidecarError: "boom: no memory" })));
     expect(e.message).toBe("failed to start sidecar: boom: no memory");
   });
 
   it("panics like from_utf8().unwrap() when the 255-byte error cuts a UTF-8 character", () => {
     // The sidecar copies at most 255 bytes of its message; "é" is two bytes, so 127 of them leave
     // a dangling lead byte at offset 254.
-    const e = panicOf(() => runHandoff(shim, partition(64, 2), hv({ sidecarError: "é".repeat(127) + "é" })));
+    const e = shimPanicOf(() => runHandoff(shim, partition(64, 2), hv({ sidecarError: "é".repeat(127) + "é" })));
     expect(e.message).toBe("called `Result::unwrap()` on an `Err` value: Utf8Error { valid_up_to: 254, error_len: None }");
-    const ok = panicOf(() => runHandoff(shim, partition(64, 2), hv({ sidecarError: "x" + "é".repeat(127) })));
+    const ok = shimPanicOf(() => runHandoff(shim, partition(64, 2), hv({ sidecarError: "x" + "é".repeat(127) })));
     expect(ok.message).toBe("failed to start sidecar: x" + "é".repeat(127));
   });
 
@@ -178,7 +165,7 @@ describe("start_sidecar", () => {
 
   it("fails to start when the sidecar cannot read the VSM capabilities (its own register read)", () => {
     // Outside VTL2 the shim does not read VSM capabilities itself; the sidecar does, at start.
-    const e = panicOf(() => runHandoff(shim, partition(64, 2), hv({ vtl: 0, vsmCapabilitiesStatus: 0x06 })));
+    const e = shimPanicOf(() => runHandoff(shim, partition(64, 2), hv({ vtl: 0, vsmCapabilitiesStatus: 0x06 })));
     expect(e.message).toBe("failed to start sidecar: failed to get vsm capabilities: Access denied");
   });
 

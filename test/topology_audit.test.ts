@@ -8,99 +8,27 @@ import { Shim, ShimPanic } from "../host/wasm/loader.js";
 import { runAddressSpace, type Range } from "../host/shim/memory.js";
 import { readFromDtValues, type ShimValues, type HostDtValues, type ReadOptions } from "../host/shim/partition.js";
 import { join } from "node:path";
-import { loadImage, type ResolvedImage } from "../host/image/load.js";
+import { loadImage } from "../host/image/load.js";
 import { guestMemoryLayout, vtl2ImageInput } from "../host/image/inputs.js";
 import { GuestMemory } from "../host/guest/guest_memory.js";
-import { loadVtl2Image, type Vtl2Image } from "../host/vtl2/load.js";
-import { attachHypervisor } from "../host/hv/imports.js";
-import { Hypervisor } from "../host/hv/hypervisor.js";
-import { runBoot, type BootResult } from "../host/shim/boot.js";
+import { loadVtl2Image } from "../host/vtl2/load.js";
+import type { BootResult } from "../host/shim/boot.js";
 import { persistInputFromBoot, writePersistedInfo, type BootTopology } from "../host/persist/save.js";
+import { r, MEMORY, VTL2_PROTECTABLE, MB, GB, shimBase, vtl0Mmio, hostDt, vtl2Dt } from "./helpers/partition.js";
+import { load, boot } from "./helpers/boot.js";
+import { panicOf, failureOf } from "./helpers/panic.js";
 
-const r = (start: number | bigint, end: number | bigint): Range => ({ start: BigInt(start), end: BigInt(end) });
 const ram = (start: number, end: number, vnode = 0) => ({ ...r(start, end), vnode });
 
-const MEMORY = 0;
-const VTL2_PROTECTABLE = 3;
-const MB = 0x10_0000n;
-const GB = 0x4000_0000n;
-
-// A 16 MiB VTL2 image at 512 MiB (the same layout as test/partition.test.ts): parameter region
-// first, 8 MiB used by the shim, log buffer, heap and persisted state at the end of that.
-const shimBase = (over: Partial<ShimValues> = {}): ShimValues => ({
-  memoryStart: 0x2000_0000n, memorySize: 16n * MB,
-  parameterRegionStart: 0x2000_0000n, parameterRegionSize: 0x6a000n,
-  used: r(0x2000_0000n, 0x2080_0000n),
-  logBuffer: r(0x206f_0000n, 0x2070_0000n),
-  heap: r(0x206e_0000n, 0x206f_0000n),
-  persistedState: r(0x2070_0000n, 0x2080_0000n),
-  commandLine: { policy: "static", text: "OPENHCL_ENABLE_VTL2_GPA_POOL=512" },
-  ...over,
-});
-const vtl0Mmio = [r(0xf000_0000n, 0xf800_0000n), r(0x10_0000_0000n, 0x10_4000_0000n)];
-const cpus = [{ reg: 0n, vnode: 0 }, { reg: 1n, vnode: 0 }];
-const hostDt = (over: Partial<HostDtValues> = {}): HostDtValues => ({
-  cpus,
-  memory: [
-    { ...r(0n, 0x2000_0000n), vnode: 0, igvmType: MEMORY },
-    { ...r(0x2000_0000n, 0x2100_0000n), vnode: 0, igvmType: VTL2_PROTECTABLE },
-    { ...r(0x2100_0000n, 0x8000_0000n), vnode: 0, igvmType: MEMORY },
-  ],
-  vmbusVtl0: { connectionId: 1, mmio: vtl0Mmio },
-  vmbusVtl2: { connectionId: 4, mmio: [] },
-  commandLine: "",
-  ...over,
-});
-// VTL2 allocation mode over a two-node guest: node 0 below 2 GiB, node 1 at 4..6 GiB.
-const vtl2Dt = (mode: { memorySize?: bigint; mmioSize?: bigint } = {}, over: Partial<HostDtValues> = {}): HostDtValues => ({
-  cpus,
-  memory: [
-    { ...r(0n, 0x8000_0000n), vnode: 0, igvmType: MEMORY },
-    { ...r(0x1_0000_0000n, 0x1_8000_0000n), vnode: 1, igvmType: MEMORY },
-  ],
-  vmbusVtl0: { connectionId: 1, mmio: vtl0Mmio },
-  vmbusVtl2: { connectionId: 4, mmio: [] },
-  memoryAllocationMode: { mode: "vtl2", ...mode },
-  ...over,
-});
 const pretty = (start: bigint, end: bigint) =>
   `MemoryRange {\n    start: 0x${start.toString(16)},\n    end: 0x${end.toString(16)},\n}`;
 
 const PAGE = 0x1000n;
-interface Loaded { r: ResolvedImage; gm: GuestMemory; img: Vtl2Image }
-function load(name: string): Loaded {
-  const r = loadImage(join(__dirname, "..", "images", name));
-  const gm = GuestMemory.build(guestMemoryLayout(r)!);
-  return { r, gm, img: loadVtl2Image(gm, vtl2ImageInput(r)) };
-}
-function boot(l: Loaded): BootResult {
-  shim.setGuest(l.gm);
-  attachHypervisor(shim, new Hypervisor(undefined, l.r.arch));
-  return runBoot(shim, { shimBase: l.img.shimBase, rawOffset: l.img.shimParamsOffset, arch: l.r.arch, hvIsolation: l.img.hvIsolation });
-}
-function failure(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof Error) return e;
-  }
-  throw new Error("expected the boot to fail");
-}
 
 let shim: Shim;
 beforeAll(async () => {
   shim = await loadShim();
 });
-
-function panicOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ShimPanic) return e.message;
-    throw e;
-  }
-  throw new Error("expected a panic");
-}
 
 describe("AddressSpaceManagerBuilder::init walks lazily", () => {
   it("returns ReservedRangeOutsideBootshimUsed before reaching overlapping reserved ranges further up", () => {
@@ -176,7 +104,7 @@ describe("topology_from_persisted_state", () => {
   // The pool of a first boot of images/small.json, saved as `pieces` adjacent ranges (they merge
   // back into one VTL2 RAM range; each is one with_pool_ranges item).
   function restoreWithPoolPieces(pieces: number): { boot: () => BootResult; first: BootResult } {
-    const first = boot(load("small.json"));
+    const first = boot(shim, load("small.json"));
     const input = persistInputFromBoot(first.partition as unknown as BootTopology);
     const map = input.partitionMemoryMap;
     const at = map.findIndex((e) => e.kind === "memory" && e.vtlType === 8);
@@ -191,7 +119,7 @@ describe("topology_from_persisted_state", () => {
     const saved = writePersistedInfo(input);
     const l = load("small.json");
     l.gm.write(saved.headerGpa, saved.image);
-    return { boot: () => boot(l), first };
+    return { boot: () => boot(shim, l), first };
   }
 
   it("takes up to 64 saved pool ranges", () => {
@@ -203,7 +131,7 @@ describe("topology_from_persisted_state", () => {
 
   it("panics like ArrayVec::extend on a 65th saved pool range, after the reclaim log line", () => {
     const { boot: second } = restoreWithPoolPieces(65);
-    const e = failure(second);
+    const e = failureOf(second);
     expect(e).toBeInstanceOf(ShimPanic);
     expect(e.message).toBe("ArrayVec: capacity exceeded in extend/from_iter");
     expect((e as ShimPanic).log.at(-2)).toMatch(/^\[INFO\] reclaim device tree memory [0-9a-f]+-[0-9a-f]+$/);
@@ -372,7 +300,7 @@ describe("shim_main boots in VTL2 allocation mode (images/vtl2-allocate.json)", 
     const l = load("vtl2-allocate.json");
     expect(l.img.params.memoryStartAddress).toBe(0x800_0000n);
     expect(l.img.params.memorySize).toBe(0x2000_0000n);
-    const res = boot(l);
+    const res = boot(shim, l);
     const p = res.partition;
     expect(p.memoryAllocationMode).toEqual({ mode: "vtl2", memorySize: GB, mmioSize: 0x800_0000n });
     expect(p.vtl2Ram).toEqual([
@@ -399,7 +327,7 @@ describe("shim_main boots in VTL2 allocation mode (images/vtl2-allocate.json)", 
       { ...r(0x27ff_f000n, 0x2800_1000n), accepted: true },
     ];
     const img = loadVtl2Image(gm, { ...vtl2ImageInput(r0), importedRegions });
-    const e = failure(() => boot({ r: r0, gm, img }));
+    const e = failureOf(() => boot(shim, { r: r0, gm, img }));
     expect(e).toBeInstanceOf(ShimPanic);
     expect(e.message).toBe("left not sorted");
   });

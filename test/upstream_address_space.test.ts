@@ -7,9 +7,10 @@ import { describe, it, expect, beforeAll } from "vitest";
 import { readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { loadShim } from "../host/wasm/node.js";
-import { Shim, ShimPanic } from "../host/wasm/loader.js";
+import type { Shim } from "../host/wasm/loader.js";
 import { runAddressSpace, type InitResult, type OpResult } from "../host/shim/memory.js";
 import { addressSpaceCase, addressSpaceCaseLine } from "./helpers/address_space_cases.js";
+import { resultOrPanic } from "./helpers/panic.js";
 
 type Init = true | [string, string];
 type Outcome = { init: Init; results: (string | boolean | null | Init)[] } | { panic: string };
@@ -42,13 +43,10 @@ function result(r: OpResult): string | boolean | null | Init {
 
 function ours(shim: Shim, i: number): Outcome {
   const c = addressSpaceCase(oracle.seed, i);
-  try {
+  return resultOrPanic(() => {
     const r = runAddressSpace(shim, c.spec, c.ops);
     return { init: init(r.init), results: r.results.map(result) };
-  } catch (e) {
-    if (e instanceof ShimPanic) return { panic: e.message };
-    throw e;
-  }
+  });
 }
 
 describe("upstream oracle: AddressSpaceManager (memory.rs) on seeded layouts and operation scripts", () => {

@@ -14,6 +14,7 @@ import { tryParseHostDt, dumpFdt, type HostDeviceTree, type FdtDumpNode } from "
 import { hostDtJson } from "../host/cli/dt.js";
 import { DtError } from "../host/errors.js";
 import { targetedHostDtCases, mutatedHostDtCases, inPlaceMutatedHostDtCases } from "./helpers/host_dt_cases.js";
+import { resultOrPanic } from "./helpers/panic.js";
 
 interface Fixture {
   bases: { images: { name: string; gz: string }[]; dts: { name: string; gz: string }[]; targeted: string[] };
@@ -55,13 +56,10 @@ function treeOutcome(t: HostDeviceTree): HostOutcome {
 }
 
 function hostOutcome(shim: Shim, blob: Uint8Array, upstreamOrder: boolean): HostOutcome {
-  try {
+  return resultOrPanic((): HostOutcome => {
     const r = tryParseHostDt(shim, blob, { upstreamOrder, debug: true });
     return r.ok ? treeOutcome(r.tree) : { err: r.message, debug: r.debug! };
-  } catch (e) {
-    if (e instanceof ShimPanic) return { panic: e.message };
-    throw e;
-  }
+  });
 }
 
 function dumpText(n: FdtDumpNode, out: string[]): void {

@@ -1,10 +1,11 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import { readFileSync } from "node:fs";
 import { loadShim } from "../host/wasm/node.js";
-import { Shim, ShimPanic } from "../host/wasm/loader.js";
+import type { Shim } from "../host/wasm/loader.js";
 import { vtl2CalculateDmaHint } from "../host/shim/dma_hint.js";
 import { parseBootCommandLine } from "../host/shim/cmdline.js";
 import * as R from "../host/shim/memory_range.js";
+import { resultOrPanic } from "./helpers/panic.js";
 
 // Outputs of the pinned upstream code itself (memory_range lib.rs, cmdline.rs, dma_hint.rs built
 // with rustc 1.95 in release mode, log! lines captured as "[LEVEL] text", panics caught with their
@@ -20,12 +21,7 @@ const oracle = JSON.parse(readFileSync(new URL("./fixtures/upstream_oracle.json"
 
 const tagged = (xs: Tagged[]) => xs.map(([s, e, t]) => ({ start: BigInt(s), end: BigInt(e), tag: BigInt(t) }));
 function outcome<T>(f: () => T): { ok: T } | { panic: string } {
-  try {
-    return { ok: f() };
-  } catch (e) {
-    if (e instanceof ShimPanic) return { panic: e.message };
-    throw e;
-  }
+  return resultOrPanic(() => ({ ok: f() }));
 }
 
 describe("upstream oracle (pinned commit's own code on generated inputs)", () => {

@@ -14,8 +14,9 @@ import {
 } from "../host/vtl2/defs.js";
 import { InputError } from "../host/errors.js";
 import { loadShim } from "../host/wasm/node.js";
-import { Shim, ShimPanic } from "../host/wasm/loader.js";
+import type { Shim } from "../host/wasm/loader.js";
 import { readShimParams, readShimDeviceTree, type ShimLocation } from "../host/shim/shim_params.js";
+import { panicOf } from "./helpers/panic.js";
 
 const MB = 0x10_0000n;
 const GB = 0x4000_0000n;
@@ -46,16 +47,6 @@ function input(extra: Partial<Vtl2ImageInput> = {}): Vtl2ImageInput {
 
 function loc(img: ReturnType<typeof loadVtl2Image>, arch: "x86_64" | "aarch64" = "x86_64"): ShimLocation {
   return { shimBase: img.shimBase, shimParamsOffset: img.shimParamsOffset, arch, hvIsolation: img.hvIsolation };
-}
-
-function panicOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof ShimPanic) return e.message;
-    throw e;
-  }
-  throw new Error("expected a shim panic");
 }
 
 let shim: Shim;

@@ -1,7 +1,7 @@
 //! Playground page: pick or edit an image, boot it in the browser, explore the address space map.
 // Ports: none (browser front end of host/harness/browser_api.ts)
 import { bootImageJson, serviceImageJson, selftestJson } from "../host/harness/browser_api.js";
-import type { BootOutput, Failure, ServiceOutput } from "../host/harness/contract.js";
+import type { BootOutput, Failure, ServiceOutput } from "../host/contract.js";
 import { loadShim } from "../host/wasm/browser.js";
 import { fromX } from "./scale.js";
 import { GEOMETRY, hex, parseHex, renderMap, tooltipText, type RenderedMap } from "./map.js";

@@ -2,7 +2,7 @@
 // Ports: none (presentation; the shapes are those of `hclboot boot --json`)
 //
 // Pure functions only (no DOM): the page inserts the SVG string, tests assert on it.
-import type { BootOutput } from "../host/harness/contract.js";
+import type { BootOutput } from "../host/contract.js";
 import { buildScale, toX, type Scale } from "./scale.js";
 
 /** The rows of the map, top to bottom. */

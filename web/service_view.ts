@@ -1,6 +1,6 @@
 //! Servicing comparison of the playground: what stayed the same between the two boots of `service`.
 // Ports: none (presentation of `hclboot service --json`)
-import type { BootOutput, JsonRange } from "../host/harness/contract.js";
+import type { BootOutput, RangeJson } from "../host/contract.js";
 import { formatSize, parseHex, xmlEscape } from "./map.js";
 
 /** One compared aspect of the two boots. */
@@ -17,7 +17,7 @@ function canon(list: unknown[]): string {
 }
 
 /** "N ranges, SIZE" summary of a range list. */
-function summary(list: JsonRange[]): string {
+function summary(list: RangeJson[]): string {
   let total = 0n;
   for (const r of list) total += parseHex(r.end) - parseHex(r.start);
   return `${list.length} range${list.length === 1 ? "" : "s"}, ${formatSize(total)}`;
@@ -27,7 +27,7 @@ function summary(list: JsonRange[]): string {
 export function compareBoots(first: BootOutput, second: BootOutput): ComparisonRow[] {
   const pool = (b: BootOutput) => b.addressSpace.filter((r) => r.type === "VTL2_GPA_POOL");
   const rows: ComparisonRow[] = [];
-  const ranges = (what: string, a: JsonRange[], b: JsonRange[]) =>
+  const ranges = (what: string, a: RangeJson[], b: RangeJson[]) =>
     rows.push({ what, same: canon(a) === canon(b), first: summary(a), second: summary(b) });
   ranges("VTL2 RAM", first.vtl2Ram, second.vtl2Ram);
   ranges("VTL2 address space (ranges and types)", first.addressSpace, second.addressSpace);

@@ -7,7 +7,7 @@ import { outBegin, outU8, outU32, outU64, outStr } from "../runtime/out";
 import { utf8ErrorDebug } from "../sidecar_defs";
 import { decodeHandoffRecord } from "../handoff_record";
 import { runHandoff, getRefTime } from "../handoff";
-import { outHandoff } from "../handoff_result";
+import { outHandoff, outE820Map } from "../handoff_result";
 import { splitCpusByNode } from "../sidecar";
 import { buildE820Map } from "../boot_params";
 import { crc32 } from "../crc32";
@@ -46,13 +46,7 @@ export function handoff_e820(ptr: usize, len: u32): void {
   const rec = decodeHandoffRecord(ptr, len);
   const map = buildE820Map(rec.space);
   outBegin();
-  outU32(<u32>map.length);
-  outU32(<u32>map.zeroPage);
-  for (let i = 0; i < map.length; i++) {
-    outU64(map.addrs[i]);
-    outU64(map.sizes[i]);
-    outU32(map.types[i]);
-  }
+  outE820Map(map);
 }
 
 /** CRC-32 of `len` bytes at `ptr` (the initrd check's hash). */

@@ -3,7 +3,7 @@
 // Ports: openhcl/host_fdt_parser/src/lib.rs, support/fdt/src/parser.rs (entry points only)
 
 import { outBegin, outU8, outU32, outU64, outStr, outBytes } from "../runtime/out";
-import { ParsedDeviceTree, VmbusInfo } from "../host_fdt_parser";
+import { ParsedDeviceTree, VmbusInfo, outMemoryAllocationMode } from "../host_fdt_parser";
 import { parseHostDeviceTree } from "../host_fdt/walk";
 import { FdtParser, FdtNode, NodeIter } from "../fdt/parser";
 import { FdtError } from "../fdt/error";
@@ -55,12 +55,7 @@ function writeTree(t: ParsedDeviceTree): void {
   }
   outU8(t.hasPmuGsiv ? 1 : 0);
   outU32(t.pmuGsiv);
-  const m = t.memoryAllocationMode;
-  outU8(m.vtl2 ? 1 : 0);
-  outU8(m.hasMemorySize ? 1 : 0);
-  outU64(m.memorySize);
-  outU8(m.hasMmioSize ? 1 : 0);
-  outU64(m.mmioSize);
+  outMemoryAllocationMode(t.memoryAllocationMode);
   outU8(t.hasEntropy ? 1 : 0);
   outBytes(changetype<usize>(t.entropyBytes), <u32>t.entropyLen);
   outU8(t.hasDeviceDmaPageCount ? 1 : 0);

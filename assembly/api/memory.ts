@@ -1,8 +1,8 @@
 //! WASM export driving the VTL2 address space manager with a script of builder inputs and
 //! operations (tests and fuzzing of assembly/memory.ts).
+// Ports: none (test driver of openhcl/openhcl_boot/src/memory.rs)
 
 import { outBegin, outU8, outU32, outU64, outStr } from "../runtime/out";
-import { MemoryRange } from "../memory_range";
 import { RecordReader } from "../record_reader";
 import { RangeList } from "../memory_range";
 import { AddressSpaceManager, AddressSpaceManagerBuilder, AllocatedRange, MemoryError } from "../memory";
@@ -14,12 +14,6 @@ const OP_VTL2_RANGES: u8 = 4;
 const OP_RESERVED_RANGES: u8 = 5;
 const OP_HAS_POOL: u8 = 6;
 const OP_INIT_AGAIN: u8 = 7;
-
-function readRange(r: RecordReader): MemoryRange {
-  const s = r.u64();
-  const e = r.u64();
-  return MemoryRange.new(s, e);
-}
 
 function readList(r: RecordReader, withTag: bool): RangeList {
   const n = <i32>r.u32();
@@ -65,13 +59,13 @@ function outList(list: RangeList): void {
 
 function builderFrom(r: RecordReader, asm: AddressSpaceManager): AddressSpaceManagerBuilder {
   const ram = readList(r, true);
-  const used = readRange(r);
-  const persisted = readRange(r);
+  const used = r.range();
+  const persisted = r.range();
   const config = readList(r, false);
   let b = new AddressSpaceManagerBuilder(asm, ram, used, persisted, config);
-  if (r.bool()) b = b.withReservedRange(readRange(r));
-  if (r.bool()) b = b.withSidecarImage(readRange(r));
-  if (r.bool()) b = b.withLogBuffer(readRange(r));
+  if (r.bool()) b = b.withReservedRange(r.range());
+  if (r.bool()) b = b.withSidecarImage(r.range());
+  if (r.bool()) b = b.withLogBuffer(r.range());
   const poolSets = r.u32();
   for (let i: u32 = 0; i < poolSets; i++) b = b.withPoolRanges(readList(r, false));
   return b;

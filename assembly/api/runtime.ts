@@ -1,4 +1,5 @@
 //! Exports of the runtime every host call sequence uses: arena, log, panic and result stream.
+// Ports: none (host plumbing of the boot core runtime)
 export { arena_reset, arena_alloc, memory_bytes } from "../runtime/arena";
 export { log_flush, log_set_enabled } from "../runtime/log";
 export { panic_clear, panic_message_ptr, panic_message_len } from "../runtime/panic";

@@ -14,11 +14,11 @@ import {
   FDT_CURRENT_VERSION,
   FDT_END,
   FDT_END_NODE,
-  FDT_HEADER_SIZE,
+  HEADER_SIZE,
   FDT_MAGIC,
   FDT_PROP,
-  FDT_PROP_HEADER_SIZE,
-  FDT_RESERVE_ENTRY_SIZE,
+  PROP_HEADER_SIZE,
+  RESERVE_ENTRY_SIZE,
   HDR_BOOT_CPUID_PHYS,
   HDR_LAST_COMP_VERSION,
   HDR_MAGIC,
@@ -31,7 +31,7 @@ import {
   HDR_VERSION,
   storeBe32,
   storeBe64,
-} from "./tokens";
+} from "./spec";
 
 /** Error kinds (upstream `fdt::builder::Error`). */
 export const FDT_BUILDER_OUT_OF_SPACE: u32 = 1;
@@ -144,7 +144,7 @@ export function validateMemoryReservations(list: ReserveEntries): FdtBuilderErro
 export class FdtBuilder {
   /** The first error, or null. */
   error: FdtBuilderError | null = null;
-  private reservationsOff: u32 = FDT_HEADER_SIZE;
+  private reservationsOff: u32 = HEADER_SIZE;
   private stringsOff: u32;
   private stringsSize: u32 = 0;
   private structOff: u32;
@@ -164,7 +164,7 @@ export class FdtBuilder {
     const n: u32 = reservations !== null ? <u32>reservations.length : 0;
     if (reservations !== null) this.error = validateMemoryReservations(reservations);
     // The map always ends with a (0, 0) entry.
-    this.stringsOff = this.reservationsOff + (n + 1) * FDT_RESERVE_ENTRY_SIZE;
+    this.stringsOff = this.reservationsOff + (n + 1) * RESERVE_ENTRY_SIZE;
     this.structOff = this.stringsOff + stringTableCap;
   }
 
@@ -230,14 +230,14 @@ export class FdtBuilder {
   private propBegin(): i64 {
     if (this.depth == 0) panic("fdt builder: property outside a node");
     if (!this.token(FDT_PROP)) return -1;
-    const off = this.take(FDT_PROP_HEADER_SIZE);
+    const off = this.take(PROP_HEADER_SIZE);
     if (off < 0) return -1;
     store<u64>(this.buffer + <usize>off, 0);
     return off;
   }
 
   private propEnd(header: i64, name: u32): void {
-    const valueLen = <u32>(<i64>this.structOff + <i64>this.structSize - header - <i64>FDT_PROP_HEADER_SIZE);
+    const valueLen = <u32>(<i64>this.structOff + <i64>this.structSize - header - <i64>PROP_HEADER_SIZE);
     storeBe32(this.buffer + <usize>header, valueLen);
     storeBe32(this.buffer + <usize>header + 4, name);
     this.align();
@@ -472,12 +472,12 @@ export class FdtBuilder {
     if (!this.token(FDT_END)) return 0;
     const res = this.reservations;
     const n: u32 = res !== null ? <u32>res.length : 0;
-    if (<u64>this.reservationsOff + <u64>n * FDT_RESERVE_ENTRY_SIZE > <u64>this.bufferLen) {
+    if (<u64>this.reservationsOff + <u64>n * RESERVE_ENTRY_SIZE > <u64>this.bufferLen) {
       this.outOfSpace();
       return 0;
     }
     for (let i: u32 = 0; i < n; i++) {
-      const at = this.buffer + <usize>(this.reservationsOff + i * FDT_RESERVE_ENTRY_SIZE);
+      const at = this.buffer + <usize>(this.reservationsOff + i * RESERVE_ENTRY_SIZE);
       storeBe64(at, res!.address(<i32>i));
       storeBe64(at + 8, res!.size(<i32>i));
     }
@@ -485,12 +485,12 @@ export class FdtBuilder {
       this.outOfSpace();
       return 0;
     }
-    const sentinel = this.buffer + <usize>(this.stringsOff - FDT_RESERVE_ENTRY_SIZE);
+    const sentinel = this.buffer + <usize>(this.stringsOff - RESERVE_ENTRY_SIZE);
     store<u64>(sentinel, 0);
     store<u64>(sentinel, 0, 8);
     const total = <u64>this.structOff + <u64>this.structSize;
     if (total > <u64>this.bufferLen) panic("assertion failed: total_size <= self.inner.buffer.len()");
-    if (this.bufferLen < FDT_HEADER_SIZE) {
+    if (this.bufferLen < HEADER_SIZE) {
       this.outOfSpace();
       return 0;
     }

@@ -31,11 +31,6 @@ export enum FdtErrorKind {
   FdtEnd = 22,
 }
 
-/** Rust `{:?}` of a `&str` (see runtime/fmt.ts `fmtStrDebug`). */
-export function debugStr(s: string): string {
-  return fmtStrDebug(s);
-}
-
 /** Variant names of the field-less kinds, in enum order (Rust Debug). */
 const SIMPLE_KIND_NAMES: StaticArray<string> = [
   "BufferAlignment", "NoHeader", "HeaderMagic", "HeaderTotalSize", "HeaderVersion", "StructureBlock",
@@ -99,7 +94,7 @@ export class FdtError {
     return new FdtError(
       FdtErrorKind.PropertyDataTypeBuffer,
       "Property " + propName + " data buffer len is not multiple of type size for node " + nodeName,
-      "PropertyDataTypeBuffer { node_name: " + debugStr(nodeName) + ", prop_name: " + debugStr(propName) + " }",
+      "PropertyDataTypeBuffer { node_name: " + fmtStrDebug(nodeName) + ", prop_name: " + fmtStrDebug(propName) + " }",
     );
   }
 
@@ -108,7 +103,7 @@ export class FdtError {
     return new FdtError(
       FdtErrorKind.PropertyOffset,
       "Property " + propName + " requested at offset is larger than data buffer for node " + nodeName,
-      "PropertyOffset { node_name: " + debugStr(nodeName) + ", prop_name: " + debugStr(propName) + " }",
+      "PropertyOffset { node_name: " + fmtStrDebug(nodeName) + ", prop_name: " + fmtStrDebug(propName) + " }",
     );
   }
 
@@ -117,7 +112,7 @@ export class FdtError {
     return new FdtError(
       FdtErrorKind.PropertyStr,
       "Property data is not a a valid string for node " + nodeName + ": " + stringError,
-      "PropertyStr { node_name: " + debugStr(nodeName) + ", error: " + stringDebug + " }",
+      "PropertyStr { node_name: " + fmtStrDebug(nodeName) + ", error: " + stringDebug + " }",
     );
   }
 
@@ -126,7 +121,7 @@ export class FdtError {
     return new FdtError(
       FdtErrorKind.PropertyTokenParse,
       "Unable to parse FDT token when parsing properties for node " + nodeName + ": " + tokenError,
-      "PropertyTokenParse { node_name: " + debugStr(nodeName) + ", error: " + tokenDebug + " }",
+      "PropertyTokenParse { node_name: " + fmtStrDebug(nodeName) + ", error: " + tokenDebug + " }",
     );
   }
 
@@ -135,7 +130,7 @@ export class FdtError {
     return new FdtError(
       FdtErrorKind.PropertyToken,
       "Unexpected FDT token when parsing properties for node " + nodeName + ": " + token.toString(),
-      "PropertyToken { node_name: " + debugStr(nodeName) + ", token: " + token.toString() + " }",
+      "PropertyToken { node_name: " + fmtStrDebug(nodeName) + ", token: " + token.toString() + " }",
     );
   }
 
@@ -144,7 +139,7 @@ export class FdtError {
     return new FdtError(
       FdtErrorKind.PropertyNameStr,
       "Property name string is not a valid string for node " + nodeName + ": " + stringError,
-      "PropertyNameStr { node_name: " + debugStr(nodeName) + ", error: " + stringDebug + " }",
+      "PropertyNameStr { node_name: " + fmtStrDebug(nodeName) + ", error: " + stringDebug + " }",
     );
   }
 }
@@ -273,12 +268,3 @@ export function bytesEq(ptr: usize, len: u32, s: string): bool {
   return true;
 }
 
-/** True when the `len` bytes at `ptr` start with the ASCII string `prefix`. */
-export function bytesStartWith(ptr: usize, len: u32, prefix: string): bool {
-  const n = <u32>prefix.length;
-  if (len < n) return false;
-  for (let i: u32 = 0; i < n; i++) {
-    if (<u32>load<u8>(ptr + i) != <u32>prefix.charCodeAt(<i32>i)) return false;
-  }
-  return true;
-}

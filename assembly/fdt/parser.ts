@@ -197,13 +197,6 @@ export class FdtParser {
   }
 }
 
-/** Reads just `totalsize` of a blob (upstream `Parser::read_total_size`): -1 on error with `err`. */
-export function readTotalSize(ptr: usize, len: u32): i64 {
-  if (len < HEADER_SIZE) return -(<i64>FdtErrorKind.NoHeader) - 1;
-  if (readBe32(ptr + HDR_MAGIC) != FDT_MAGIC) return -(<i64>FdtErrorKind.HeaderMagic) - 1;
-  return <i64>readBe32(ptr + HDR_TOTALSIZE);
-}
-
 // ---- nodes ----------------------------------------------------------------------------------
 
 /** One node: its name, its property tokens and its children's tokens (upstream `Node`). */

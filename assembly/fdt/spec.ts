@@ -1,12 +1,12 @@
 //! Flattened device tree format constants: header layout, structure-block tokens, reservation
-//! entries, and big-endian reads of the blob.
+//! entries, and big-endian reads and writes of the blob (shared by the parser and the builder).
 // Ports: support/fdt/src/spec.rs
 
 /** Magic number at the start of every blob. */
 export const FDT_MAGIC: u32 = 0xd00dfeed;
-/** The format version this parser requires at least. */
+/** The format version the builder writes and the parser requires at least. */
 export const FDT_CURRENT_VERSION: u32 = 17;
-/** The newest `last_comp_version` this parser understands. */
+/** The `last_comp_version` the builder writes and the newest one the parser understands. */
 export const FDT_COMPAT_VERSION: u32 = 16;
 
 /** Structure-block token: start of a node, followed by its NUL-terminated name. */
@@ -47,6 +47,16 @@ export const PROP_HEADER_SIZE: u32 = 8;
 /** Reads a big-endian u64 at `ptr` (no alignment needed). */
 @inline export function readBe64(ptr: usize): u64 {
   return bswap<u64>(load<u64>(ptr));
+}
+
+/** Stores `v` big-endian at `ptr`. */
+@inline export function storeBe32(ptr: usize, v: u32): void {
+  store<u32>(ptr, bswap<u32>(v));
+}
+
+/** Stores `v` big-endian at `ptr` (no alignment needed). */
+@inline export function storeBe64(ptr: usize, v: u64): void {
+  store<u64>(ptr, bswap<u64>(v));
 }
 
 /** Rounds `n` up to the next multiple of 4, in 64-bit arithmetic (never wraps for u32 input). */

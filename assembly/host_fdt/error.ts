@@ -2,8 +2,8 @@
 //! (`Parsing failed due to: ...`).
 // Ports: openhcl/host_fdt_parser/src/lib.rs (Error, ErrorKind)
 
-import { FdtError, debugStr } from "../fdt/error";
-import { fmtRangeDebug } from "../runtime/fmt";
+import { FdtError } from "../fdt/error";
+import { fmtRangeDebug, fmtStrDebug } from "../runtime/fmt";
 
 /** Kinds of host device tree errors (upstream `ErrorKind`). */
 export enum HostDtErrorKind {
@@ -28,11 +28,9 @@ export enum HostDtErrorKind {
   UnexpectedMemoryAllocationMode = 18,
 }
 
-/** A host device tree error: its kind and the text of the wrapped `ErrorKind`. */
+/** A host device tree error: its kind, the text of the wrapped `ErrorKind` and that kind's Rust Debug. */
 export class HostDtParseError {
-  /** Rust `{:?}` of the wrapped `ErrorKind` (set by the constructors below). */
-  kindDebug: string = "";
-  constructor(public readonly kind: HostDtErrorKind, public readonly detail: string) {}
+  constructor(public readonly kind: HostDtErrorKind, public readonly detail: string, private readonly kindDebug: string) {}
 
   /** Rust's derived `{:?}` of upstream `Error`: `Error(<ErrorKind Debug>)`. */
   debug(): string {
@@ -58,14 +56,6 @@ export function memTypeDebug(t: u32): string {
   return "MemoryMapEntryType(" + t.toString() + ")";
 }
 
-/** A HostDtParseError with its `ErrorKind` Debug text. */
-function make(kind: HostDtErrorKind, detail: string, kindDebug: string): HostDtParseError {
-  const e = new HostDtParseError(kind, detail);
-  e.kindDebug = kindDebug;
-  return e;
-}
-
-
 /** `{:?}` of a host_fdt_parser `MemoryEntry`. */
 export function memoryEntryDebug(start: u64, end: u64, memType: u32, vnode: u32): string {
   return "MemoryEntry { range: " + fmtRangeDebug(start, end) + ", mem_type: " + memTypeDebug(memType) + ", vnode: " + vnode.toString() + " }";
@@ -73,41 +63,41 @@ export function memoryEntryDebug(start: u64, end: u64, memType: u32, vnode: u32)
 
 /** `Dt`: the blob failed header validation. */
 export function errDt(fdt: FdtError): HostDtParseError {
-  return make(HostDtErrorKind.Dt, "invalid device tree: " + fdt.message(), "Dt(" + fdt.debug() + ")");
+  return new HostDtParseError(HostDtErrorKind.Dt, "invalid device tree: " + fdt.message(), "Dt(" + fdt.debug() + ")");
 }
 
 /** `Node`: a child node could not be split out of its parent. */
 export function errNode(parent: string, fdt: FdtError): HostDtParseError {
-  return make(
+  return new HostDtParseError(
     HostDtErrorKind.Node, "invalid device tree node with parent " + parent + ": " + fdt.message(),
-    "Node { parent_name: " + debugStr(parent) + ", error: " + fdt.debug() + " }",
+    "Node { parent_name: " + fmtStrDebug(parent) + ", error: " + fdt.debug() + " }",
   );
 }
 
 /** `PropMissing`: a required property is absent. */
 export function errPropMissing(node: string, prop: string): HostDtParseError {
-  return make(
+  return new HostDtParseError(
     HostDtErrorKind.PropMissing, node + " did not have the following required property " + prop,
-    "PropMissing { node_name: " + debugStr(node) + ", prop_name: " + debugStr(prop) + " }",
+    "PropMissing { node_name: " + fmtStrDebug(node) + ", prop_name: " + fmtStrDebug(prop) + " }",
   );
 }
 
 /** `Prop`: a property could not be found or read. */
 export function errProp(fdt: FdtError): HostDtParseError {
-  return make(HostDtErrorKind.Prop, "reading node property failed: " + fdt.message(), "Prop(" + fdt.debug() + ")");
+  return new HostDtParseError(HostDtErrorKind.Prop, "reading node property failed: " + fdt.message(), "Prop(" + fdt.debug() + ")");
 }
 
 /** `TooManyCpus`. */
 export function errTooManyCpus(): HostDtParseError {
-  return make(HostDtErrorKind.TooManyCpus, "device tree contained more enabled CPUs than can be parsed", "TooManyCpus");
+  return new HostDtParseError(HostDtErrorKind.TooManyCpus, "device tree contained more enabled CPUs than can be parsed", "TooManyCpus");
 }
 
 /** `MemoryRegUnaligned`. */
 export function errMemoryRegUnaligned(node: string, base: u64, len: u64): HostDtParseError {
-  return make(
+  return new HostDtParseError(
     HostDtErrorKind.MemoryRegUnaligned,
     "memory node " + node + " contains 4K unaligned base " + base.toString() + " or len " + len.toString(),
-    "MemoryRegUnaligned { node_name: " + debugStr(node) + ", base: " + base.toString() + ", len: " + len.toString() + " }",
+    "MemoryRegUnaligned { node_name: " + fmtStrDebug(node) + ", base: " + base.toString() + ", len: " + len.toString() + " }",
   );
 }
 
@@ -115,7 +105,7 @@ export function errMemoryRegUnaligned(node: string, base: u64, len: u64): HostDt
 export function errMemoryRegOverlap(
   ls: u64, le: u64, lt: u32, lv: u32, us: u64, ue: u64, ut: u32, uv: u32,
 ): HostDtParseError {
-  return make(
+  return new HostDtParseError(
     HostDtErrorKind.MemoryRegOverlap,
     "ram at " + ls.toString() + ".." + le.toString() + " of type " + memTypeDebug(lt) + " overlaps ram at " +
       us.toString() + ".." + ue.toString() + " of type " + memTypeDebug(ut),
@@ -125,76 +115,78 @@ export function errMemoryRegOverlap(
 
 /** `TooManyMemoryEntries`. */
 export function errTooManyMemoryEntries(): HostDtParseError {
-  return make(HostDtErrorKind.TooManyMemoryEntries, "device tree contained more memory ranges than can be parsed", "TooManyMemoryEntries");
+  return new HostDtParseError(
+    HostDtErrorKind.TooManyMemoryEntries, "device tree contained more memory ranges than can be parsed", "TooManyMemoryEntries",
+  );
 }
 
 /** `PropInvalidU32`. */
 export function errPropInvalidU32(node: string, prop: string, expected: u32, actual: u32): HostDtParseError {
-  return make(
+  return new HostDtParseError(
     HostDtErrorKind.PropInvalidU32,
     node + " had an invalid u32 value for " + prop + ": expected " + expected.toString() + ", actual " + actual.toString(),
-    "PropInvalidU32 { node_name: " + debugStr(node) + ", prop_name: " + debugStr(prop) + ", expected: " +
+    "PropInvalidU32 { node_name: " + fmtStrDebug(node) + ", prop_name: " + fmtStrDebug(prop) + ", expected: " +
       expected.toString() + ", actual: " + actual.toString() + " }",
   );
 }
 
 /** `PropInvalidStr`. */
 export function errPropInvalidStr(node: string, prop: string, expected: string, actual: string): HostDtParseError {
-  return make(
+  return new HostDtParseError(
     HostDtErrorKind.PropInvalidStr,
     node + " had an invalid str value for " + prop + ": expected " + expected + ", actual " + actual,
-    "PropInvalidStr { node_name: " + debugStr(node) + ", prop_name: " + debugStr(prop) + ", expected: " +
-      debugStr(expected) + ", actual: " + debugStr(actual) + " }",
+    "PropInvalidStr { node_name: " + fmtStrDebug(node) + ", prop_name: " + fmtStrDebug(prop) + ", expected: " +
+      fmtStrDebug(expected) + ", actual: " + fmtStrDebug(actual) + " }",
   );
 }
 
 /** `UnexpectedVmbusVtl`. */
 export function errUnexpectedVmbusVtl(node: string, vtl: u32): HostDtParseError {
-  return make(
+  return new HostDtParseError(
     HostDtErrorKind.UnexpectedVmbusVtl, node + " has an unexpected vtl " + vtl.toString(),
-    "UnexpectedVmbusVtl { node_name: " + debugStr(node) + ", vtl: " + vtl.toString() + " }",
+    "UnexpectedVmbusVtl { node_name: " + fmtStrDebug(node) + ", vtl: " + vtl.toString() + " }",
   );
 }
 
 /** `MultipleVmbusNode`. */
 export function errMultipleVmbusNode(node: string): HostDtParseError {
-  return make(
+  return new HostDtParseError(
     HostDtErrorKind.MultipleVmbusNode, node + " specifies a duplicate vmbus node",
-    "MultipleVmbusNode { node_name: " + debugStr(node) + " }",
+    "MultipleVmbusNode { node_name: " + fmtStrDebug(node) + " }",
   );
 }
 
 /** `VmbusRangesChildParent`. */
 export function errVmbusRangesChildParent(node: string, child: u64, parent: u64): HostDtParseError {
-  return make(
+  return new HostDtParseError(
     HostDtErrorKind.VmbusRangesChildParent,
     "vmbus " + node + " ranges child base " + child.toString() + " does not match parent " + parent.toString(),
-    "VmbusRangesChildParent { node_name: " + debugStr(node) + ", child_base: " + child.toString() + ", parent_base: " +
+    "VmbusRangesChildParent { node_name: " + fmtStrDebug(node) + ", child_base: " + child.toString() + ", parent_base: " +
       parent.toString() + " }",
   );
 }
 
 /** `VmbusRangesNotAligned`. */
 export function errVmbusRangesNotAligned(node: string, base: u64, len: u64): HostDtParseError {
-  return make(
+  return new HostDtParseError(
     HostDtErrorKind.VmbusRangesNotAligned,
     "vmbus " + node + " base " + base.toString() + " or len " + len.toString() + " not aligned to 4K",
-    "VmbusRangesNotAligned { node_name: " + debugStr(node) + ", base: " + base.toString() + ", len: " + len.toString() + " }",
+    "VmbusRangesNotAligned { node_name: " + fmtStrDebug(node) + ", base: " + base.toString() + ", len: " + len.toString() + " }",
   );
 }
 
 /** `TooManyVmbusMmioRanges`. */
 export function errTooManyVmbusMmioRanges(node: string, ranges: u32): HostDtParseError {
-  return make(
+  return new HostDtParseError(
     HostDtErrorKind.TooManyVmbusMmioRanges,
     "vmbus " + node + " has more than 2 mmio ranges " + ranges.toString(),
-    "TooManyVmbusMmioRanges { node_name: " + debugStr(node) + ", ranges: " + ranges.toString() + " }",
+    "TooManyVmbusMmioRanges { node_name: " + fmtStrDebug(node) + ", ranges: " + ranges.toString() + " }",
   );
 }
 
 /** `VmbusMmioOverlapsRam`: the mmio range and the ram entry (range, type, vnode). */
 export function errVmbusMmioOverlapsRam(ms: u64, me: u64, rs: u64, re: u64, rt: u32, rv: u32): HostDtParseError {
-  return make(
+  return new HostDtParseError(
     HostDtErrorKind.VmbusMmioOverlapsRam,
     "vmbus mmio at " + ms.toString() + ".." + me.toString() + " overlaps ram at " + rs.toString() + ".." + re.toString(),
     "VmbusMmioOverlapsRam { mmio: " + fmtRangeDebug(ms, me) + ", ram: " + memoryEntryDebug(rs, re, rt, rv) + " }",
@@ -203,7 +195,7 @@ export function errVmbusMmioOverlapsRam(ms: u64, me: u64, rs: u64, re: u64, rt: 
 
 /** `VmbusMmioOverlapsVmbusMmio`. */
 export function errVmbusMmioOverlapsVmbusMmio(as: u64, ae: u64, bs: u64, be: u64): HostDtParseError {
-  return make(
+  return new HostDtParseError(
     HostDtErrorKind.VmbusMmioOverlapsVmbusMmio,
     "vmbus mmio at " + as.toString() + ".." + ae.toString() + " overlaps vmbus mmio at " + bs.toString() + ".." + be.toString(),
     "VmbusMmioOverlapsVmbusMmio { mmio_a: " + fmtRangeDebug(as, ae) + ", mmio_b: " + fmtRangeDebug(bs, be) + " }",
@@ -212,13 +204,13 @@ export function errVmbusMmioOverlapsVmbusMmio(as: u64, ae: u64, bs: u64, be: u64
 
 /** `CmdlineSize`. */
 export function errCmdlineSize(): HostDtParseError {
-  return make(HostDtErrorKind.CmdlineSize, "commandline too small to parse /chosen bootargs", "CmdlineSize");
+  return new HostDtParseError(HostDtErrorKind.CmdlineSize, "commandline too small to parse /chosen bootargs", "CmdlineSize");
 }
 
 /** `UnexpectedMemoryAllocationMode`. */
 export function errUnexpectedMemoryAllocationMode(mode: string): HostDtParseError {
-  return make(
+  return new HostDtParseError(
     HostDtErrorKind.UnexpectedMemoryAllocationMode, "unexpected memory allocation mode: " + mode,
-    "UnexpectedMemoryAllocationMode { mode: " + debugStr(mode) + " }",
+    "UnexpectedMemoryAllocationMode { mode: " + fmtStrDebug(mode) + " }",
   );
 }

@@ -10,6 +10,7 @@ import { readBe32, readBe64 } from "../fdt/spec";
 import { cStr, lastStrLen, stringErrorText, stringErrorDebug, strAt, bytesEq, STR_OK } from "../fdt/error";
 import { FdtError } from "../fdt/error";
 import { panic } from "../runtime/panic";
+import { fmtInvalidRangeDebug } from "../runtime/fmt";
 import { ParsedDeviceTree, VmbusInfo, GicInfo } from "../host_fdt_parser";
 import { MAX_CPU_ENTRIES, MAX_COMMAND_LINE_SIZE, MAX_ENTROPY_SIZE, COM3_REG_BASE } from "./limits";
 import {
@@ -191,7 +192,7 @@ export class NodeHandlers {
 
   /** Upstream `expect("valid range")` on a wrapped `base + len`: panics (deferred in the fast walk). */
   rangePanic(start: u64, end: u64): void {
-    const msg = "valid range: InvalidMemoryRange { start: " + start.toString() + ", end: " + end.toString() + " }";
+    const msg = "valid range: " + fmtInvalidRangeDebug(start, end);
     if (this.lazy) panic(msg);
     this.panicMessage = msg;
   }

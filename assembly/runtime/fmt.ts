@@ -1,6 +1,7 @@
 //! Rust `core::fmt` renderings the shim's messages use, so panic and log texts match upstream
-//! byte for byte: `{:#x}`, `{:x}`, derived `Debug` of a `MemoryRange` in its four forms and of
-//! range slices, `Option`, and `{:?}` of a `str`. The one home of these helpers.
+//! byte for byte: `{:#x}`, `{:x}`, derived `Debug` of a `MemoryRange` in its four forms, of an
+//! `InvalidMemoryRange` and of range slices, `Option`, and `{:?}` of a `str`. The one home of
+//! these helpers.
 // Ports: core::fmt (derived Debug, `<str as Debug>`) as built by upstream's toolchain.
 
 import { RangeList } from "../range_list";
@@ -19,6 +20,11 @@ export function fmtHexBare(v: u64): string {
 /** `{:?}` of a derived-Debug `MemoryRange`: `MemoryRange { start: 4096, end: 8192 }`. */
 export function fmtRangeDebug(start: u64, end: u64): string {
   return "MemoryRange { start: " + start.toString() + ", end: " + end.toString() + " }";
+}
+
+/** `{:?}` of upstream's derived-Debug `InvalidMemoryRange`: `InvalidMemoryRange { start: 4096, end: 0 }`. */
+export function fmtInvalidRangeDebug(start: u64, end: u64): string {
+  return "InvalidMemoryRange { start: " + start.toString() + ", end: " + end.toString() + " }";
 }
 
 /** `{:x?}`: `MemoryRange { start: 1000, end: 2000 }` (hex digits, no prefix). */

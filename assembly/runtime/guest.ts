@@ -1,10 +1,9 @@
 //! Hypervisor-stub interface: the shim reaches guest physical memory only through these host
 //! imports, which copy whole ranges (never one byte per call). The host decides what is mapped;
 //! an access to unmapped guest memory is a fault that the shim reports as a panic.
+// Ports: none (host plumbing; upstream reads guest memory directly)
 
 import { panic } from "./panic";
-
-const SCRATCH: usize = memory.data(8);
 
 @external("env", "guest_read")
 declare function host_guest_read(gpa: u64, dst: usize, len: u32): i32;
@@ -26,10 +25,4 @@ export function guestWrite(gpa: u64, src: usize, len: u32): void {
   if (host_guest_write(gpa, src, len) != 0) {
     panic("guest memory fault: write of " + len.toString() + " bytes at 0x" + gpa.toString(16));
   }
-}
-
-/** Reads a little-endian u64 from guest memory. */
-export function guestReadU64(gpa: u64): u64 {
-  guestRead(gpa, SCRATCH, 8);
-  return load<u64>(SCRATCH);
 }

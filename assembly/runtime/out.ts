@@ -1,5 +1,6 @@
 //! Result records: the shim writes its results as a compact little-endian byte stream in the
 //! arena; the host decodes it once (host/wasm/codec.ts `Reader`). No JSON is built in WASM.
+// Ports: none (host plumbing)
 
 let outPtr: usize = 0;
 let outLen: u32 = 0;

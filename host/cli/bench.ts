@@ -1,5 +1,6 @@
-// `hclboot bench [--quick] [--json] [--svg FILE] [--compare OLD.json [--threshold PCT]]`: times
-// each boot phase over a sweep of CPU counts, NUMA nodes and RAM ranges (host/bench/).
+//! `hclboot bench [--quick] [--json] [--svg FILE] [--compare OLD.json [--threshold PCT]]`: times
+//! each boot phase over a sweep of CPU counts, NUMA nodes and RAM ranges (host/bench/).
+// Ports: none (hclboot's command line)
 import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";

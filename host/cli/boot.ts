@@ -1,7 +1,6 @@
 //! `hclboot boot [IMAGE] [--json] [--kernel-dt OUT.dtb]`: boots one image and prints the boot log
 //! and memory map, or exactly the CONTRACT.md boot object.
 // Ports: none (hclboot's command line, /work/shared/CONTRACT.md `boot`)
-import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { InputError, DtError } from "../errors.js";
 import { loadImage } from "../image/load.js";
@@ -10,6 +9,7 @@ import { ShimPanic } from "../wasm/loader.js";
 import { bootImage, bootFailure } from "../harness/boot.js";
 import { bootText } from "../harness/boot_text.js";
 import { defaultImagePath } from "./dtb.js";
+import { parseOrInput, writeOutput } from "./io.js";
 import type { Command } from "./commands.js";
 
 const HELP = `usage: hclboot boot [IMAGE] [--json] [--kernel-dt OUT.dtb]
@@ -19,15 +19,6 @@ boot log and the VTL2 memory map.
   --json               print the CONTRACT.md boot object instead (failures too)
   --kernel-dt OUT.dtb  write the device tree the shim built for the kernel
 Exit status: 0 booted, 1 the shim failed (panic or device-tree error), 2 unusable input.`;
-
-/** Runs a command-line parse; a bad option becomes an input error (exit 2). */
-export function parseOrInput<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (e) {
-    throw new InputError((e as Error).message);
-  }
-}
 
 /** Prints a failure: the contract object (with the boot log) with --json, else log + message on stderr. */
 export function reportFailure(command: string, e: unknown, json: boolean): number {
@@ -63,13 +54,7 @@ export const bootCommand: Command = {
       const image = loadImage(positionals[0] ?? defaultImagePath());
       const shim = await loadShim();
       const r = bootImage(image, { shim });
-      if (out !== undefined) {
-        try {
-          writeFileSync(out, r.kernelDtb);
-        } catch (e) {
-          throw new InputError(`cannot write ${out}: ${(e as Error).message}`);
-        }
-      }
+      if (out !== undefined) writeOutput(out, r.kernelDtb);
       if (json) console.log(JSON.stringify(r.output, null, 2));
       else console.log(bootText(r.output, r.e820));
       if (out !== undefined) console.error(`wrote the ${r.kernelDtb.length}-byte kernel device tree to ${out}`);

@@ -1,4 +1,5 @@
-// The subcommand table: one module per command.
+//! The subcommand table: one module per command.
+// Ports: none (hclboot's command line)
 import { selftestCommand } from "./selftest.js";
 import { dtbCommand } from "./dtb.js";
 import { serveCommand } from "./serve.js";

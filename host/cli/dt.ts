@@ -1,11 +1,13 @@
-// `hclboot dt FILE.dtb [--json]`: parses a host device tree as openhcl_boot does and prints what
-// it found (CONTRACT.md "dt --json output"), or upstream's error.
+//! `hclboot dt FILE.dtb [--json]`: parses a host device tree as openhcl_boot does and prints what
+//! it found (CONTRACT.md "dt --json output"), or upstream's error.
+// Ports: none (hclboot's command line, /work/shared/CONTRACT.md `dt`)
 import { parseArgs } from "node:util";
 import { loadShim } from "../wasm/node.js";
 import { hex } from "../wasm/codec.js";
 import { InputError } from "../errors.js";
 import { readFileLimited, ReadFileError } from "../image/read_file.js";
 import { parseHostDt, type HostDeviceTree, type MemoryAllocationMode, type Range } from "../shim/host_fdt.js";
+import { parseOrInput } from "./io.js";
 import type { Command } from "./commands.js";
 
 const range = (r: Range) => ({ start: hex(r.start), end: hex(r.end) });
@@ -122,12 +124,9 @@ const USAGE = "usage: hclboot dt FILE.dtb [--json]";
 export const dtCommand: Command = {
   summary: "parse a host device tree blob as openhcl_boot does",
   async run(args) {
-    let parsed;
-    try {
-      parsed = parseArgs({ args, allowPositionals: true, options: { json: { type: "boolean" }, help: { type: "boolean", short: "h" } } });
-    } catch (e) {
-      throw new InputError((e as Error).message);
-    }
+    const parsed = parseOrInput(() =>
+      parseArgs({ args, allowPositionals: true, options: { json: { type: "boolean" }, help: { type: "boolean", short: "h" } } }),
+    );
     if (parsed.values.help) {
       console.log(HELP);
       return 0;

@@ -1,10 +1,11 @@
-// `hclboot dtb [IMAGE] [-o OUT.dtb]`: writes the image's host device tree blob (as OpenVMM would).
-import { writeFileSync } from "node:fs";
+//! `hclboot dtb [IMAGE] [-o OUT.dtb]`: writes the image's host device tree blob (as OpenVMM would).
+// Ports: none (hclboot's command line)
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { InputError } from "../errors.js";
 import { loadImage } from "../image/load.js";
 import { packageRoot } from "../wasm/node.js";
+import { parseOrInput, writeOutput } from "./io.js";
 import type { Command } from "./commands.js";
 
 /** The image `dtb` uses when none is given. */
@@ -15,16 +16,13 @@ export function defaultImagePath(): string {
 export const dtbCommand: Command = {
   summary: "write an image's host device tree blob (-o OUT.dtb, default: stdout)",
   async run(args) {
-    let parsed;
-    try {
-      parsed = parseArgs({
+    const parsed = parseOrInput(() =>
+      parseArgs({
         args,
         allowPositionals: true,
         options: { output: { type: "string", short: "o" }, help: { type: "boolean", short: "h" } },
-      });
-    } catch (e) {
-      throw new InputError((e as Error).message);
-    }
+      }),
+    );
     if (parsed.values.help) {
       console.log("usage: hclboot dtb [IMAGE] [-o OUT.dtb]\n\nWrites the host device tree OpenVMM would give OpenHCL for IMAGE (default images/small.json).");
       return 0;
@@ -33,11 +31,7 @@ export const dtbCommand: Command = {
     const image = loadImage(parsed.positionals[0] ?? defaultImagePath());
     const out = parsed.values.output;
     if (out) {
-      try {
-        writeFileSync(out, image.hostDeviceTree);
-      } catch (e) {
-        throw new InputError(`cannot write ${out}: ${(e as Error).message}`);
-      }
+      writeOutput(out, image.hostDeviceTree);
       console.error(`wrote ${image.hostDeviceTree.length} bytes to ${out}`);
     } else if (process.stdout.isTTY) {
       throw new InputError("refusing to write a binary blob to a terminal; use -o OUT.dtb or redirect stdout");

@@ -1,4 +1,5 @@
-// `hclboot fuzz`: coverage-guided fuzzing of the boot core (host/fuzz/), or replay of a finding.
+//! `hclboot fuzz`: coverage-guided fuzzing of the boot core (host/fuzz/), or replay of a finding.
+// Ports: none (hclboot's command line)
 import { parseArgs } from "node:util";
 import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";

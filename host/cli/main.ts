@@ -1,6 +1,9 @@
-// hclboot CLI: parses the command line and dispatches to one command module per subcommand.
+//! hclboot CLI: parses the command line and dispatches to one command module per subcommand.
+// Ports: none (hclboot's command line, /work/shared/CONTRACT.md)
 import { ShimPanic } from "../wasm/loader.js";
-import { InputError, DtError, type Failure } from "../errors.js";
+import { InputError, DtError } from "../errors.js";
+import type { Failure } from "../contract.js";
+import { errorToFailure } from "../harness/failure.js";
 import { commands, type Command } from "./commands.js";
 
 const USAGE = `usage: hclboot <command> [args]
@@ -14,11 +17,8 @@ Run \`hclboot <command> --help\` for a command's options.`;
 
 /** Maps an error to the contract's failure object and exit status. */
 export function classify(e: unknown): { failure: Failure; status: number } {
-  if (e instanceof InputError) return { failure: { ok: false, error: { kind: "input", message: e.message } }, status: 2 };
-  if (e instanceof DtError) return { failure: { ok: false, error: { kind: "dt", message: e.message } }, status: 1 };
-  if (e instanceof ShimPanic) return { failure: { ok: false, error: { kind: "panic", message: e.message } }, status: 1 };
-  const message = e instanceof Error ? e.message : String(e);
-  return { failure: { ok: false, error: { kind: "input", message } }, status: 2 };
+  const failure = errorToFailure(e);
+  return { failure, status: failure.error.kind === "input" ? 2 : 1 };
 }
 
 /** Runs the CLI with `argv` (without node and script); resolves to the exit status. */

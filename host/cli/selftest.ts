@@ -1,4 +1,5 @@
-// `hclboot selftest`: loads the boot core and checks the call plumbing (log, records, panics).
+//! `hclboot selftest`: loads the boot core and checks the call plumbing (log, records, panics).
+// Ports: none (hclboot's command line)
 import { parseArgs } from "node:util";
 import { loadShim } from "../wasm/node.js";
 import { runSelftest } from "../harness/selftest.js";

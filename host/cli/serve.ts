@@ -7,6 +7,7 @@ import { join, resolve, sep, extname, basename } from "node:path";
 import { parseArgs } from "node:util";
 import { packageRoot, wasmPath } from "../wasm/node.js";
 import { InputError } from "../errors.js";
+import { parseOrInput } from "./io.js";
 import type { Command } from "./commands.js";
 
 /** Where the server takes its files from. */
@@ -139,16 +140,13 @@ port). The page boots images in the browser with the same WASM boot core as the 
 export const serveCommand: Command = {
   summary: "serve the browser playground on localhost",
   async run(args) {
-    let v;
-    try {
-      v = parseArgs({
+    const v = parseOrInput(() =>
+      parseArgs({
         args,
         options: { port: { type: "string", default: "8080" }, host: { type: "string", default: "127.0.0.1" }, images: { type: "string" }, help: { type: "boolean", short: "h" } },
         strict: true,
-      }).values;
-    } catch (e) {
-      throw new InputError((e as Error).message);
-    }
+      }).values,
+    );
     if (v.help) {
       console.log(HELP);
       return 0;

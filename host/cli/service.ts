@@ -1,14 +1,14 @@
 //! `hclboot service IMAGE [--json] [--no-io-cpus LIST] [--io-cpus LIST] [--tamper KIND]`: boot,
 //! save the persisted state as OpenHCL usermode does, boot again from it, compare the topologies.
 // Ports: none (hclboot's command line, /work/shared/CONTRACT.md `service`)
-import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { InputError } from "../errors.js";
 import { loadImage } from "../image/load.js";
 import { loadShim } from "../wasm/node.js";
 import { serviceImage, parseCpuList, TAMPERS, type Tamper } from "../harness/service.js";
 import { serviceText } from "../harness/service_text.js";
-import { parseOrInput, reportFailure } from "./boot.js";
+import { reportFailure } from "./boot.js";
+import { parseOrInput, writeOutput } from "./io.js";
 import type { Command } from "./commands.js";
 
 const HELP = `usage: hclboot service IMAGE [--json] [--no-io-cpus LIST] [--io-cpus LIST] [--tamper KIND] [--save-state OUT]
@@ -58,13 +58,7 @@ export const serviceCommand: Command = {
       const shim = await loadShim();
       const r = serviceImage(image, { shim, noIoCpus, ioCpus, ...(tamper ? { tamper: tamper as Tamper } : {}) });
       const save = values["save-state"];
-      if (save !== undefined) {
-        try {
-          writeFileSync(save, r.placed);
-        } catch (e) {
-          throw new InputError(`cannot write ${save}: ${(e as Error).message}`);
-        }
-      }
+      if (save !== undefined) writeOutput(save, r.placed);
       if (json) console.log(JSON.stringify(r.output, null, 2));
       else console.log(serviceText(r));
       if (save !== undefined) console.error(`wrote the ${r.placed.length}-byte persisted state to ${save}`);

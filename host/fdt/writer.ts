@@ -47,6 +47,7 @@ export class FdtWriterError extends Error {
     this.name = "FdtWriterError";
   }
 
+  /** The builder's `OutOfSpace` error. */
   static outOfSpace(): FdtWriterError {
     return new FdtWriterError("OutOfSpace", "out of space");
   }

@@ -5,7 +5,7 @@
 //        before it (membacking GuestMemory, vm/loader/src/paravisor.rs) comes from host/guest and
 //        host/vtl2.
 
-import { InputError, DtError } from "../errors.js";
+import { InputError } from "../errors.js";
 import { GuestMemory, type GuestMemoryLayout } from "../guest/guest_memory.js";
 import { Hypervisor } from "../hv/hypervisor.js";
 import { defaultHvConfig } from "../hv/schema.js";
@@ -15,7 +15,8 @@ import type { ResolvedImage } from "../image/resolve.js";
 import { loadVtl2Image, type Vtl2Image } from "../vtl2/load.js";
 import { Shim, ShimPanic } from "../wasm/loader.js";
 import { runBoot, bootOutputFrom, type BootResult as BootRunResult } from "../shim/boot.js";
-import type { BootOutput, FailureOutput } from "./types.js";
+import type { BootOutput, Failure } from "../contract.js";
+import { errorToFailure } from "./failure.js";
 
 /** One E820 entry of the kernel hand-off (x86). */
 export interface E820Entry {
@@ -65,10 +66,8 @@ export function bootLogOf(e: unknown): string[] {
 }
 
 /** The contract's failure object for a failed boot, with `bootLog` (the log lines so far). */
-export function bootFailure(e: unknown): FailureOutput {
-  const kind = e instanceof DtError ? "dt" : e instanceof ShimPanic ? "panic" : "input";
-  const message = e instanceof Error ? e.message : String(e);
-  return { ok: false, error: { kind, message }, bootLog: bootLogOf(e) };
+export function bootFailure(e: unknown): Failure {
+  return { ...errorToFailure(e), bootLog: bootLogOf(e) };
 }
 
 /** Guest memory layout of an image that names a host device tree: VTL2 memory is all that is RAM. */

@@ -1,7 +1,7 @@
 //! The readable report of `hclboot boot` (without --json): boot log, VTL2 address space table,
 //! MMIO, partition RAM summary, sidecar nodes, kernel command line and the E820 table.
 // Ports: none (presentation of the CONTRACT.md boot object)
-import type { BootOutput, RangeJson } from "./types.js";
+import type { BootOutput, RangeJson } from "../contract.js";
 import type { E820Entry } from "./boot.js";
 
 const UNITS = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];

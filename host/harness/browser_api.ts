@@ -10,8 +10,9 @@ import { bootImage, bootFailure } from "./boot.js";
 import { serviceImage, TAMPERS, parseCpuList, type Tamper } from "./service.js";
 import { InputError, DtError } from "../errors.js";
 import { Shim, ShimPanic } from "../wasm/loader.js";
-import { failure, type BootOutput, type ServiceOutput, type Failure } from "./contract.js";
+import { failure, type BootOutput, type ServiceOutput, type Failure } from "../contract.js";
 import { runSelftest, type SelftestResult } from "./selftest.js";
+import { errorToFailure } from "./failure.js";
 
 /** How the API gets a boot core instance (browser: fetch + compile; Node: read build/). */
 export interface BootApiOptions {
@@ -42,14 +43,6 @@ async function shimFor(opts: BootApiOptions): Promise<Shim | Failure> {
     }
   }
   return p;
-}
-
-/** Maps a thrown error to the contract's failure object (same kinds as the CLI). */
-export function errorToFailure(e: unknown): Failure {
-  if (e instanceof InputError) return failure("input", e.message);
-  if (e instanceof DtError) return failure("dt", e.message);
-  if (e instanceof ShimPanic) return failure("panic", e.message);
-  return failure("input", e instanceof Error ? e.message : String(e));
 }
 
 /** Validates an image object with the image schema; a failure names the field path. */

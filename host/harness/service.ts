@@ -21,7 +21,7 @@ import {
 } from "../persist/save.js";
 import type { Shim } from "../wasm/loader.js";
 import { bootImage, type BootImageResult } from "./boot.js";
-import type { BootOutput, RangeJson, ServiceOutput } from "./types.js";
+import type { BootOutput, RangeJson, ServiceOutput } from "../contract.js";
 
 /** The ways `--tamper` damages the persisted state before the servicing boot. */
 export const TAMPERS = ["magic", "move-protobuf", "truncate", "garble"] as const;

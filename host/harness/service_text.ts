@@ -3,7 +3,7 @@
 // Ports: none (presentation of the CONTRACT.md service object)
 import { formatSize, table } from "./boot_text.js";
 import type { ServiceResult } from "./service.js";
-import type { BootOutput } from "./types.js";
+import type { BootOutput } from "../contract.js";
 
 function spaceTable(o: BootOutput): string[] {
   return table(

@@ -1,5 +1,6 @@
-// Hypervisor stub: answers the boot core's hv_* imports (CPUID, VTL, registers, hypercall page,
-// reference clock, VP indexes, TSC, sidecar entry point) from an HvConfig. One call per query.
+//! Hypervisor stub: answers the boot core's hv_* imports (CPUID, VTL, registers, hypercall page,
+//! reference clock, VP indexes, TSC, sidecar entry point) from an HvConfig. One call per query.
+// Ports: none (stands in for the Microsoft hypervisor the shim calls)
 import { defaultHvConfig, type HvConfig } from "./schema.js";
 import { startSidecarStub, type SidecarStartRecord } from "./sidecar.js";
 

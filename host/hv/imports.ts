@@ -1,5 +1,6 @@
-// The boot core's hv_* imports, bound to a per-shim Hypervisor (default configuration until one
-// is attached with attachHypervisor).
+//! The boot core's hv_* imports, bound to a per-shim Hypervisor (default configuration until one
+//! is attached with attachHypervisor).
+// Ports: none (host plumbing)
 import type { Shim } from "../wasm/loader.js";
 import { Hypervisor } from "./hypervisor.js";
 

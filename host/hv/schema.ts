@@ -1,5 +1,6 @@
-// Hypervisor stub configuration (zod): what CPUID, the VTL, VSM capabilities, the hypercall page,
-// the reference clock and the sidecar entry point answer. The image schema takes it as key `hv`.
+//! Hypervisor stub configuration (zod): what CPUID, the VTL, VSM capabilities, the hypercall page,
+//! the reference clock and the sidecar entry point answer. The image schema takes it as key `hv`.
+// Ports: none (hclboot image format, key `hv`)
 import { z } from "zod";
 import { hex64 } from "../image/hex64.js";
 

@@ -1,8 +1,8 @@
-// Sidecar entry point stub: reads SidecarParams as the sidecar kernel does, reads the VSM code
-// page offsets and VSM capabilities registers, checks each node's memory against its requirement,
-// fills SidecarOutput per node (control page, then the per-VP shared pages), or writes an error
-// string (truncated to 255 bytes, as the sidecar's CommandErrorWriter does) and fails.
-// Ports (behavior): openhcl/sidecar/src/arch/x86_64/init.rs (start/init), openhcl/sidecar_defs.
+//! Sidecar entry point stub: reads SidecarParams as the sidecar kernel does, reads the VSM code
+//! page offsets and VSM capabilities registers, checks each node's memory against its requirement,
+//! fills SidecarOutput per node (control page, then the per-VP shared pages), or writes an error
+//! string (truncated to 255 bytes, as the sidecar's CommandErrorWriter does) and fails.
+// Ports: openhcl/sidecar/src/arch/x86_64/init.rs (start/init, behavior only), openhcl/sidecar_defs
 
 import { hvErrorDisplay } from "./hv_error.js";
 

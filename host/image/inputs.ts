@@ -1,11 +1,13 @@
 //! Adapters from a resolved image to the inputs of the guest memory builder and the VTL2 image
 //! loader (host/guest, host/vtl2), so the harness wires one image into one boot.
+// Ports: none (host plumbing)
 
 import { InputError } from "../errors.js";
 import type { GuestMemoryLayout } from "../guest/guest_memory.js";
 import type { Vtl2ImageInput } from "../vtl2/load.js";
 import { supportsRelocation } from "../vtl2/layout.js";
-import { PARAVISOR_DEFAULT_MEMORY_BASE_ADDRESS, type ResolvedImage } from "./resolve.js";
+import type { ResolvedImage } from "./resolve.js";
+import { PARAVISOR_DEFAULT_MEMORY_BASE_ADDRESS } from "../vtl2/defs.js";
 
 /** The guest memory layout of a VM image (RAM with nodes, MMIO gaps, the VTL2-only range). */
 export function guestMemoryLayout(r: ResolvedImage): GuestMemoryLayout | null {

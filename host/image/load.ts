@@ -1,5 +1,6 @@
 //! Image loading from disk: reads an image file and the files it names (paths relative to the
 //! image), then resolves it (host/image/resolve.ts). Every problem is an InputError.
+// Ports: none (host plumbing)
 
 import { readFileLimited, ReadFileError } from "./read_file.js";
 import { dirname, resolve } from "node:path";

@@ -27,6 +27,7 @@ import {
   type Vtl2BaseAddress,
 } from "./host_device_tree.js";
 import { imageSchema, type Image, type VmDescription } from "./schema.js";
+import { PARAVISOR_DEFAULT_MEMORY_BASE_ADDRESS } from "../vtl2/defs.js";
 
 const MB = 1024n * 1024n;
 const GB = 1024n * MB;
@@ -36,8 +37,6 @@ const FOUR_GB = 4n * GB;
 export const DEFAULT_LOW_MMIO = new MemoryRange(FOUR_GB - 128n * MB, FOUR_GB);
 /** Default high MMIO gap size (OpenVMM's chipset high MMIO size). */
 export const DEFAULT_HIGH_MMIO_SIZE = 512n * MB;
-/** Where an unrelocated OpenHCL IGVM file loads VTL2 (loader_defs PARAVISOR_DEFAULT_MEMORY_BASE_ADDRESS). */
-export const PARAVISOR_DEFAULT_MEMORY_BASE_ADDRESS = 128n * MB;
 /** Entropy OpenVMM passes is 64 bytes; hclboot's default is the fixed bytes 00..3f. */
 export const DEFAULT_ENTROPY = Uint8Array.from({ length: 64 }, (_, i) => i);
 
@@ -263,18 +262,7 @@ export function resolveVm(vm: VmDescription, where = "<image>"): ResolvedVm {
 export function hostDeviceTreeFor(vm: ResolvedVm, where = "<image>"): Uint8Array {
   let blob: Uint8Array;
   try {
-    blob = buildDeviceTree({
-      vps: vm.vps,
-      allRam: vm.allRam,
-      vtl2ProtectableRam: vm.vtl2ProtectableRam,
-      vtl2BaseAddress: vm.vtl2BaseAddress,
-      commandLine: vm.commandLine,
-      withVmbusRedirect: vm.withVmbusRedirect,
-      comSerial: vm.comSerial,
-      entropy: vm.entropy,
-      chipsetMmio: vm.chipsetMmio,
-      hostExtensions: vm.hostExtensions,
-    });
+    blob = buildDeviceTree(vm); // a ResolvedVm carries every BuildDeviceTreeParams field
   } catch (e) {
     if (e instanceof DeviceTreeBuildError) fail(where, "vm", e.message);
     throw e;

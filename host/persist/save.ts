@@ -1,6 +1,6 @@
-// Save side of servicing, as OpenHCL usermode does it: the partition memory map of the boot that
-// is ending becomes a protobuf `SavedState` in the persisted protobuf region, described by a
-// `PersistedStateHeader` in the persisted header page. Plus tamper helpers for failure tests.
+//! Save side of servicing, as OpenHCL usermode does it: the partition memory map of the boot that
+//! is ending becomes a protobuf `SavedState` in the persisted protobuf region, described by a
+//! `PersistedStateHeader` in the persisted header page. Plus tamper helpers for failure tests.
 // Ports: openhcl/underhill_core/src/loader/vtl2_config/mod.rs (`write_persisted_info`),
 //        openhcl/bootloader_fdt_parser/src/lib.rs (persisted header/protobuf range lookup),
 //        openhcl/openhcl_boot/src/dt.rs (the memory map usermode reads: partition RAM walked

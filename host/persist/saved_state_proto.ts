@@ -1,5 +1,5 @@
-// SavedState protobuf schema (proto/openhcl_boot.proto) loaded with protobufjs, and the
-// mesh_protobuf-compatible encoding rules applied when building messages.
+//! SavedState protobuf schema (proto/openhcl_boot.proto) loaded with protobufjs, and the
+//! mesh_protobuf-compatible encoding rules applied when building messages.
 // Ports: vm/loader/loader_defs/src/shim.rs (`save_restore`); wire rules of
 // support/mesh/mesh_protobuf/src/protobuf.rs (FieldWriter: zero scalars and empty messages omitted).
 import protobuf from "protobufjs";

@@ -1,5 +1,6 @@
-// Bindings for the boot core's FDT builder test entry (assembly/api/fdt_builder.ts): a script
-// recorder with the builder's API, run in WASM with one call.
+//! Bindings for the boot core's FDT builder test entry (assembly/api/fdt_builder.ts): a script
+//! recorder with the builder's API, run in WASM with one call.
+// Ports: none (host binding of assembly/api/fdt_builder.ts)
 import type { Shim } from "../wasm/loader.js";
 
 const utf8 = new TextEncoder();
@@ -37,32 +38,38 @@ export class FdtBuildScript {
     this.bytes(utf8.encode(s));
     return this.names++;
   }
+  /** Opens a child node named `name`. */
   startNode(name: string): this {
     this.u8(2);
     this.bytes(utf8.encode(name));
     return this;
   }
+  /** Closes the current node. */
   endNode(): this {
     this.u8(3);
     return this;
   }
+  /** Adds an empty property (name index `name`). */
   addNull(name: number): this {
     this.u8(4);
     this.u32(name);
     return this;
   }
+  /** Adds a big-endian u32 property. */
   addU32(name: number, v: number): this {
     this.u8(5);
     this.u32(name);
     this.u32(v);
     return this;
   }
+  /** Adds a big-endian u64 property. */
   addU64(name: number, v: bigint): this {
     this.u8(6);
     this.u32(name);
     this.u64(v);
     return this;
   }
+  /** Adds a u64 array property (`asList`: through the builder's `addU64List` instead of `addU64Array`). */
   addU64Array(name: number, v: readonly bigint[], asList = false): this {
     this.u8(asList ? 12 : 7);
     this.u32(name);
@@ -70,6 +77,7 @@ export class FdtBuildScript {
     v.forEach((x) => this.u64(x));
     return this;
   }
+  /** Adds a u32 array property. */
   addU32Array(name: number, v: readonly number[]): this {
     this.u8(8);
     this.u32(name);
@@ -77,12 +85,14 @@ export class FdtBuildScript {
     v.forEach((x) => this.u32(x));
     return this;
   }
+  /** Adds a NUL-terminated string property. */
   addStr(name: number, s: string): this {
     this.u8(9);
     this.u32(name);
     this.bytes(utf8.encode(s));
     return this;
   }
+  /** Adds a string-list property (each string NUL-terminated). */
   addStrArray(name: number, v: readonly string[]): this {
     this.u8(10);
     this.u32(name);
@@ -90,6 +100,7 @@ export class FdtBuildScript {
     v.forEach((s) => this.bytes(utf8.encode(s)));
     return this;
   }
+  /** Adds a property made of the concatenated byte arrays. */
   addPropArray(name: number, v: readonly Uint8Array[]): this {
     this.u8(11);
     this.u32(name);

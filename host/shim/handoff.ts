@@ -1,6 +1,7 @@
-// Typed bindings for the kernel hand-off exports (assembly/api/handoff.ts): encode the input
-// record, run the hand-off with a hypervisor stub attached, decode the sidecar nodes, kernel
-// command line, E820 map, boot_params page and kernel DTB.
+//! Typed bindings for the kernel hand-off exports (assembly/api/handoff.ts): encode the input
+//! record, run the hand-off with a hypervisor stub attached, decode the sidecar nodes, kernel
+//! command line, E820 map, boot_params page and kernel DTB.
+// Ports: none (host binding of assembly/api/handoff.ts)
 import type { Shim } from "../wasm/loader.js";
 import type { Reader } from "../wasm/codec.js";
 import { hex } from "../wasm/codec.js";

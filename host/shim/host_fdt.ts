@@ -1,5 +1,6 @@
-// Typed bindings for the boot core's device tree exports (assembly/api/host_fdt.ts): the host
-// device tree as openhcl_boot parses it, a generic FDT dump, and the in-WASM timing loop.
+//! Typed bindings for the boot core's device tree exports (assembly/api/host_fdt.ts): the host
+//! device tree as openhcl_boot parses it, a generic FDT dump, and the in-WASM timing loop.
+// Ports: none (host binding of assembly/api/host_fdt.ts)
 import type { Shim } from "../wasm/loader.js";
 import type { Reader } from "../wasm/codec.js";
 import { DtError } from "../errors.js";
@@ -41,6 +42,16 @@ export interface GicInfo {
 export type MemoryAllocationMode =
   | { mode: "host" }
   | { mode: "vtl2"; memorySize: bigint | null; mmioSize: bigint | null };
+
+/** Decodes a memory allocation mode the boot core wrote with `outMemoryAllocationMode`. */
+export function readMemoryAllocationMode(r: Reader): MemoryAllocationMode {
+  const vtl2 = r.bool();
+  const hasMem = r.bool();
+  const mem = r.u64();
+  const hasMmio = r.bool();
+  const mmio = r.u64();
+  return vtl2 ? { mode: "vtl2", memorySize: hasMem ? mem : null, mmioSize: hasMmio ? mmio : null } : { mode: "host" };
+}
 
 /** Everything openhcl_boot reads from the host device tree (upstream `ParsedDeviceTree`). */
 export interface HostDeviceTree {
@@ -95,14 +106,7 @@ function readTree(r: Reader): HostDeviceTree {
     : null;
   const hasPmu = r.bool();
   const pmu = r.u32();
-  const vtl2 = r.bool();
-  const hasMem = r.bool();
-  const mem = r.u64();
-  const hasMmio = r.bool();
-  const mmio = r.u64();
-  const memoryAllocationMode: MemoryAllocationMode = vtl2
-    ? { mode: "vtl2", memorySize: hasMem ? mem : null, mmioSize: hasMmio ? mmio : null }
-    : { mode: "host" };
+  const memoryAllocationMode = readMemoryAllocationMode(r);
   const hasEntropy = r.bool();
   const entropyBytes = r.bytesField();
   const hasDma = r.bool();

@@ -1,12 +1,14 @@
-// Binding for the partition topology export (assembly/api/partition.ts): runs read_from_dt on
-// explicit shim parameter values + a parsed host device tree, and decodes the result into the
-// CONTRACT.md `boot --json` fields.
+//! Binding for the partition topology export (assembly/api/partition.ts): runs read_from_dt on
+//! explicit shim parameter values + a parsed host device tree, and decodes the result into the
+//! CONTRACT.md `boot --json` fields.
+// Ports: none (host binding of assembly/api/partition.ts)
 import type { Shim } from "../wasm/loader.js";
 import type { Reader } from "../wasm/codec.js";
 import { hex } from "../wasm/codec.js";
 import { DtError } from "../errors.js";
-import type { BootOutput } from "../harness/types.js";
+import type { BootOutput } from "../contract.js";
 import { RecordWriter, MEMORY_VTL_TYPE_NAMES, type Range } from "./memory.js";
+import { readMemoryAllocationMode, type MemoryAllocationMode } from "./host_fdt.js";
 
 export type Isolation = "none" | "vbs" | "snp" | "tdx";
 const ISOLATION: Isolation[] = ["none", "vbs", "snp", "tdx"];
@@ -50,7 +52,7 @@ export interface AddressSpaceEntry { start: bigint; end: bigint; vnode: number; 
 /** Decoded PartitionInfo + address space. */
 export interface PartitionResult {
   isolation: Isolation;
-  memoryAllocationMode: { mode: "host" } | { mode: "vtl2"; memorySize: bigint | null; mmioSize: bigint | null };
+  memoryAllocationMode: MemoryAllocationMode;
   cpuCount: number;
   bspReg: number;
   vtl2Ram: RamEntry[];
@@ -142,12 +144,7 @@ export function decodePartitionResult(r: Reader): PartitionResult {
     throw e;
   }
   const isolation = ISOLATION[r.u32()] ?? "none";
-  const vtl2 = r.bool();
-  const hasMem = r.bool(); const mem = r.u64();
-  const hasMmio = r.bool(); const mmio = r.u64();
-  const memoryAllocationMode = vtl2
-    ? { mode: "vtl2" as const, memorySize: hasMem ? mem : null, mmioSize: hasMmio ? mmio : null }
-    : { mode: "host" as const };
+  const memoryAllocationMode = readMemoryAllocationMode(r);
   const cpuCount = r.u32();
   const bspReg = r.u32();
   const vtl2Ram = ramList(r);

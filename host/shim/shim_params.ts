@@ -1,47 +1,25 @@
-// Typed binding of assembly/api/shim_params.ts: reads ShimParams through the boot core from the
-// guest memory attached to the Shim (shim.setGuest) and decodes every field.
+//! Typed binding of assembly/api/shim_params.ts: reads ShimParams through the boot core from the
+//! guest memory attached to the Shim (shim.setGuest) and decodes every field.
+// Ports: none (host binding of assembly/api/shim_params.ts)
 import type { Shim } from "../wasm/loader.js";
 import type { Reader } from "../wasm/codec.js";
+import type { ShimParamsAddresses, ImportedRegionInput } from "../vtl2/load.js";
+import type { Area } from "../vtl2/layout.js";
 
 /** Architecture codes of the boot core. */
 export const ARCH_CODE = { x86_64: 0, aarch64: 1 } as const;
 /** `IsolationType` names by code. */
 export const ISOLATION_NAMES = ["none", "vbs", "snp", "tdx", "cca"] as const;
 
-/** A [start, end) range. */
-export interface RangeValue {
-  start: bigint;
-  end: bigint;
-}
-
 /** Everything the shim derives from its build-time parameters. */
-export interface ShimParamsReadout {
-  kernelEntryAddress: bigint;
-  cmdlineBase: bigint;
-  initrdBase: bigint;
-  initrdSize: bigint;
-  initrdCrc: number;
-  memoryStartAddress: bigint;
-  memorySize: bigint;
-  parameterRegionStart: bigint;
-  parameterRegionSize: bigint;
-  vtl2ReservedRegionStart: bigint;
-  vtl2ReservedRegionSize: bigint;
+export interface ShimParamsReadout extends ShimParamsAddresses {
   isolationType: (typeof ISOLATION_NAMES)[number];
-  sidecarEntryAddress: bigint;
-  sidecarBase: bigint;
-  sidecarSize: bigint;
-  used: RangeValue;
-  bounceBuffer: RangeValue | null;
-  logBuffer: RangeValue;
-  heap: RangeValue;
-  persistedState: RangeValue;
   secretsStart: bigint;
   cpuidStart: bigint;
   dtStart: bigint;
   dtSize: bigint;
   commandLine: { policy: number; staticCommandLineLen: number; text: string | null };
-  importedRegions: { start: bigint; end: bigint; accepted: boolean }[];
+  importedRegions: ImportedRegionInput[];
   importedRegionsHash: Uint8Array;
 }
 
@@ -55,7 +33,7 @@ export interface ShimLocation {
   hvIsolation: boolean;
 }
 
-function range(r: Reader): RangeValue {
+function range(r: Reader): Area {
   return { start: r.u64(), end: r.u64() };
 }
 

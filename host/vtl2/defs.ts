@@ -34,9 +34,8 @@ export const PARAVISOR_RESERVED_VTL2_SNP_CPUID_PAGE_INDEX = 1n;
 export const PARAVISOR_RESERVED_VTL2_SNP_SECRETS_PAGE_INDEX = 3n;
 export const PARAVISOR_RESERVED_VTL2_PAGE_COUNT_MAX = 4n;
 
-/** Default VTL2 base (128 MiB) and size (64 MiB) when the image gives none. */
+/** Where an unrelocated OpenHCL IGVM file loads VTL2 (128 MiB), and the lowest relocation base. */
 export const PARAVISOR_DEFAULT_MEMORY_BASE_ADDRESS = 128n * 1024n * 1024n;
-export const PARAVISOR_DEFAULT_MEMORY_SIZE = 64n * 1024n * 1024n;
 /** SNP/TDX local map VA and size. */
 export const PARAVISOR_LOCAL_MAP_VA = 0x200000n;
 export const PARAVISOR_LOCAL_MAP_SIZE = 0x200000n;

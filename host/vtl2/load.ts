@@ -85,8 +85,11 @@ export interface Vtl2ImageInput {
   binaries?: Vtl2Binaries;
 }
 
-/** Absolute shim parameters as upstream `ShimParams::new` derives them (for display and tests). */
-export interface ShimParamsValues {
+/**
+ * The addresses and sizes upstream `ShimParams::new` derives from `ShimParamsRaw`: what the loader
+ * computes (`ShimParamsValues`) and what the boot core reads back (host/shim/shim_params.ts) share them.
+ */
+export interface ShimParamsAddresses {
   kernelEntryAddress: bigint;
   cmdlineBase: bigint;
   initrdBase: bigint;
@@ -98,7 +101,6 @@ export interface ShimParamsValues {
   parameterRegionSize: bigint;
   vtl2ReservedRegionStart: bigint;
   vtl2ReservedRegionSize: bigint;
-  supportedIsolationType: number;
   sidecarEntryAddress: bigint;
   sidecarBase: bigint;
   sidecarSize: bigint;
@@ -107,6 +109,11 @@ export interface ShimParamsValues {
   logBuffer: Area;
   heap: Area;
   persistedState: Area;
+}
+
+/** Absolute shim parameters as upstream `ShimParams::new` derives them (for display and tests). */
+export interface ShimParamsValues extends ShimParamsAddresses {
+  supportedIsolationType: number;
 }
 
 /** The loaded image. */

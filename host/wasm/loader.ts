@@ -1,5 +1,6 @@
-// WASM loader: instantiates the boot core through @wasmer/wasi, wires the hypervisor-stub imports
-// (guest memory copies) and turns traps into ShimPanic errors carrying the shim's message.
+//! WASM loader: instantiates the boot core through @wasmer/wasi, wires the hypervisor-stub imports
+//! (guest memory copies) and turns traps into ShimPanic errors carrying the shim's message.
+// Ports: none (host plumbing)
 import { init as wasiInit, WASI } from "@wasmer/wasi";
 import { Reader } from "./codec.js";
 

@@ -1,4 +1,5 @@
-// Node-side WASM loading: finds build/hclboot.wasm (or the debug build) next to the package.
+//! Node-side WASM loading: finds build/hclboot.wasm (or the debug build) next to the package.
+// Ports: none (host plumbing)
 import { readFileSync, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";

@@ -1,6 +1,6 @@
-// Test helpers: compile device tree source with dtc, and assemble raw FDT blobs token by token
-// (for malformed inputs dtc would never write).
-import { execFileSync } from "node:child_process";
+// Test helpers: compile device tree source with dtc, decode blobs with dtc, and assemble raw FDT
+// blobs token by token (for malformed inputs dtc would never write).
+import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,9 +19,18 @@ export function fixture(name: string, bootCpu = 0): Uint8Array {
   return dtc(readFileSync(join(fixtures, `${name}.dts`), "utf8"), bootCpu);
 }
 
-/** Decompiles a blob with `dtc -I dtb -O dts` (throws when dtc rejects it). */
-export function dtcDecompile(blob: Uint8Array): string {
-  return execFileSync("dtc", ["-q", "-I", "dtb", "-O", "dts"], { input: blob }).toString();
+/** `dtc -I dtb -O dts` of `blob`; throws with dtc's stderr when dtc rejects it. */
+export function dtcDecode(blob: Uint8Array): string {
+  const r = spawnSync("dtc", ["-q", "-I", "dtb", "-O", "dts", "-"], { input: blob, encoding: "buffer" });
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`dtc rejected the blob (status ${r.status}): ${r.stderr.toString()}`);
+  return r.stdout.toString();
+}
+
+/** Number of nodes in dts text whose name starts with `prefix` (e.g. "cpu@", "memory@"). */
+export function countNodes(dts: string, prefix: string): number {
+  const re = new RegExp(`^\\s*${prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}[^\\s]* \\{$`, "gm");
+  return (dts.match(re) ?? []).length;
 }
 
 /** Big-endian u32 bytes. */
