@@ -4,7 +4,7 @@ import { loadShim } from "../host/wasm/node.js";
 import { Shim, ShimPanic } from "../host/wasm/loader.js";
 import * as R from "../host/shim/memory_range.js";
 import type { TaggedRange } from "../host/shim/memory_range.js";
-import { MAX_ADDRESS, modelWalk, modelOverlapping, modelSubtract, modelFlatten, modelMerge, modelOutcome } from "./model/ranges.js";
+import { MAX_ADDRESS, modelWalk, modelOverlapping, modelSubtract, modelFlatten, modelMerge, modelOutcome } from "../host/fuzz/model/ranges.js";
 import { panicOf } from "./helpers/panic.js";
 
 const KB = 1024n;

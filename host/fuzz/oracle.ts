@@ -2,7 +2,7 @@
 // Ports: the invariants openhcl_boot relies on (host_params/dt/mod.rs, memory.rs): VTL2 ranges
 // sorted and disjoint inside VTL2 RAM, pool size exact, VTL0/VTL2 MMIO disjoint; failures must end
 // at an upstream failure site (upstream_messages.ts).
-import type { BootOutput, RangeJson } from "../harness/types.js";
+import type { BootOutput, RangeJson } from "../contract.js";
 import { classifyFailure } from "./upstream_messages.js";
 
 /** Kinds of finding (CONTRACT.md `findings[].kind`). */

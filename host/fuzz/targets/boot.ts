@@ -4,7 +4,7 @@
 import { DtError, InputError } from "../../errors.js";
 import { bootImage, type BootImageResult } from "../../harness/boot.js";
 import { compareTopologies, persistFrom } from "../../harness/service.js";
-import type { BootOutput } from "../../harness/types.js";
+import type { BootOutput } from "../../contract.js";
 import { vtl2ImageInput } from "../../image/inputs.js";
 import { parseImage, resolveImageWith, type ResolvedImage } from "../../image/resolve.js";
 import { ShimPanic, type Shim } from "../../wasm/loader.js";

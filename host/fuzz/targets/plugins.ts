@@ -1,7 +1,7 @@
 //! Where boot-core modules that are merged later plug into the fuzzer (one setter per target).
 // Ports: nothing upstream (wiring of host/fuzz/targets/{dt,persisted,boot}.ts).
 import type { Shim } from "../../wasm/loader.js";
-import type { BootOutput, FailureOutput } from "../../harness/types.js";
+import type { BootOutput, Failure as FailureOutput } from "../../contract.js";
 
 /** Outcome of running a boot-core entry on one input: its contract JSON, or the failure object. */
 export type PluginResult<T> = { ok: true; value: T } | FailureOutput;

@@ -1,9 +1,9 @@
 //! Fuzz target `ranges`: random range-list operations on the boot core against the TypeScript model.
 // Ports: vm/vmcore/memory_range/src/lib.rs (walk_ranges, overlapping_ranges, subtract_ranges,
-// flatten_ranges, merge_adjacent_ranges), judged by test/model/ranges.ts.
+// flatten_ranges, merge_adjacent_ranges), judged by host/fuzz/model/ranges.ts.
 import * as R from "../../shim/memory_range.js";
 import { ShimPanic, type Shim } from "../../wasm/loader.js";
-import { MAX_ADDRESS, modelFlatten, modelMerge, modelOutcome, modelOverlapping, modelSubtract, modelWalk } from "../../../test/model/ranges.js";
+import { MAX_ADDRESS, modelFlatten, modelMerge, modelOutcome, modelOverlapping, modelSubtract, modelWalk } from "../model/ranges.js";
 import { check, judgeFailure, PASS, type Verdict } from "../oracle.js";
 import type { Rng } from "../rng.js";
 import { decodeJson, encodeJson, jsonReproducer, requireExports, type Target } from "../target.js";

@@ -1,8 +1,10 @@
+//! Reference model of the range algebra, the oracle for the ranges fuzz target and property tests.
+// Ports: none (an independent specification-level model of vm/vmcore/memory_range)
 // Plain TypeScript model of the range algebra (vm/vmcore/memory_range), written from the
 // specification rather than from the iterator code: a walk is the partition of 0..MAX_ADDRESS by
 // every boundary of a non-empty input range, and a list is "sorted" for the walk when no range
 // starts before the end of the last non-empty range ahead of it.
-import type { TaggedRange, RangeOut, WalkPiece, WalkKindName } from "../../host/shim/memory_range.js";
+import type { TaggedRange, RangeOut, WalkPiece, WalkKindName } from "../../shim/memory_range.js";
 
 export const PAGE = 0x1000n;
 export const MAX_ADDRESS = (1n << 64n) - PAGE;
