@@ -3,6 +3,8 @@ import type { HandoffInput, AddressRangeIn, MemoryEntryIn } from "../host/shim/h
 
 export const MB = 0x10_0000n;
 export const GB = 0x4000_0000n;
+/** A bounce buffer for SNP/TDX partitions (2 MiB aligned, 2 MiB; the TDX shim requires one). */
+export const BOUNCE_BUFFER = { start: 2n * GB, end: 2n * GB + 2n * MB };
 
 /** A partition with `cpus` CPUs spread evenly over `nodes` vnodes (consecutive) and `perNode`
  * bytes of free VTL2 RAM per node starting at 1 GiB, one node after another. */

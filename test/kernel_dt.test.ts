@@ -14,7 +14,7 @@ import { runBoot } from "../host/shim/boot.js";
 import { runHandoff, type HandoffInput } from "../host/shim/handoff.js";
 import { Hypervisor } from "../host/hv/hypervisor.js";
 import { hvSchema } from "../host/hv/schema.js";
-import { partition, GB } from "./handoff_helpers.js";
+import { partition, GB, BOUNCE_BUFFER } from "./handoff_helpers.js";
 
 const hv = (cfg: object = {}) => new Hypervisor(hvSchema.parse(cfg));
 const dir = mkdtempSync(join(tmpdir(), "hclboot-kdt-"));
@@ -76,7 +76,7 @@ describe("write_dt", () => {
   });
 
   it("writes the TDX wakeup mailbox and the vtl2 allocation mode", () => {
-    const r = runHandoff(shim, { ...partition(2, 1), isolation: "tdx", memoryAllocationMode: { mode: "vtl2", memorySize: 0x4000_0000n, mmioSize: null } }, hv());
+    const r = runHandoff(shim, { ...partition(2, 1), isolation: "tdx", bounceBuffer: BOUNCE_BUFFER, memoryAllocationMode: { mode: "vtl2", memorySize: 0x4000_0000n, mmioSize: null } }, hv());
     const s = dts(r.dtb);
     expect(s).toContain('reserved-memory {\n\t\t#address-cells = <0x02>;\n\t\t#size-cells = <0x01>;\n\t\tranges;\n\n\t\twakeup_table@fffff000 {\n\t\t\tcompatible = "intel,wakeup-mailbox";\n\t\t\treg = <0x00 0xfffff000 0x1000>;');
     expect(s).toContain('isolation-type = "tdx";');

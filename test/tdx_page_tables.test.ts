@@ -16,6 +16,8 @@ import { bootImage, type BootImageResult } from "../host/harness/boot.js";
 import { serviceImage, topologyOf } from "../host/harness/service.js";
 import { persistInputFromBoot, writePersistedInfo, type BootTopology } from "../host/persist/save.js";
 import { pageTableBuild, PAGE_TABLE_MAX_COUNT } from "../host/shim/tdx_page_tables.js";
+import { runHandoff } from "../host/shim/handoff.js";
+import { partition, BOUNCE_BUFFER } from "./handoff_helpers.js";
 import { join } from "node:path";
 import { dtcDecode } from "./dtc.js";
 
@@ -130,6 +132,34 @@ describe("setup_vtl2_memory on TDX: the AP page-table allocation", () => {
     const e = panicOf(tdxLow({ shim: { usedEnd: "0x28000000" } }));
     expect(e.message).toBe("allocation of space for TDX page tables must succeed");
     expect(e.log.at(-1)).toBe("[ERROR] panicked: allocation of space for TDX page tables must succeed");
+  });
+});
+
+describe("setup_vtl2_memory on TDX: the hand-off on an explicit partition", () => {
+  it("allocates at the lowest 2 MiB boundary of free VTL2 RAM (1 GiB here) before the sidecar, reserved in E820", () => {
+    // partition(2, 1): 16 MiB of free VTL2 RAM at 1 GiB on node 0.
+    const r = runHandoff(shim, { ...partition(2, 1), isolation: "tdx", bounceBuffer: BOUNCE_BUFFER });
+    expect(r.e820).toEqual([
+      { addr: GB1, size: 0x14000n, type: 2 },
+      { addr: GB1 + 0x14000n, size: 16n * 0x10_0000n - 0x14000n, type: 1 },
+    ]);
+    expect(dtcDecode(r.dtb)).toContain("/memreserve/\t0x0000000040000000 0x0000000000014000;");
+  });
+
+  it("the same partition as SNP gets no page tables", () => {
+    const r = runHandoff(shim, { ...partition(2, 1), isolation: "snp", bounceBuffer: BOUNCE_BUFFER });
+    expect(r.e820).toEqual([{ addr: GB1, size: 16n * 0x10_0000n, type: 1 }]);
+  });
+
+  it("without a bounce buffer the TDX hand-off stops at the hypercall page's alignment assert", () => {
+    let e: unknown;
+    try {
+      runHandoff(shim, { ...partition(2, 1), isolation: "tdx" });
+    } catch (x) {
+      e = x;
+    }
+    expect(e).toBeInstanceOf(ShimPanic);
+    expect((e as ShimPanic).message).toBe("assertion failed: free_buffer.is_multiple_of(X64_LARGE_PAGE_SIZE)");
   });
 });
 
