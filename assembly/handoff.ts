@@ -3,10 +3,14 @@
 //! imported-region acceptance check and the kernel device tree — everything short of the jump.
 // Ports: openhcl/openhcl_boot/src/main.rs (shim_main after read_from_dt, get_ref_time)
 //
-// Not modelled here: the memory acceptance and VTL protection hypercalls of setup_vtl2_memory
-// (only its assertions are checked), its TDX AP page-table allocation (VTL2_TDX_PAGE_TABLES, 2 MiB
-// aligned) and setup_vtl2_vp, verify_imported_regions_hash (SHA-384 over pending imported pages of
-// isolated VMs), the SNP cc_blob setup_data.
+// setup_vtl2_memory runs its assertions, the bounce-buffer slicing of pending imported regions
+// and, on TDX, the AP page-table allocation and builder checks (assembly/tdx_page_tables.ts).
+// Not modelled (no observable output: the hypervisor stub never fails these calls, and their
+// effects are on hardware state): the memory acceptance, visibility and VTL protection hypercalls
+// and the VSM partition config register write of setup_vtl2_memory (x86_64 and aarch64), the AP
+// page-table contents and TDX trampoline context, setup_vtl2_vp (TDX enable/start VP, aarch64
+// enable VP VTL), verify_imported_regions_hash (SHA-384 over pending imported pages of isolated
+// VMs: the host writes the matching hash), the SNP cc_blob setup_data.
 
 import { panic } from "./runtime/panic";
 import { logInfo } from "./runtime/log_level";
@@ -24,6 +28,7 @@ import { CmdlineBuf } from "./cmdline_buf";
 import { crc32 } from "./crc32";
 import { buildE820Map, writeBootParams, E820Map, BOOT_PARAMS_SIZE } from "./boot_params";
 import { writeDt, BootTimes, FDT_DATA_SIZE } from "./kernel_dt";
+import { setupTdxApPageTables } from "./tdx_page_tables";
 
 /** Physical address bits as the architecture reports them. */
 export function physicalAddressBits(p: ShimParams): u32 {
@@ -136,12 +141,13 @@ export function checkImportedRegionsAccepted(ram: RangeList, imp: RangeList): vo
 }
 
 /**
- * The checks x86 `setup_vtl2_memory` makes on an isolated partition before it accepts memory (the
- * acceptance itself has no observable output here): on VBS the walk of VTL2 RAM against the
- * accepted imported regions, then the imported regions' strictly increasing order, the walk of
- * VTL2 RAM minus the imported regions, and the bounce buffer's 2 MiB alignment and size.
+ * x86 `setup_vtl2_memory` on an isolated partition, minus the hypercalls: on VBS the walk of VTL2
+ * RAM against the accepted imported regions, then the imported regions' strictly increasing
+ * order, the walk of VTL2 RAM minus the imported regions, the bounce buffer's 2 MiB alignment and
+ * size, the copy of each pending imported region through the bounce buffer (SNP/TDX), and on TDX
+ * the AP page-table allocation (VTL2_TDX_PAGE_TABLES).
  */
-export function setupVtl2MemoryChecks(p: ShimParams, h: PartitionInfo, imp: RangeList): void {
+export function setupVtl2Memory(p: ShimParams, h: PartitionInfo, space: AddressSpaceManager, imp: RangeList): void {
   if (p.arch == ARCH_AARCH64 || p.isolationType == ISOLATION_NONE) return;
   if (p.isolationType == ISOLATION_VBS) {
     const accepted = new RangeList(imp.length);
@@ -168,7 +174,18 @@ export function setupVtl2MemoryChecks(p: ShimParams, h: PartitionInfo, imp: Rang
     one.push(bb.start, bb.end, 0);
     const w = new RangeWalker(one, h.vtl2Ram);
     while (w.next()) {}
+  } else if (p.isolationType != ISOLATION_VBS) {
+    // SNP/TDX copy a pending region through the bounce buffer 2 MiB piece by piece; without one
+    // the buffer is empty and slicing the first piece out of it fails.
+    for (let i = 0; i < imp.length; i++) {
+      if (imp.tag(i) != 0) continue;
+      const start = imp.start(i);
+      const next = (start + 0x20_0000) & ~(<u64>0x1f_ffff);
+      const end = imp.end(i) < next ? imp.end(i) : next;
+      panic("range end index " + (end - start).toString() + " out of range for slice of length 0");
+    }
   }
+  if (p.isolationType == ISOLATION_TDX) setupTdxApPageTables(p, space);
 }
 
 /**
@@ -189,7 +206,7 @@ export function runHandoff(
 
   if (h.cpuCount == 0) panic("no cpus");
   validateVpHwIds(h, p.arch);
-  setupVtl2MemoryChecks(p, h, p.importedRegionsList());
+  setupVtl2Memory(p, h, space, p.importedRegionsList());
 
   const sidecar = startSidecar(p, h, space);
   out.sidecar = sidecar;

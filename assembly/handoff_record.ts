@@ -5,7 +5,7 @@
 // of host_params/mod.rs, host_params/shim_params.rs and memory.rs.
 
 import { panic } from "./runtime/panic";
-import { RangeList } from "./memory_range";
+import { RangeList, MemoryRange } from "./memory_range";
 import { RecordReader } from "./record_reader";
 import { GicInfo } from "./host_fdt_parser";
 import { SidecarOptions } from "./cmdline";
@@ -165,6 +165,10 @@ export function decodeHandoffRecord(ptr: usize, len: u32): HandoffRecord {
   const il = r.u32();
   const initrd = r.bytes(<usize>il);
   out.computedInitrdCrc = hasInitrdBytes ? crc32(initrd, <usize>il) : givenCrc;
+  // The bounce buffer (start, size; size 0: none).
+  const bbStart = r.u64();
+  const bbSize = r.u64();
+  if (bbSize != 0) p.bounceBuffer = MemoryRange.new(bbStart, bbStart + bbSize);
   return out;
 }
 

@@ -4,8 +4,8 @@
 // Ports: openhcl/openhcl_boot/src/main.rs (shim_main, shim_parameters)
 //
 // Not modelled (no observable output here): enlightened panic registration, boot logger setup,
-// hypercall page initialization, setup_vtl2_memory / setup_vtl2_vp, verify_imported_regions_hash,
-// the SNP cc_blob setup_data and the jump itself.
+// hypercall page initialization and the jump itself; setup_vtl2_memory runs in the hand-off
+// (assembly/handoff.ts lists what of it and of setup_vtl2_vp is not modelled).
 
 import { logPanicLine } from "./runtime/panic";
 import { ShimParams, ISOLATION_NONE } from "./shim_params";

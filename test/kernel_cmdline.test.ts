@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll } from "vitest";
 import { loadShim } from "../host/wasm/node.js";
 import type { Shim } from "../host/wasm/loader.js";
 import { runHandoff, crc32 } from "../host/shim/handoff.js";
-import { partition, hv, KERNEL_BASE_PARAMETERS, KERNEL_X86_PARAMETERS } from "./helpers/handoff.js";
+import { partition, hv, BOUNCE_BUFFER, KERNEL_BASE_PARAMETERS, KERNEL_X86_PARAMETERS } from "./helpers/handoff.js";
 import { shimPanicOf } from "./helpers/panic.js";
 
 describe("build_kernel_command_line", () => {
@@ -40,7 +40,7 @@ describe("build_kernel_command_line", () => {
   });
 
   it("does not trust the host console when isolated without confidential debug", () => {
-    const r = runHandoff(shim, { ...partition(2, 1), isolation: "tdx", com3SerialAvailable: true, bootConfidentialDebug: true }, hv());
+    const r = runHandoff(shim, { ...partition(2, 1), isolation: "tdx", bounceBuffer: BOUNCE_BUFFER, com3SerialAvailable: true, bootConfidentialDebug: true }, hv());
     expect(r.kernelCommandLine).toContain("swiotlb=4096,1 console=ttynull OPENHCL_CONFIDENTIAL=1 OPENHCL_CONFIDENTIAL_DEBUG=1 ");
   });
 
@@ -206,8 +206,8 @@ describe("shim_main checks after read_from_dt", () => {
     const r = runHandoff(shim, { ...partition(2, 1), sidecarSize: 0n }, hv({ referenceTime: { start: "0xfffffffffffffff0", step: "0x8" } }));
     expect(r.bootTimes).toEqual({ start: 0xffff_ffff_ffff_fff0n, end: 0xffff_ffff_ffff_fff8n });
     // TDX: the TSC count (in 100 ns) past 2^63 is still a time; a zero TSC frequency is none.
-    const tdx = runHandoff(shim, { ...partition(2, 1), isolation: "tdx" }, hv({ tscFrequency25MHz: 1 }));
+    const tdx = runHandoff(shim, { ...partition(2, 1), isolation: "tdx", bounceBuffer: BOUNCE_BUFFER }, hv({ tscFrequency25MHz: 1 }));
     expect(tdx.bootTimes).toEqual({ start: (0x1_0000_0000n * 10_000_000n) / 25_000_000n, end: (0x1_0000_03e8n * 10_000_000n) / 25_000_000n });
-    expect(runHandoff(shim, { ...partition(2, 1), isolation: "tdx" }, hv({ tscFrequency25MHz: 0 })).bootTimes).toBeNull();
+    expect(runHandoff(shim, { ...partition(2, 1), isolation: "tdx", bounceBuffer: BOUNCE_BUFFER }, hv({ tscFrequency25MHz: 0 })).bootTimes).toBeNull();
   });
 });

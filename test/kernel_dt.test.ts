@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll } from "vitest";
 import { loadShim } from "../host/wasm/node.js";
 import type { Shim } from "../host/wasm/loader.js";
 import { runHandoff, type HandoffInput } from "../host/shim/handoff.js";
-import { partition, GB, hv } from "./helpers/handoff.js";
+import { partition, GB, hv, BOUNCE_BUFFER } from "./helpers/handoff.js";
 import { dtcDecode } from "./helpers/dtc.js";
 import { load, boot } from "./helpers/boot.js";
 import { panicOf } from "./helpers/panic.js";
@@ -57,7 +57,7 @@ describe("write_dt", () => {
   });
 
   it("writes the TDX wakeup mailbox and the vtl2 allocation mode", () => {
-    const r = runHandoff(shim, { ...partition(2, 1), isolation: "tdx", memoryAllocationMode: { mode: "vtl2", memorySize: 0x4000_0000n, mmioSize: null } }, hv());
+    const r = runHandoff(shim, { ...partition(2, 1), isolation: "tdx", bounceBuffer: BOUNCE_BUFFER, memoryAllocationMode: { mode: "vtl2", memorySize: 0x4000_0000n, mmioSize: null } }, hv());
     const s = dtcDecode(r.dtb);
     expect(s).toContain('reserved-memory {\n\t\t#address-cells = <0x02>;\n\t\t#size-cells = <0x01>;\n\t\tranges;\n\n\t\twakeup_table@fffff000 {\n\t\t\tcompatible = "intel,wakeup-mailbox";\n\t\t\treg = <0x00 0xfffff000 0x1000>;');
     expect(s).toContain('isolation-type = "tdx";');

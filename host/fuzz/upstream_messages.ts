@@ -23,6 +23,7 @@ const MEM = "openhcl/openhcl_boot/src/memory.rs";
 const HFP = "openhcl/host_fdt_parser/src/lib.rs";
 const FDT = "support/fdt/src/parser.rs";
 const MR = "vm/vmcore/memory_range/src/lib.rs";
+const X64MEM = "openhcl/openhcl_boot/src/arch/x86_64/memory.rs";
 
 /** Every upstream failure message the boot path can end with. */
 export const FAILURE_SITES: readonly FailureSite[] = [
@@ -80,6 +81,13 @@ export const FAILURE_SITES: readonly FailureSite[] = [
   F("openhcl/openhcl_boot/src/arch/x86_64/mod.rs cpuid", "not implemented: can't trust host cpuid"),
   F("openhcl/openhcl_boot/src/arch/*/vsm.rs isolation", "unexpected isolation type.*"),
   F(`${MEM} valid index`, "valid index"),
+  // arch/x86_64/memory.rs setup_vtl2_memory: imported region order, bounce buffer, TDX AP page tables.
+  F(`${X64MEM} imported order`, "assertion failed: last_range_end\\.is_none\\(\\) \\|\\| imported_range\\.start\\(\\) > last_range_end\\.unwrap\\(\\)"),
+  F(`${X64MEM} bounce buffer`, "assertion failed: bounce_buffer\\.start\\(\\) % X64_LARGE_PAGE_SIZE == 0|assertion failed: bounce_buffer\\.len\\(\\) >= X64_LARGE_PAGE_SIZE"),
+  F(`${X64MEM} TDX page tables`, "allocation of space for TDX page tables must succeed"),
+  F(`${X64MEM} TDX page table builder`, "page table builder must return no error: (InvalidRange|UnsortedMappings|OverlappingMappings)"),
+  F(`${X64MEM} TDX page table build`, "page table construction must succeed: NotEnoughMemory"),
+  F(`${X64MEM} TDX hypercall page`, "assertion failed: free_buffer\\.is_multiple_of\\(X64_LARGE_PAGE_SIZE\\)"),
   F("openhcl/openhcl_boot/src/host_params/shim_params.rs non null", "should always be non null"),
   // Rust runtime checks at upstream expressions (slice/Vec indexing, division, ArrayVec::extend,
   // unreachable!): the boot core emits these texts only where the upstream expression would panic.

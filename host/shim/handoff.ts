@@ -55,6 +55,8 @@ export interface HandoffInput {
   vtl2Pool?: boolean;
   /** Per-CPU sidecar start overrides (servicing restore), up to 400 CPUs; absent = not specified. */
   sidecarCpuOverrides?: boolean[] | null;
+  /** ShimParams.bounce_buffer (SNP/TDX need one: 2 MiB aligned, at least 2 MiB); default none. */
+  bounceBuffer?: { start: bigint; end: bigint } | null;
   /** PartitionInfo.cmdline: appended after the computed kernel parameters. */
   cmdline?: string;
 }
@@ -162,6 +164,8 @@ export function encodeHandoffInput(i: HandoffInput): Uint8Array {
   w.bytes(i.entropy ?? new Uint8Array(0));
   w.bytes(new TextEncoder().encode(i.cmdline ?? ""));
   w.bytes(hasBytes ? (initrd as { bytes: Uint8Array }).bytes : new Uint8Array(0));
+  w.u64(i.bounceBuffer?.start ?? 0n);
+  w.u64(i.bounceBuffer ? i.bounceBuffer.end - i.bounceBuffer.start : 0n);
   return w.done();
 }
 

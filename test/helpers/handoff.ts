@@ -6,6 +6,8 @@ import { hvSchema } from "../../host/hv/schema.js";
 
 export const MB = 0x10_0000n;
 export const GB = 0x4000_0000n;
+/** A bounce buffer for SNP/TDX partitions (2 MiB aligned, 2 MiB; the TDX shim requires one). */
+export const BOUNCE_BUFFER = { start: 2n * GB, end: 2n * GB + 2n * MB };
 
 /** The fixed kernel parameters every command line starts with (upstream `KERNEL_PARAMETERS`), space-joined. */
 export const KERNEL_BASE_PARAMETERS =
