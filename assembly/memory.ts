@@ -9,6 +9,7 @@ import { RangeList, RangeWalker, WALK_LEFT, WALK_RIGHT, WALK_BOTH } from "./memo
 import { MAX_NUMA_NODES, MAX_VTL2_RAM_RANGES, SIDECAR_MAX_NODES } from "./partition_limits";
 import { fmtRangeDebug, fmtRangeDebugPrettyHex } from "./runtime/fmt";
 import * as VtlType from "./memory_vtl_type";
+import { uninitStaticArray } from "./runtime/storage";
 
 /** Maximum number of reserved ranges the shim may use (see ReservedMemoryType). */
 export const MAX_RESERVED_MEM_RANGES: i32 = 6 + SIDECAR_MAX_NODES;
@@ -138,10 +139,11 @@ const EXTEND_PANIC = "ArrayVec: capacity exceeded in extend/from_iter";
 
 /** Tracks the whole VTL2 address space, sorted, as (range, vnode, usage) entries. */
 export class AddressSpaceManager {
-  starts: StaticArray<u64> = new StaticArray<u64>(MAX_ADDRESS_RANGES);
-  ends: StaticArray<u64> = new StaticArray<u64>(MAX_ADDRESS_RANGES);
-  vnodes: StaticArray<u32> = new StaticArray<u32>(MAX_ADDRESS_RANGES);
-  usages: StaticArray<u32> = new StaticArray<u32>(MAX_ADDRESS_RANGES);
+  // Entries at and beyond `length` are never read (not zeroed).
+  starts: StaticArray<u64> = uninitStaticArray<u64>(MAX_ADDRESS_RANGES);
+  ends: StaticArray<u64> = uninitStaticArray<u64>(MAX_ADDRESS_RANGES);
+  vnodes: StaticArray<u32> = uninitStaticArray<u32>(MAX_ADDRESS_RANGES);
+  usages: StaticArray<u32> = uninitStaticArray<u32>(MAX_ADDRESS_RANGES);
   length: i32 = 0;
   vtl2Pool: bool = false;
 

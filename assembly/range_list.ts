@@ -8,6 +8,7 @@
 
 import { panic } from "./runtime/panic";
 import { MemoryRange } from "./memory_range";
+import { uninitStaticArray } from "./runtime/storage";
 
 /** Size of one packed (start, end, tag) input record, see `RangeList.fromRecords`. */
 export const RANGE_RECORD_BYTES: usize = 24;
@@ -29,12 +30,15 @@ export function walkKindName(kind: u32): string {
   return "Neither";
 }
 
-// Shared bound check with a message that names the list kind.
+// Shared bound check with a message that names the list kind; the message is built out of line
+// so the inlined accessors stay small.
 @inline
 function checkIndex(what: string, i: i32, len: i32): void {
-  if (<u32>i >= <u32>len) {
-    panic(what + " index " + i.toString() + " out of bounds (length " + len.toString() + ")");
-  }
+  if (<u32>i >= <u32>len) indexOutOfBounds(what, i, len);
+}
+
+function indexOutOfBounds(what: string, i: i32, len: i32): void {
+  panic(what + " index " + i.toString() + " out of bounds (length " + len.toString() + ")");
 }
 
 /** A fixed-capacity sequence of (start, end, tag) ranges. */
@@ -48,9 +52,10 @@ export class RangeList {
   /** An empty list holding at most `capacity` ranges. */
   constructor(public readonly capacity: i32) {
     if (capacity < 0) panic("RangeList capacity must not be negative");
-    this.starts = new StaticArray<u64>(capacity);
-    this.ends = new StaticArray<u64>(capacity);
-    this.tags = new StaticArray<u64>(capacity);
+    // Only indexes below `count` are ever read.
+    this.starts = uninitStaticArray<u64>(capacity);
+    this.ends = uninitStaticArray<u64>(capacity);
+    this.tags = uninitStaticArray<u64>(capacity);
   }
 
   /**
@@ -77,19 +82,19 @@ export class RangeList {
   }
 
   /** Start address of range `i`. */
-  start(i: i32): u64 {
+  @inline start(i: i32): u64 {
     checkIndex("RangeList", i, this.count);
     return unchecked(this.starts[i]);
   }
 
   /** End address (exclusive) of range `i`. */
-  end(i: i32): u64 {
+  @inline end(i: i32): u64 {
     checkIndex("RangeList", i, this.count);
     return unchecked(this.ends[i]);
   }
 
   /** Tag of range `i`. */
-  tag(i: i32): u64 {
+  @inline tag(i: i32): u64 {
     checkIndex("RangeList", i, this.count);
     return unchecked(this.tags[i]);
   }
@@ -165,11 +170,12 @@ export class RangeWalk {
   /** An empty walk holding at most `capacity` results. */
   constructor(public readonly capacity: i32) {
     if (capacity < 0) panic("RangeWalk capacity must not be negative");
-    this.starts = new StaticArray<u64>(capacity);
-    this.ends = new StaticArray<u64>(capacity);
-    this.kinds = new StaticArray<u32>(capacity);
-    this.leftTags = new StaticArray<u64>(capacity);
-    this.rightTags = new StaticArray<u64>(capacity);
+    // Only indexes below `count` are ever read.
+    this.starts = uninitStaticArray<u64>(capacity);
+    this.ends = uninitStaticArray<u64>(capacity);
+    this.kinds = uninitStaticArray<u32>(capacity);
+    this.leftTags = uninitStaticArray<u64>(capacity);
+    this.rightTags = uninitStaticArray<u64>(capacity);
   }
 
   /** Number of results. */
@@ -178,31 +184,31 @@ export class RangeWalk {
   }
 
   /** Start address of result `i`. */
-  start(i: i32): u64 {
+  @inline start(i: i32): u64 {
     checkIndex("RangeWalk", i, this.count);
     return unchecked(this.starts[i]);
   }
 
   /** End address (exclusive) of result `i`. */
-  end(i: i32): u64 {
+  @inline end(i: i32): u64 {
     checkIndex("RangeWalk", i, this.count);
     return unchecked(this.ends[i]);
   }
 
   /** Kind of result `i`: WALK_NEITHER, WALK_LEFT, WALK_RIGHT or WALK_BOTH. */
-  kind(i: i32): u32 {
+  @inline kind(i: i32): u32 {
     checkIndex("RangeWalk", i, this.count);
     return unchecked(this.kinds[i]);
   }
 
   /** Tag of the left range holding result `i` (0 unless kind is WALK_LEFT or WALK_BOTH). */
-  leftTag(i: i32): u64 {
+  @inline leftTag(i: i32): u64 {
     checkIndex("RangeWalk", i, this.count);
     return unchecked(this.leftTags[i]);
   }
 
   /** Tag of the right range holding result `i` (0 unless kind is WALK_RIGHT or WALK_BOTH). */
-  rightTag(i: i32): u64 {
+  @inline rightTag(i: i32): u64 {
     checkIndex("RangeWalk", i, this.count);
     return unchecked(this.rightTags[i]);
   }
