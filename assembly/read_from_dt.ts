@@ -6,6 +6,7 @@
 
 import { panic } from "./runtime/panic";
 import { logInfo, logError } from "./runtime/log_level";
+import { logOn } from "./runtime/log";
 import { ParsedDeviceTree } from "./host_fdt_parser";
 import { BootCommandLineOptions, SidecarOptions, SIDECAR_ENABLED } from "./cmdline";
 import { AddressSpaceManager } from "./memory";
@@ -85,7 +86,7 @@ export function readFromParsedDtWithHeader(
   let header = explicitHeader;
   if (params.isolationType != ISOLATION_NONE) header = null;
   else if (header === null && readHeader) header = readPersistedRegionHeader(false, params.persistedState.start);
-  logInfo("read_from_dt: persisted_state_header present=" + (header !== null ? "true" : "false") +
+  if (logOn()) logInfo("read_from_dt: persisted_state_header present=" + (header !== null ? "true" : "false") +
     ", sidecar=" + options.sidecar.toDebugString());
 
   let topology: PartitionTopology;
