@@ -33,8 +33,7 @@ const CAPACITY_PANIC = "called `Result::unwrap()` on an `Err` value: CapacityErr
 export function memoryMapList(parsed: ParsedDeviceTree): RangeList {
   const out = new RangeList(parsed.memoryCount);
   for (let i = 0; i < parsed.memoryCount; i++) {
-    const e = parsed.memory(i);
-    out.push(e.range.start, e.range.end, entryTag(e.memType, e.vnode));
+    out.push(parsed.memoryStart(i), parsed.memoryEnd(i), entryTag(parsed.memoryType(i), parsed.memoryVnode(i)));
   }
   return out;
 }

@@ -202,11 +202,13 @@ export class AddressSpaceManager {
     len = ((len + (PAGE_SIZE - 1)) / PAGE_SIZE) * PAGE_SIZE;
     let index = -1;
     const n = this.length;
+    // No allocation per visited entry: this scan runs once per sidecar node over the whole table.
     for (let k = 0; k < n; k++) {
       const i = policy == AllocationPolicy.LowMemory ? k : n - 1 - k;
-      const r = new MemoryRange(unchecked(this.starts[i]), unchecked(this.ends[i]));
-      const isAligned = !aligned || r.alignedSubrange(alignment).len >= len;
-      if (unchecked(this.usages[i]) == USAGE_FREE && r.len >= len &&
+      const start = unchecked(this.starts[i]);
+      const end = unchecked(this.ends[i]);
+      const isAligned = !aligned || new MemoryRange(start, end).alignedSubrange(alignment).len >= len;
+      if (unchecked(this.usages[i]) == USAGE_FREE && end - start >= len &&
         (requiredVnode < 0 || <u32>requiredVnode == unchecked(this.vnodes[i])) && isAligned) {
         index = i;
         break;
@@ -417,17 +419,21 @@ function pushOptional(list: RangeList, r: MemoryRange | null, tag: u64): void {
 /** A copy of a small range list sorted by start address (stable insertion sort of indices). */
 export function sortedByStart(list: RangeList): RangeList {
   const n = list.length;
-  const order = new StaticArray<i32>(n);
+  // Every index below is in 0..n by construction.
+  const order = uninitStaticArray<i32>(n);
   for (let i = 0; i < n; i++) {
     const s = list.start(i);
     let j = i - 1;
-    while (j >= 0 && list.start(order[j]) > s) {
-      order[j + 1] = order[j];
+    while (j >= 0 && list.start(unchecked(order[j])) > s) {
+      unchecked((order[j + 1] = unchecked(order[j])));
       j--;
     }
-    order[j + 1] = i;
+    unchecked((order[j + 1] = i));
   }
   const out = new RangeList(list.capacity);
-  for (let i = 0; i < n; i++) out.push(list.start(order[i]), list.end(order[i]), list.tag(order[i]));
+  for (let i = 0; i < n; i++) {
+    const k = unchecked(order[i]);
+    out.push(list.start(k), list.end(k), list.tag(k));
+  }
   return out;
 }

@@ -145,10 +145,19 @@ export function readFromParsedDtWithHeader(
   }
   storage.isolation = params.isolationType;
   storage.bspReg = parsed.bootCpuidPhys;
-  for (let i = 0; i < parsed.cpuCount; i++) {
-    storage.cpuRegs[storage.cpuCount] = parsed.cpuReg(i);
-    storage.cpuVnodes[storage.cpuCount] = parsed.cpuVnode(i);
-    storage.cpuCount++;
+  const cpus = parsed.cpuCount;
+  if (<u32>cpus <= <u32>parsed.cpuRegs.length && <u32>(storage.cpuCount + cpus) <= <u32>storage.cpuRegs.length) {
+    // Both tables hold them: one bulk copy per column.
+    const at = <usize>storage.cpuCount;
+    memory.copy(changetype<usize>(storage.cpuRegs) + (at << 3), changetype<usize>(parsed.cpuRegs), <usize>cpus << 3);
+    memory.copy(changetype<usize>(storage.cpuVnodes) + (at << 2), changetype<usize>(parsed.cpuVnodes), <usize>cpus << 2);
+    storage.cpuCount += cpus;
+  } else {
+    for (let i = 0; i < cpus; i++) {
+      storage.cpuRegs[storage.cpuCount] = parsed.cpuReg(i);
+      storage.cpuVnodes[storage.cpuCount] = parsed.cpuVnode(i);
+      storage.cpuCount++;
+    }
   }
   storage.com3SerialAvailable = parsed.com3SerialAvailable;
   storage.gic = parsed.gic;
