@@ -44,18 +44,15 @@ function indexOutOfBounds(what: string, i: i32, len: i32): void {
 /** A fixed-capacity sequence of (start, end, tag) ranges. */
 @final
 export class RangeList {
-  private starts: StaticArray<u64>;
-  private ends: StaticArray<u64>;
-  private tags: StaticArray<u64>;
+  // One allocation per list: (start, end, tag) records side by side.
+  private data: StaticArray<u64>;
   private count: i32 = 0;
 
   /** An empty list holding at most `capacity` ranges. */
   constructor(public readonly capacity: i32) {
     if (capacity < 0) panic("RangeList capacity must not be negative");
-    // Only indexes below `count` are ever read.
-    this.starts = uninitStaticArray<u64>(capacity);
-    this.ends = uninitStaticArray<u64>(capacity);
-    this.tags = uninitStaticArray<u64>(capacity);
+    // Only records below `count` are ever read.
+    this.data = uninitStaticArray<u64>(capacity * 3);
   }
 
   /**
@@ -84,25 +81,25 @@ export class RangeList {
   /** Start address of range `i`. */
   @inline start(i: i32): u64 {
     checkIndex("RangeList", i, this.count);
-    return unchecked(this.starts[i]);
+    return unchecked(this.data[i * 3]);
   }
 
   /** End address (exclusive) of range `i`. */
   @inline end(i: i32): u64 {
     checkIndex("RangeList", i, this.count);
-    return unchecked(this.ends[i]);
+    return unchecked(this.data[i * 3 + 1]);
   }
 
   /** Tag of range `i`. */
   @inline tag(i: i32): u64 {
     checkIndex("RangeList", i, this.count);
-    return unchecked(this.tags[i]);
+    return unchecked(this.data[i * 3 + 2]);
   }
 
   /** Range `i` as a `MemoryRange` (allocates; use start/end on hot paths). */
   range(i: i32): MemoryRange {
     checkIndex("RangeList", i, this.count);
-    return new MemoryRange(unchecked(this.starts[i]), unchecked(this.ends[i]));
+    return new MemoryRange(unchecked(this.data[i * 3]), unchecked(this.data[i * 3 + 1]));
   }
 
   /**
@@ -113,9 +110,9 @@ export class RangeList {
     MemoryRange.check(start, end);
     const n = this.count;
     if (n >= this.capacity) return false;
-    unchecked((this.starts[n] = start));
-    unchecked((this.ends[n] = end));
-    unchecked((this.tags[n] = tag));
+    unchecked((this.data[n * 3] = start));
+    unchecked((this.data[n * 3 + 1] = end));
+    unchecked((this.data[n * 3 + 2] = tag));
     this.count = n + 1;
     return true;
   }
@@ -148,11 +145,7 @@ export class RangeList {
       panic("RangeList full: output needs more than its capacity of " + this.capacity.toString() + " ranges");
     }
     const n = other.count;
-    for (let i = 0; i < n; i++) {
-      unchecked((this.starts[i] = unchecked(other.starts[i])));
-      unchecked((this.ends[i] = unchecked(other.ends[i])));
-      unchecked((this.tags[i] = unchecked(other.tags[i])));
-    }
+    memory.copy(changetype<usize>(this.data), changetype<usize>(other.data), <usize>n * 24);
     this.count = n;
   }
 }
