@@ -3,6 +3,7 @@
 // Ports: openhcl/openhcl_boot/src/cmdline.rs
 
 import { logInfo, logWarn } from "./runtime/log_level";
+import { logOn } from "./runtime/log";
 
 /** underhill_confidentiality's OPENHCL_CONFIDENTIAL_DEBUG_ENV_VAR_NAME (matched as a prefix). */
 export const OPENHCL_CONFIDENTIAL_DEBUG_ENV_VAR_NAME = "OPENHCL_CONFIDENTIAL_DEBUG";
@@ -210,6 +211,8 @@ export class BootCommandLineOptions {
       if (i >= n) break;
       const from = i;
       while (i < n && !isRustWhitespace(cmdline.charCodeAt(i))) i++;
+      // Every option starts with "OPENHCL_": other words are skipped without copying them.
+      if (cmdline.charCodeAt(from) != 0x4f) continue;
       const arg = cmdline.substring(from, i);
       const eq = arg.indexOf("=");
       const value: string | null = eq >= 0 ? arg.substring(eq + 1) : null;
@@ -228,13 +231,13 @@ export class BootCommandLineOptions {
       } else if (arg.startsWith(VTL2_GPA_POOL_NUMA)) {
         if (value !== null) {
           if (value == "split") this.vtl2GpaPoolNumaSplit = true;
-          else logWarn("Unknown value for OPENHCL_VTL2_GPA_POOL_NUMA: " + value);
+          else if (logOn()) logWarn("Unknown value for OPENHCL_VTL2_GPA_POOL_NUMA: " + value);
         }
       }
     }
     if (overrideConfig !== null) {
       this.enableVtl2GpaPool = overrideConfig;
-      logInfo("Overriding VTL2 GPA pool config to " + overrideConfig.toDebugString() + " from command line");
+      if (logOn()) logInfo("Overriding VTL2 GPA pool config to " + overrideConfig.toDebugString() + " from command line");
     }
   }
 

@@ -6,6 +6,7 @@
 // MiB as u32 (and as u16 when matching a table row), ratios are u32 scaled by 1000.
 
 import { logInfo } from "./runtime/log_level";
+import { logOn } from "./runtime/log";
 import { Vtl2GpaPoolConfig, POOL_OFF, POOL_PAGES, LOOKUP_DEBUG, lookupTableName } from "./cmdline";
 
 const PAGE_SIZE_4K: u64 = 4096;
@@ -119,12 +120,12 @@ export function vtl2CalculateDmaHint(table: u32, vpCount: u64, memSize: u64): u6
   if (hint4k == 0) {
     hint4k = ((<u64>memMb) * (<u64>RATIO) * (ONE_MB / PAGE_SIZE_4K)) / ((<u64>(minRatio + maxRatio)) / 2);
     hint4k = roundUpTo2mb(hint4k);
-    logInfo(
+    if (logOn()) logInfo(
       "Extrapolated VTL2 DMA hint: " + hint4k.toString() + " pages (" + ((hint4k * PAGE_SIZE_4K) / ONE_MB).toString() +
         " MiB) for " + vpCount.toString() + " VPs and " + memMb.toString() + " MiB VTL2 memory",
     );
   } else {
-    logInfo(
+    if (logOn()) logInfo(
       "Found exact VTL2 DMA hint: " + hint4k.toString() + " pages (" + ((hint4k * PAGE_SIZE_4K) / ONE_MB).toString() +
         " MiB) for " + vpCount.toString() + " VPs and " + memMb.toString() + " MiB VTL2 memory",
     );
@@ -154,13 +155,13 @@ export function pickPrivatePoolSize(cmdline: Vtl2GpaPoolConfig, dtPages: u64, ha
     return new PoolSize(false, 0);
   }
   if (cmdline.kind == POOL_PAGES) {
-    logInfo("vtl2 gpa pool enabled via command line with pages: " + cmdline.pages.toString());
+    if (logOn()) logInfo("vtl2 gpa pool enabled via command line with pages: " + cmdline.pages.toString());
     return new PoolSize(true, cmdline.pages);
   }
   if (!hasDt || dtPages == 0) {
-    logInfo("vtl2 gpa pool coming from heuristics table: " + lookupTableName(cmdline.table));
+    if (logOn()) logInfo("vtl2 gpa pool coming from heuristics table: " + lookupTableName(cmdline.table));
     return new PoolSize(true, vtl2CalculateDmaHint(cmdline.table, vpCount, memSize));
   }
-  logInfo("vtl2 gpa pool enabled via device tree with pages: " + dtPages.toString());
+  if (logOn()) logInfo("vtl2 gpa pool enabled via device tree with pages: " + dtPages.toString());
   return new PoolSize(true, dtPages);
 }

@@ -15,6 +15,7 @@ import { parseHostDeviceTree } from "./host_fdt/walk";
 export { HostDtParseError, HostDtErrorKind } from "./host_fdt/error";
 
 import { MAX_MEMORY_ENTRIES, MAX_CPU_ENTRIES, MAX_COMMAND_LINE_SIZE, MAX_ENTROPY_SIZE } from "./host_fdt/limits";
+import { uninitStaticArray } from "./runtime/storage";
 
 export {
   MAX_MEMORY_ENTRIES, MAX_CPU_ENTRIES, MAX_COMMAND_LINE_SIZE, MAX_ENTROPY_SIZE, COM3_REG_BASE,
@@ -125,17 +126,17 @@ export class ParsedDeviceTree {
   vtl0AliasMap: u64 = 0;
   hasVtl0AliasMap: bool = false;
 
-  /** CPU storage. */
-  readonly cpuRegs: StaticArray<u64> = new StaticArray<u64>(MAX_CPU_ENTRIES);
-  readonly cpuVnodes: StaticArray<u32> = new StaticArray<u32>(MAX_CPU_ENTRIES);
+  /** CPU storage (read below `cpuCount` only; not zeroed, like the memory, text and entropy storage). */
+  readonly cpuRegs: StaticArray<u64> = uninitStaticArray<u64>(MAX_CPU_ENTRIES);
+  readonly cpuVnodes: StaticArray<u32> = uninitStaticArray<u32>(MAX_CPU_ENTRIES);
   /** Memory storage. */
-  readonly memStarts: StaticArray<u64> = new StaticArray<u64>(MAX_MEMORY_ENTRIES);
-  readonly memEnds: StaticArray<u64> = new StaticArray<u64>(MAX_MEMORY_ENTRIES);
-  readonly memTypes: StaticArray<u32> = new StaticArray<u32>(MAX_MEMORY_ENTRIES);
-  readonly memVnodes: StaticArray<u32> = new StaticArray<u32>(MAX_MEMORY_ENTRIES);
+  readonly memStarts: StaticArray<u64> = uninitStaticArray<u64>(MAX_MEMORY_ENTRIES);
+  readonly memEnds: StaticArray<u64> = uninitStaticArray<u64>(MAX_MEMORY_ENTRIES);
+  readonly memTypes: StaticArray<u32> = uninitStaticArray<u32>(MAX_MEMORY_ENTRIES);
+  readonly memVnodes: StaticArray<u32> = uninitStaticArray<u32>(MAX_MEMORY_ENTRIES);
   /** Command line and entropy storage. */
-  readonly commandLineBytes: StaticArray<u8> = new StaticArray<u8>(MAX_COMMAND_LINE_SIZE);
-  readonly entropyBytes: StaticArray<u8> = new StaticArray<u8>(MAX_ENTROPY_SIZE);
+  readonly commandLineBytes: StaticArray<u8> = uninitStaticArray<u8>(MAX_COMMAND_LINE_SIZE);
+  readonly entropyBytes: StaticArray<u8> = uninitStaticArray<u8>(MAX_ENTROPY_SIZE);
 
   /**
    * Parses the blob of `len` bytes at `ptr` into `storage` (upstream `ParsedDeviceTree::parse`);

@@ -4,7 +4,7 @@
 //        parse_host_vtl2_ram, allocate_vtl2_ram, calculate_default_mmio_size, add_common_ranges)
 
 import { panic } from "./runtime/panic";
-import { log } from "./runtime/log";
+import { log, logOn } from "./runtime/log";
 import {
   MemoryRange, RangeList, RangeWalker, subtractRanges, WALK_LEFT, WALK_RIGHT, WALK_BOTH,
 } from "./memory_range";
@@ -35,8 +35,7 @@ const CAPACITY_PANIC = "called `Result::unwrap()` on an `Err` value: CapacityErr
 export function memoryMapList(parsed: ParsedDeviceTree): RangeList {
   const out = new RangeList(parsed.memoryCount);
   for (let i = 0; i < parsed.memoryCount; i++) {
-    const e = parsed.memory(i);
-    out.push(e.range.start, e.range.end, entryTag(e.memType, e.vnode));
+    out.push(parsed.memoryStart(i), parsed.memoryEnd(i), entryTag(parsed.memoryType(i), parsed.memoryVnode(i)));
   }
   return out;
 }
@@ -78,7 +77,7 @@ export function parseHostVtl2Ram(params: ShimParams, memory: RangeList): RangeLi
     for (let i = 0; i < memory.length; i++) {
       if (tagMemType(memory.tag(i)) == MEMORY_TYPE_VTL2_PROTECTABLE) size += memory.end(i) - memory.start(i);
     }
-    log("[INFO] host provided vtl2 ram size is " + fmtHexBare(size) + ", measured size is " + fmtHexBare(params.memorySize));
+    if (logOn()) log("[INFO] host provided vtl2 ram size is " + fmtHexBare(size) + ", measured size is " + fmtHexBare(params.memorySize));
     if (params.memorySize > size) size = params.memorySize;
     const r = MemoryRange.new(params.memoryStartAddress, params.memoryStartAddress + size);
     vtl2Ram.push(r.start, r.end, entryTag(MEMORY_TYPE_VTL2_PROTECTABLE, 0));
@@ -175,7 +174,7 @@ export function allocateVtl2Ram(params: ShimParams, map: RangeList, hasRamSize: 
     const len = vtl2Ram.end(i) - vtl2Ram.start(i);
     const req = perNode[v];
     if (len > req) {
-      log("[WARN] entry " + debugEntry(vtl2Ram.start(i), vtl2Ram.end(i), tag) + " is larger than required " +
+      if (logOn()) log("[WARN] entry " + debugEntry(vtl2Ram.start(i), vtl2Ram.end(i), tag) + " is larger than required " +
         req.toString() + " for vnode " + v.toString());
       perNode[v] = 0;
     } else {
@@ -316,7 +315,7 @@ export function vtl2ConfigRanges(params: ShimParams): RangeList {
   if (MemoryRange.tryNew(reclaimBase, reclaimEnd) === null) {
     panic("range is valid: " + fmtInvalidRangeDebug(reclaimBase, reclaimEnd));
   }
-  log("[INFO] reclaim device tree memory " + fmtHexBare(reclaimBase) + "-" + fmtHexBare(reclaimEnd));
+  if (logOn()) log("[INFO] reclaim device tree memory " + fmtHexBare(reclaimBase) + "-" + fmtHexBare(reclaimEnd));
   const config = MemoryRange.new(params.parameterRegionStart, params.parameterRegionStart + params.parameterRegionSize);
   const left = new RangeList(1);
   left.push(config.start, config.end, 0);
@@ -358,14 +357,14 @@ export function topologyFromHostDt(
       if (err !== null) return err;
       if (d[0] > mmioSize) mmioSize = d[0];
     }
-    log("[INFO] allocating vtl2 mmio size " + fmtHex(mmioSize) + " bytes");
-    log("[INFO] host provided vtl2 mmio ranges are " + fmtHex(vtl2MmioSize) + " bytes");
+    if (logOn()) log("[INFO] allocating vtl2 mmio size " + fmtHex(mmioSize) + " bytes");
+    if (logOn()) log("[INFO] host provided vtl2 mmio ranges are " + fmtHex(vtl2MmioSize) + " bytes");
     const vtl0Info = parsed.vmbusVtl0;
     if (vtl0Info === null) return new DtError(DT_VTL0_VMBUS);
     const vmbusVtl0 = new VmbusMmio(vmbusMmioList(vtl0Info));
     if (vtl2MmioSize != 0) {
       if (vtl2MmioSize < mmioSize) return new DtError(DT_NOT_ENOUGH_VTL2_MMIO);
-      log("[INFO] using host provided vtl2 mmio: " + fmtRangeListDebugHex(vmbusVtl2.mmio));
+      if (logOn()) log("[INFO] using host provided vtl2 mmio: " + fmtRangeListDebugHex(vmbusVtl2.mmio));
       copyRanges(vmbusVtl0.mmio, out.vtl0Mmio);
       copyRanges(vmbusVtl2.mmio, out.vtl2Mmio);
     } else {
@@ -384,7 +383,7 @@ export function topologyFromHostDt(
         panic("assertion `left == right` failed: vtl0 mmio ranges are not 2 " + fmtRangeListDebugPrettyHex(out.vtl0Mmio) +
           "\n  left: " + out.vtl0Mmio.length.toString() + "\n right: 2");
       }
-      log("[INFO] vtl0 mmio: " + fmtRangeListDebugHex(out.vtl0Mmio) + ", vtl2 mmio: " + fmtRangeListDebugHex(out.vtl2Mmio));
+      if (logOn()) log("[INFO] vtl0 mmio: " + fmtRangeListDebugHex(out.vtl0Mmio) + ", vtl2 mmio: " + fmtRangeListDebugHex(out.vtl2Mmio));
     }
   } else {
     const v0 = parsed.vmbusVtl0;
@@ -398,7 +397,7 @@ export function topologyFromHostDt(
   const config = vtl2ConfigRanges(params);
   // 20 pages hold the worst-case encoded saved state with room to spare.
   const split = params.persistedState.splitAtOffset(PERSISTED_REGION_SIZE);
-  log("[INFO] persisted state region sized to " + fmtRangeDebugPrettyHex(split.first.start, split.first.end) + ", remainder " +
+  if (logOn()) log("[INFO] persisted state region sized to " + fmtRangeDebugPrettyHex(split.first.start, split.first.end) + ", remainder " +
     fmtRangeDebugPrettyHex(split.second.start, split.second.end));
 
   let builder = new AddressSpaceManagerBuilder(addressSpace, vtl2Ram, params.used, split.first, config);
@@ -413,7 +412,7 @@ export function topologyFromHostDt(
     const vpCount = parsed.cpuCount;
     const pool = pickPrivatePoolSize(cfg, parsed.deviceDmaPageCount, parsed.hasDeviceDmaPageCount, <u64>vpCount, memSize);
     if (pool.isSome) {
-      allocatePrivatePool(addressSpace, vtl2Ram, pool.pages * HV_PAGE_SIZE, options.vtl2GpaPoolNumaSplit, cfg.toDebugString(),
+      allocatePrivatePool(addressSpace, vtl2Ram, pool.pages * HV_PAGE_SIZE, options.vtl2GpaPoolNumaSplit, cfg,
         parsed.hasDeviceDmaPageCount, parsed.deviceDmaPageCount, vpCount, memSize);
     }
   }

@@ -117,8 +117,8 @@ export function writeDt(
   for (let i = 0; i < reserved.length; i++) {
     if (!rsv.push(reserved.start(i), reserved.end(i) - reserved.start(i))) panic("ArrayVec: capacity exceeded in extend/from_iter");
   }
-  // The kernel's FDT buffer starts zeroed.
-  memory.fill(buf, 0, <usize>cap);
+  // Upstream's FDT buffer starts zeroed; the builder writes every byte of the blob itself
+  // (padding and the unused string table as zeros), so the bytes past it need no clearing.
   const b = new FdtBuilder(buf, <u32>cap, STRING_TABLE_CAP, rsv);
   if (b.error !== null) return new DtResult(-1, b.error);
   const reg = new StaticArray<u64>(6);

@@ -9,6 +9,7 @@ import { RangeList, RangeWalker, WALK_LEFT, WALK_RIGHT, WALK_BOTH } from "./memo
 import { MAX_NUMA_NODES, MAX_VTL2_RAM_RANGES, SIDECAR_MAX_NODES } from "./partition_limits";
 import { fmtRangeDebug, fmtRangeDebugPrettyHex } from "./runtime/fmt";
 import * as VtlType from "./memory_vtl_type";
+import { uninitStaticArray } from "./runtime/storage";
 
 /** Maximum number of reserved ranges the shim may use (see ReservedMemoryType). */
 export const MAX_RESERVED_MEM_RANGES: i32 = 6 + SIDECAR_MAX_NODES;
@@ -138,10 +139,11 @@ const EXTEND_PANIC = "ArrayVec: capacity exceeded in extend/from_iter";
 
 /** Tracks the whole VTL2 address space, sorted, as (range, vnode, usage) entries. */
 export class AddressSpaceManager {
-  starts: StaticArray<u64> = new StaticArray<u64>(MAX_ADDRESS_RANGES);
-  ends: StaticArray<u64> = new StaticArray<u64>(MAX_ADDRESS_RANGES);
-  vnodes: StaticArray<u32> = new StaticArray<u32>(MAX_ADDRESS_RANGES);
-  usages: StaticArray<u32> = new StaticArray<u32>(MAX_ADDRESS_RANGES);
+  // Entries at and beyond `length` are never read (not zeroed).
+  starts: StaticArray<u64> = uninitStaticArray<u64>(MAX_ADDRESS_RANGES);
+  ends: StaticArray<u64> = uninitStaticArray<u64>(MAX_ADDRESS_RANGES);
+  vnodes: StaticArray<u32> = uninitStaticArray<u32>(MAX_ADDRESS_RANGES);
+  usages: StaticArray<u32> = uninitStaticArray<u32>(MAX_ADDRESS_RANGES);
   length: i32 = 0;
   vtl2Pool: bool = false;
 
@@ -200,11 +202,13 @@ export class AddressSpaceManager {
     len = ((len + (PAGE_SIZE - 1)) / PAGE_SIZE) * PAGE_SIZE;
     let index = -1;
     const n = this.length;
+    // No allocation per visited entry: this scan runs once per sidecar node over the whole table.
     for (let k = 0; k < n; k++) {
       const i = policy == AllocationPolicy.LowMemory ? k : n - 1 - k;
-      const r = new MemoryRange(unchecked(this.starts[i]), unchecked(this.ends[i]));
-      const isAligned = !aligned || r.alignedSubrange(alignment).len >= len;
-      if (unchecked(this.usages[i]) == USAGE_FREE && r.len >= len &&
+      const start = unchecked(this.starts[i]);
+      const end = unchecked(this.ends[i]);
+      const isAligned = !aligned || new MemoryRange(start, end).alignedSubrange(alignment).len >= len;
+      if (unchecked(this.usages[i]) == USAGE_FREE && end - start >= len &&
         (requiredVnode < 0 || <u32>requiredVnode == unchecked(this.vnodes[i])) && isAligned) {
         index = i;
         break;
@@ -415,17 +419,21 @@ function pushOptional(list: RangeList, r: MemoryRange | null, tag: u64): void {
 /** A copy of a small range list sorted by start address (stable insertion sort of indices). */
 export function sortedByStart(list: RangeList): RangeList {
   const n = list.length;
-  const order = new StaticArray<i32>(n);
+  // Every index below is in 0..n by construction.
+  const order = uninitStaticArray<i32>(n);
   for (let i = 0; i < n; i++) {
     const s = list.start(i);
     let j = i - 1;
-    while (j >= 0 && list.start(order[j]) > s) {
-      order[j + 1] = order[j];
+    while (j >= 0 && list.start(unchecked(order[j])) > s) {
+      unchecked((order[j + 1] = unchecked(order[j])));
       j--;
     }
-    order[j + 1] = i;
+    unchecked((order[j + 1] = i));
   }
   const out = new RangeList(list.capacity);
-  for (let i = 0; i < n; i++) out.push(list.start(order[i]), list.end(order[i]), list.tag(order[i]));
+  for (let i = 0; i < n; i++) {
+    const k = unchecked(order[i]);
+    out.push(list.start(k), list.end(k), list.tag(k));
+  }
   return out;
 }

@@ -9,6 +9,7 @@ import { BootCommandLineOptions } from "./cmdline";
 import { PerCpuState } from "./sidecar_defs";
 import { MAX_VTL2_RAM_RANGES, MAX_PARTITION_RAM_RANGES, MAX_CPU_COUNT, MAX_ENTROPY_SIZE } from "./partition_limits";
 import { ISOLATION_NONE } from "./shim_params";
+import { uninitStaticArray } from "./runtime/storage";
 
 /** Memory entries are kept in RangeLists with tag = (memType << 32) | vnode. */
 @inline export function entryTag(memType: u32, vnode: u32): u64 {
@@ -118,8 +119,9 @@ export class PartitionInfo {
   isolation: u32 = ISOLATION_NONE;
   bspReg: u32 = 0;
   cpuCount: i32 = 0;
-  cpuRegs: StaticArray<u64> = new StaticArray<u64>(MAX_CPU_COUNT);
-  cpuVnodes: StaticArray<u32> = new StaticArray<u32>(MAX_CPU_COUNT);
+  /** Per CPU below `cpuCount` (the rest is not zeroed). */
+  cpuRegs: StaticArray<u64> = uninitStaticArray<u64>(MAX_CPU_COUNT);
+  cpuVnodes: StaticArray<u32> = uninitStaticArray<u32>(MAX_CPU_COUNT);
   sidecarCpuOverrides: PerCpuState = new PerCpuState();
   vmbusVtl2: VmbusInfo = new VmbusInfo();
   vmbusVtl0: VmbusInfo = new VmbusInfo();
@@ -128,7 +130,7 @@ export class PartitionInfo {
   com3SerialAvailable: bool = false;
   memoryAllocationMode: MemoryAllocationMode = new MemoryAllocationMode();
   hasEntropy: bool = false;
-  entropy: StaticArray<u8> = new StaticArray<u8>(MAX_ENTROPY_SIZE);
+  entropy: StaticArray<u8> = uninitStaticArray<u8>(MAX_ENTROPY_SIZE);
   entropyLen: i32 = 0;
   hasVtl0AliasMap: bool = false;
   vtl0AliasMap: u64 = 0;

@@ -3,13 +3,14 @@
 // Ports: openhcl/openhcl_boot/src/host_params/dt/mod.rs (allocate_private_pool)
 
 import { panic } from "./runtime/panic";
-import { log } from "./runtime/log";
+import { log, logOn } from "./runtime/log";
 import { RangeList } from "./memory_range";
 import { AddressSpaceManager, AllocationType, AllocationPolicy } from "./memory";
 import { MAX_NUMA_NODES, HV_PAGE_SIZE } from "./partition_limits";
 import { tagVnode } from "./partition_info";
 import { fmtRangeDebugPrettyHex, fmtOptionHexPretty, fmtHex } from "./runtime/fmt";
 import { uniqueVnodes } from "./host_topology";
+import { Vtl2GpaPoolConfig } from "./cmdline";
 
 /** Capacity of the free-range diagnostic string in the failure message. */
 const FREE_RANGES_CAP: i32 = 2048;
@@ -33,19 +34,25 @@ function writeFreeRange(b: BoundedString, node: u32, start: u64, end: u64): bool
     b.push(", ") && b.push("0x") && b.push(end.toString(16)) && b.push(") ");
 }
 
+// The pool inputs upstream's failure messages name (built only when one is reported).
+function poolDetails(poolConfig: Vtl2GpaPoolConfig, hasDmaPages: bool, dmaPages: u64, vpCount: i32, memSize: u64): string {
+  return "enable_vtl2_gpa_pool=" + poolConfig.toDebugString() + ", device_dma_page_count=" +
+    fmtOptionHexPretty(hasDmaPages, dmaPages) + ", vp_count=" + vpCount.toString() + ", mem_size=" + fmtHex(memSize);
+}
+
 /**
  * Allocates `poolSizeBytes` of VTL2 GPA pool, top-down. Panics with upstream's messages (which
  * carry the pool config, DMA page count, VP count and memory size) when it cannot be placed.
  */
 export function allocatePrivatePool(
   addressSpace: AddressSpaceManager, vtl2Ram: RangeList, poolSizeBytes: u64, forceNumaSplit: bool,
-  poolConfigDebug: string, hasDmaPages: bool, dmaPages: u64, vpCount: i32, memSize: u64,
+  poolConfig: Vtl2GpaPoolConfig, hasDmaPages: bool, dmaPages: u64, vpCount: i32, memSize: u64,
 ): void {
   // High memory downward, so a newer image's larger used range cannot overlap the pool.
   if (!forceNumaSplit) {
     const pool = addressSpace.allocate(0, poolSizeBytes, AllocationType.GpaPool, AllocationPolicy.HighMemory);
     if (pool !== null) {
-      log("[INFO] allocated VTL2 pool at " + fmtRangeDebugPrettyHex(pool.range.start, pool.range.end));
+      if (logOn()) log("[INFO] allocated VTL2 pool at " + fmtRangeDebugPrettyHex(pool.range.start, pool.range.end));
       return;
     }
     log("[INFO] node 0 cannot fit full pool, splitting across NUMA nodes");
@@ -61,12 +68,10 @@ export function allocatePrivatePool(
   const perNode = (poolSizeBytes / numNodes) & ~(HV_PAGE_SIZE - 1);
   const lastNode = poolSizeBytes - perNode * (numNodes - 1);
   let remaining = poolSizeBytes;
-  const details = "enable_vtl2_gpa_pool=" + poolConfigDebug + ", device_dma_page_count=" +
-    fmtOptionHexPretty(hasDmaPages, dmaPages) + ", vp_count=" + vpCount.toString() + ", mem_size=" + fmtHex(memSize);
 
   if (perNode == 0) {
     panic("cannot split VTL2 pool of size " + fmtHex(poolSizeBytes) + " bytes across " + numNodes.toString() +
-      " nodes, per node size " + fmtHex(perNode) + " bytes; " + details);
+      " nodes, per node size " + fmtHex(perNode) + " bytes; " + poolDetails(poolConfig, hasDmaPages, dmaPages, vpCount, memSize));
   }
 
   const free = new RangeList(1024);
@@ -77,7 +82,7 @@ export function allocatePrivatePool(
     const pool = addressSpace.allocate(<i64>vnode, size, AllocationType.GpaPool, AllocationPolicy.HighMemory);
     if (pool !== null) {
       remaining -= pool.range.len;
-      log("[INFO] allocated VTL2 pool on node " + vnode.toString() + " at " + fmtRangeDebugPrettyHex(pool.range.start, pool.range.end));
+      if (logOn()) log("[INFO] allocated VTL2 pool on node " + vnode.toString() + " at " + fmtRangeDebugPrettyHex(pool.range.start, pool.range.end));
     } else {
       const b = new BoundedString();
       for (let n = 0; n < nodeCount; n++) {
@@ -95,7 +100,7 @@ export function allocatePrivatePool(
         if (v > highest) highest = v;
       }
       panic("failed to allocate VTL2 pool on node " + vnode.toString() + ": need " + fmtHex(size) + " bytes, pool total " +
-        fmtHex(poolSizeBytes) + " bytes (" + details + "), highest_numa_node=" + highest.toString() +
+        fmtHex(poolSizeBytes) + " bytes (" + poolDetails(poolConfig, hasDmaPages, dmaPages, vpCount, memSize) + "), highest_numa_node=" + highest.toString() +
         ", free_ranges=[ " + b.s + "]");
     }
   }

@@ -8,6 +8,7 @@
 
 import { panic } from "./runtime/panic";
 import { MemoryRange } from "./memory_range";
+import { uninitStaticArray } from "./runtime/storage";
 
 /** Size of one packed (start, end, tag) input record, see `RangeList.fromRecords`. */
 export const RANGE_RECORD_BYTES: usize = 24;
@@ -21,28 +22,29 @@ export const WALK_RIGHT: u32 = 2;
 /** Walk result kind: in both inputs (`RangeWalkResult::Both`). */
 export const WALK_BOTH: u32 = 3;
 
-// Shared bound check with a message that names the list kind.
+// Shared bound check with a message that names the list kind; the message is built out of line
+// so the inlined accessors stay small.
 @inline
 function checkIndex(what: string, i: i32, len: i32): void {
-  if (<u32>i >= <u32>len) {
-    panic(what + " index " + i.toString() + " out of bounds (length " + len.toString() + ")");
-  }
+  if (<u32>i >= <u32>len) indexOutOfBounds(what, i, len);
+}
+
+function indexOutOfBounds(what: string, i: i32, len: i32): void {
+  panic(what + " index " + i.toString() + " out of bounds (length " + len.toString() + ")");
 }
 
 /** A fixed-capacity sequence of (start, end, tag) ranges. */
 @final
 export class RangeList {
-  private starts: StaticArray<u64>;
-  private ends: StaticArray<u64>;
-  private tags: StaticArray<u64>;
+  // One allocation per list: (start, end, tag) records side by side.
+  private data: StaticArray<u64>;
   private count: i32 = 0;
 
   /** An empty list holding at most `capacity` ranges. */
   constructor(public readonly capacity: i32) {
     if (capacity < 0) panic("RangeList capacity must not be negative");
-    this.starts = new StaticArray<u64>(capacity);
-    this.ends = new StaticArray<u64>(capacity);
-    this.tags = new StaticArray<u64>(capacity);
+    // Only records below `count` are ever read.
+    this.data = uninitStaticArray<u64>(capacity * 3);
   }
 
   /**
@@ -69,27 +71,27 @@ export class RangeList {
   }
 
   /** Start address of range `i`. */
-  start(i: i32): u64 {
+  @inline start(i: i32): u64 {
     checkIndex("RangeList", i, this.count);
-    return unchecked(this.starts[i]);
+    return unchecked(this.data[i * 3]);
   }
 
   /** End address (exclusive) of range `i`. */
-  end(i: i32): u64 {
+  @inline end(i: i32): u64 {
     checkIndex("RangeList", i, this.count);
-    return unchecked(this.ends[i]);
+    return unchecked(this.data[i * 3 + 1]);
   }
 
   /** Tag of range `i`. */
-  tag(i: i32): u64 {
+  @inline tag(i: i32): u64 {
     checkIndex("RangeList", i, this.count);
-    return unchecked(this.tags[i]);
+    return unchecked(this.data[i * 3 + 2]);
   }
 
   /** Range `i` as a `MemoryRange` (allocates; use start/end on hot paths). */
   range(i: i32): MemoryRange {
     checkIndex("RangeList", i, this.count);
-    return new MemoryRange(unchecked(this.starts[i]), unchecked(this.ends[i]));
+    return new MemoryRange(unchecked(this.data[i * 3]), unchecked(this.data[i * 3 + 1]));
   }
 
   /**
@@ -100,9 +102,9 @@ export class RangeList {
     MemoryRange.check(start, end);
     const n = this.count;
     if (n >= this.capacity) return false;
-    unchecked((this.starts[n] = start));
-    unchecked((this.ends[n] = end));
-    unchecked((this.tags[n] = tag));
+    unchecked((this.data[n * 3] = start));
+    unchecked((this.data[n * 3 + 1] = end));
+    unchecked((this.data[n * 3 + 2] = tag));
     this.count = n + 1;
     return true;
   }
@@ -135,11 +137,7 @@ export class RangeList {
       panic("RangeList full: output needs more than its capacity of " + this.capacity.toString() + " ranges");
     }
     const n = other.count;
-    for (let i = 0; i < n; i++) {
-      unchecked((this.starts[i] = unchecked(other.starts[i])));
-      unchecked((this.ends[i] = unchecked(other.ends[i])));
-      unchecked((this.tags[i] = unchecked(other.tags[i])));
-    }
+    memory.copy(changetype<usize>(this.data), changetype<usize>(other.data), <usize>n * 24);
     this.count = n;
   }
 }
@@ -157,11 +155,12 @@ export class RangeWalk {
   /** An empty walk holding at most `capacity` results. */
   constructor(public readonly capacity: i32) {
     if (capacity < 0) panic("RangeWalk capacity must not be negative");
-    this.starts = new StaticArray<u64>(capacity);
-    this.ends = new StaticArray<u64>(capacity);
-    this.kinds = new StaticArray<u32>(capacity);
-    this.leftTags = new StaticArray<u64>(capacity);
-    this.rightTags = new StaticArray<u64>(capacity);
+    // Only indexes below `count` are ever read.
+    this.starts = uninitStaticArray<u64>(capacity);
+    this.ends = uninitStaticArray<u64>(capacity);
+    this.kinds = uninitStaticArray<u32>(capacity);
+    this.leftTags = uninitStaticArray<u64>(capacity);
+    this.rightTags = uninitStaticArray<u64>(capacity);
   }
 
   /** Number of results. */
@@ -170,31 +169,31 @@ export class RangeWalk {
   }
 
   /** Start address of result `i`. */
-  start(i: i32): u64 {
+  @inline start(i: i32): u64 {
     checkIndex("RangeWalk", i, this.count);
     return unchecked(this.starts[i]);
   }
 
   /** End address (exclusive) of result `i`. */
-  end(i: i32): u64 {
+  @inline end(i: i32): u64 {
     checkIndex("RangeWalk", i, this.count);
     return unchecked(this.ends[i]);
   }
 
   /** Kind of result `i`: WALK_NEITHER, WALK_LEFT, WALK_RIGHT or WALK_BOTH. */
-  kind(i: i32): u32 {
+  @inline kind(i: i32): u32 {
     checkIndex("RangeWalk", i, this.count);
     return unchecked(this.kinds[i]);
   }
 
   /** Tag of the left range holding result `i` (0 unless kind is WALK_LEFT or WALK_BOTH). */
-  leftTag(i: i32): u64 {
+  @inline leftTag(i: i32): u64 {
     checkIndex("RangeWalk", i, this.count);
     return unchecked(this.leftTags[i]);
   }
 
   /** Tag of the right range holding result `i` (0 unless kind is WALK_RIGHT or WALK_BOTH). */
-  rightTag(i: i32): u64 {
+  @inline rightTag(i: i32): u64 {
     checkIndex("RangeWalk", i, this.count);
     return unchecked(this.rightTags[i]);
   }

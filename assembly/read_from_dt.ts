@@ -6,6 +6,7 @@
 
 import { panic } from "./runtime/panic";
 import { logInfo, logError } from "./runtime/log_level";
+import { logOn } from "./runtime/log";
 import { ParsedDeviceTree } from "./host_fdt_parser";
 import { BootCommandLineOptions, SidecarOptions, SIDECAR_ENABLED } from "./cmdline";
 import { AddressSpaceManager } from "./memory";
@@ -85,7 +86,7 @@ export function readFromParsedDtWithHeader(
   let header = explicitHeader;
   if (params.isolationType != ISOLATION_NONE) header = null;
   else if (header === null && readHeader) header = readPersistedRegionHeader(false, params.persistedState.start);
-  logInfo("read_from_dt: persisted_state_header present=" + (header !== null ? "true" : "false") +
+  if (logOn()) logInfo("read_from_dt: persisted_state_header present=" + (header !== null ? "true" : "false") +
     ", sidecar=" + options.sidecar.toDebugString());
 
   let topology: PartitionTopology;
@@ -144,10 +145,19 @@ export function readFromParsedDtWithHeader(
   }
   storage.isolation = params.isolationType;
   storage.bspReg = parsed.bootCpuidPhys;
-  for (let i = 0; i < parsed.cpuCount; i++) {
-    storage.cpuRegs[storage.cpuCount] = parsed.cpuReg(i);
-    storage.cpuVnodes[storage.cpuCount] = parsed.cpuVnode(i);
-    storage.cpuCount++;
+  const cpus = parsed.cpuCount;
+  if (<u32>cpus <= <u32>parsed.cpuRegs.length && <u32>(storage.cpuCount + cpus) <= <u32>storage.cpuRegs.length) {
+    // Both tables hold them: one bulk copy per column.
+    const at = <usize>storage.cpuCount;
+    memory.copy(changetype<usize>(storage.cpuRegs) + (at << 3), changetype<usize>(parsed.cpuRegs), <usize>cpus << 3);
+    memory.copy(changetype<usize>(storage.cpuVnodes) + (at << 2), changetype<usize>(parsed.cpuVnodes), <usize>cpus << 2);
+    storage.cpuCount += cpus;
+  } else {
+    for (let i = 0; i < cpus; i++) {
+      storage.cpuRegs[storage.cpuCount] = parsed.cpuReg(i);
+      storage.cpuVnodes[storage.cpuCount] = parsed.cpuVnode(i);
+      storage.cpuCount++;
+    }
   }
   storage.com3SerialAvailable = parsed.com3SerialAvailable;
   storage.gic = parsed.gic;

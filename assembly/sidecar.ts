@@ -6,7 +6,9 @@
 
 import { panic } from "./runtime/panic";
 import { logInfo, logWarn } from "./runtime/log_level";
+import { logOn } from "./runtime/log";
 import { cpuid, hvHypercallPage, referenceTime, sidecarEntry } from "./runtime/hv";
+import { uninitStaticArray } from "./runtime/storage";
 import { MAX_CPU_COUNT, MAX_NUMA_NODES } from "./partition_limits";
 import { ShimParams, ISOLATION_NONE, ARCH_AARCH64 } from "./shim_params";
 import { SIDECAR_DISABLED_COMMAND_LINE, SIDECAR_DISABLED_SERVICING } from "./cmdline";
@@ -84,8 +86,9 @@ export class SidecarConfig {
 /** The CPU chunks sidecar nodes are made of: consecutive CPUs of one node, at most 32 each. */
 @final
 export class SidecarChunks {
-  first: StaticArray<i32> = new StaticArray<i32>(MAX_CPU_COUNT);
-  count: StaticArray<i32> = new StaticArray<i32>(MAX_CPU_COUNT);
+  // Read below `length` only (not zeroed).
+  first: StaticArray<i32> = uninitStaticArray<i32>(MAX_CPU_COUNT);
+  count: StaticArray<i32> = uninitStaticArray<i32>(MAX_CPU_COUNT);
   length: i32 = 0;
 }
 
@@ -142,7 +145,7 @@ export function startSidecar(p: ShimParams, h: PartitionInfo, space: AddressSpac
   for (let i = 0; i < h.cpuCount; i++) maxVnode = max(maxVnode, unchecked(h.cpuVnodes[i]));
   for (let i = 0; i < h.vtl2Ram.length; i++) maxVnode = max(maxVnode, tagVnode(h.vtl2Ram.tag(i)));
   if (maxVnode >= <u32>MAX_NUMA_NODES) {
-    logWarn("sidecar: NUMA node " + maxVnode.toString() + " too large");
+    if (logOn()) logWarn("sidecar: NUMA node " + maxVnode.toString() + " too large");
     return null;
   }
 
@@ -189,7 +192,7 @@ export function startSidecar(p: ShimParams, h: PartitionInfo, space: AddressSpac
         logWarn("sidecar: not enough memory for sidecar");
         return null;
       }
-      logWarn("sidecar: unable to allocate memory for sidecar node on node " + localVnode.toString() + ", falling back to node " + mem.vnode.toString());
+      if (logOn()) logWarn("sidecar: unable to allocate memory for sidecar node on node " + localVnode.toString() + ", falling back to node " + mem.vnode.toString());
     }
     writeNodeParams(paramsPage, k, mem.range.start, mem.range.len, baseVp, <u32>cpus);
     if (state.perCpuStateSpecified) {
@@ -198,7 +201,7 @@ export function startSidecar(p: ShimParams, h: PartitionInfo, space: AddressSpac
         panic("index out of bounds: the len is " + NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE.toString() + " but the index is " + baseVp.toString());
       }
       unchecked((state.sidecarStartsCpu[baseVp] = false));
-      logInfo("sidecar: per_cpu_state_specified=true, marking base_vp=" + baseVp.toString() + " as kernel-started");
+      if (logOn()) logInfo("sidecar: per_cpu_state_specified=true, marking base_vp=" + baseVp.toString() + " as kernel-started");
     }
     baseVp += <u32>cpus;
     paramsNodeCount++;
@@ -211,7 +214,7 @@ export function startSidecar(p: ShimParams, h: PartitionInfo, space: AddressSpac
   }
 
   const startReftime = referenceTime();
-  logInfo("sidecar starting, " + nodeCount.toString() + " nodes, " + h.cpuCount.toString() + " cpus, 0x" + totalRam.toString(16) + " total bytes");
+  if (logOn()) logInfo("sidecar starting, " + nodeCount.toString() + " nodes, " + h.cpuCount.toString() + " cpus, 0x" + totalRam.toString(16) + " total bytes");
   if (!sidecarEntry(paramsPage, outputPage)) {
     panic("failed to start sidecar: " + outputError(outputPage));
   }

@@ -3,6 +3,7 @@
 // Ports: openhcl/sidecar_defs/src/lib.rs
 
 import { panic } from "./runtime/panic";
+import { uninitStaticArray } from "./runtime/storage";
 
 /** Page size for every sidecar object. */
 export const SIDECAR_PAGE_SIZE: u64 = 4096;
@@ -47,10 +48,11 @@ export class PerCpuState {
   /** Whether `sidecarStartsCpu` is meaningful. */
   perCpuStateSpecified: bool = false;
   /** Per CPU: true when the sidecar kernel starts it. */
-  sidecarStartsCpu: StaticArray<bool> = new StaticArray<bool>(NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE);
+  sidecarStartsCpu: StaticArray<bool> = uninitStaticArray<bool>(NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE);
 
   constructor() {
-    for (let i = 0; i < NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE; i++) unchecked((this.sidecarStartsCpu[i] = true));
+    // Every entry true (a bool is one byte 1).
+    memory.fill(changetype<usize>(this.sidecarStartsCpu), 1, <usize>NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE);
   }
 }
 

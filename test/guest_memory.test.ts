@@ -316,3 +316,98 @@ describe("SparseBacking", () => {
     );
   });
 });
+
+describe("SparseBacking::fork (copy-on-write)", () => {
+  it("reads the base, writes only the fork, and leaves the base and other forks alone (property)", () => {
+    const write = fc.record({ off: fc.integer({ min: 0, max: 0x7000 }), len: fc.integer({ min: 0, max: 0x2000 }), v: fc.integer({ min: 0, max: 255 }) });
+    fc.assert(
+      fc.property(fc.array(write, { maxLength: 6 }), fc.array(write, { maxLength: 6 }), fc.array(write, { maxLength: 6 }), (baseW, aW, bW) => {
+        const size = 0x9000;
+        const base = new SparseBacking(BigInt(size));
+        const flatBase = new Uint8Array(size);
+        for (const w of baseW) {
+          base.write(BigInt(w.off), fill(w.len, w.v));
+          flatBase.fill(w.v, w.off, w.off + w.len);
+        }
+        const basePages = base.materializedPages;
+        const a = base.fork();
+        const b = base.fork();
+        const flatA = flatBase.slice();
+        const flatB = flatBase.slice();
+        for (const w of aW) {
+          a.write(BigInt(w.off), fill(w.len, w.v));
+          flatA.fill(w.v, w.off, w.off + w.len);
+        }
+        for (const w of bW) {
+          b.write(BigInt(w.off), fill(w.len, w.v));
+          flatB.fill(w.v, w.off, w.off + w.len);
+        }
+        const read = (s: SparseBacking) => {
+          const out = new Uint8Array(size);
+          s.read(0n, out);
+          return out;
+        };
+        expect(Buffer.compare(read(base), flatBase)).toBe(0);
+        expect(Buffer.compare(read(a), flatA)).toBe(0);
+        expect(Buffer.compare(read(b), flatB)).toBe(0);
+        expect(base.materializedPages).toBe(basePages);
+        // A fork's pages: the base's plus the ones only it has written.
+        const touched = new Set<number>();
+        for (const w of [...baseW, ...aW]) for (let p = w.off >> 12; w.len > 0 && p <= (w.off + w.len - 1) >> 12; p++) touched.add(p);
+        expect(a.materializedPages).toBe(touched.size);
+        expect([...a.materialized()].map(([off]) => Number(off) >> 12)).toEqual([...touched].sort((x, y) => x - y));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("refuses writes to a backing once it has been forked", () => {
+    const base = new SparseBacking(0x2000n, "ram");
+    base.write(0n, fill(4, 1));
+    base.fork();
+    expect(() => base.write(0n, fill(4, 2))).toThrow("ram: write to a backing that has forks");
+    expect(() => base.zero(0n, 4)).toThrow("ram: write to a backing that has forks");
+  });
+});
+
+describe("GuestMemory::zero", () => {
+  it("reads back like a write of zeros without materializing untouched pages", () => {
+    const gm = GuestMemory.build(layout([[0n, 16n * PAGE]]));
+    gm.writeAt(PAGE + 8n, fill(16, 7));
+    expect(gm.zero(0n, 4n * PAGE)).toBe(true);
+    const out = new Uint8Array(Number(4n * PAGE));
+    gm.readAt(0n, out);
+    expect(out.every((x) => x === 0)).toBe(true);
+    expect(gm.materializedBytes).toBe(4096); // only the page that held data
+  });
+
+  it("fails without changing anything when part of the range is not RAM", () => {
+    const gm = GuestMemory.build(layout([[0n, 2n * PAGE], [4n * PAGE, 6n * PAGE]]));
+    gm.writeAt(PAGE, fill(8, 3));
+    expect(gm.zero(PAGE, 2n * PAGE)).toBe(false);
+    const out = new Uint8Array(8);
+    gm.readAt(PAGE, out);
+    expect([...out]).toEqual([3, 3, 3, 3, 3, 3, 3, 3]);
+  });
+});
+
+describe("GuestMemory::fork", () => {
+  it("keeps regions and contents; writes to the fork stay in the fork", () => {
+    const gm = GuestMemory.build(layout([[0n, 4n * PAGE], [8n * PAGE, 12n * PAGE]], [[4n * PAGE, 8n * PAGE]]));
+    gm.writeAt(PAGE, fill(32, 9));
+    const f = gm.fork();
+    expect(f.ramRegions()).toEqual(gm.ramRegions());
+    const out = new Uint8Array(32);
+    f.readAt(PAGE, out);
+    expect(out.every((x) => x === 9)).toBe(true);
+    f.writeAt(PAGE, fill(32, 1));
+    f.writeAt(9n * PAGE, fill(8, 2));
+    gm.readAt(PAGE, out);
+    expect(out.every((x) => x === 9)).toBe(true);
+    expect(f.read(5n * PAGE, new Uint8Array(4))).toBe(false); // the MMIO gap is still a hole
+    const g = gm.fork();
+    g.readAt(PAGE, out);
+    expect(out.every((x) => x === 9)).toBe(true);
+    expect(() => gm.writeAt(0n, fill(1, 1))).toThrow("write to a backing that has forks");
+  });
+});

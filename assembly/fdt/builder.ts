@@ -152,8 +152,9 @@ export class FdtBuilder {
   private depth: i32 = 0;
 
   /**
-   * A builder over the zeroed buffer, with `stringTableCap` bytes of string table and the given
-   * reservations (validated now; an invalid list leaves the builder in error).
+   * A builder over `buffer` (its prior contents do not matter: every byte of the blob is written,
+   * padding and the unused string table as zeros), with `stringTableCap` bytes of string table
+   * and the given reservations (validated now; an invalid list leaves the builder in error).
    */
   constructor(
     private buffer: usize,
@@ -166,6 +167,9 @@ export class FdtBuilder {
     // The map always ends with a (0, 0) entry.
     this.stringsOff = this.reservationsOff + (n + 1) * RESERVE_ENTRY_SIZE;
     this.structOff = this.stringsOff + stringTableCap;
+    // The string table's unused tail is part of the blob.
+    const tableEnd = min<u64>(<u64>this.structOff, <u64>bufferLen);
+    if (<u64>this.stringsOff < tableEnd) memory.fill(buffer + <usize>this.stringsOff, 0, <usize>(tableEnd - <u64>this.stringsOff));
   }
 
   /** True while no error happened. */
@@ -178,7 +182,7 @@ export class FdtBuilder {
   }
 
   /** Reserves `len` struct bytes; returns their offset or -1 (out of space). */
-  private take(len: u32): i64 {
+  @inline private take(len: u32): i64 {
     const off = <u64>this.structOff + <u64>this.structSize;
     if (off + <u64>len > <u64>this.bufferLen) {
       this.outOfSpace();
@@ -188,46 +192,66 @@ export class FdtBuilder {
     return <i64>off;
   }
 
-  private token(t: u32): bool {
+  @inline private token(t: u32): bool {
     const off = this.take(4);
     if (off < 0) return false;
     storeBe32(this.buffer + <usize>off, t);
     return true;
   }
 
-  private writeBytes(src: usize, len: u32): bool {
+  @inline private writeBytes(src: usize, len: u32): bool {
     const off = this.take(len);
     if (off < 0) return false;
     memory.copy(this.buffer + <usize>off, src, <usize>len);
     return true;
   }
 
-  private writeString(s: string, len: u32): bool {
+  @inline private writeString(s: string, len: u32): bool {
     const off = this.take(len);
     if (off < 0) return false;
     String.UTF8.encodeUnsafe(changetype<usize>(s), s.length, this.buffer + <usize>off, false);
     return true;
   }
 
-  private writeZero(): bool {
+  // `s` as UTF-8 and its NUL terminator (writeString + writeZero); ASCII is copied in one pass.
+  private writeStringZ(s: string): bool {
+    const units = <u32>s.length;
+    const src = changetype<usize>(s);
+    for (let i: u32 = 0; i < units; i++) {
+      if (load<u16>(src + (<usize>i << 1)) >= 0x80) {
+        return this.writeString(s, <u32>String.UTF8.byteLength(s)) && this.writeZero();
+      }
+    }
+    const off = this.take(units + 1);
+    if (off < 0) return false;
+    const dst = this.buffer + <usize>off;
+    for (let i: u32 = 0; i < units; i++) store<u8>(dst + <usize>i, <u8>load<u16>(src + (<usize>i << 1)));
+    store<u8>(dst + <usize>units, 0);
+    return true;
+  }
+
+  @inline private writeZero(): bool {
     const off = this.take(1);
     if (off < 0) return false;
     store<u8>(this.buffer + <usize>off, 0);
     return true;
   }
 
-  private align(): bool {
+  @inline private align(): bool {
     const size = (this.structSize + 3) & ~(<u32>3);
     if (<u64>this.structOff + <u64>size > <u64>this.bufferLen) {
       this.outOfSpace();
       return false;
     }
+    // Zero the padding (at most 3 bytes).
+    const end = this.buffer + <usize>this.structOff + <usize>size;
+    for (let at = this.buffer + <usize>this.structOff + <usize>this.structSize; at < end; at++) store<u8>(at, 0);
     this.structSize = size;
     return true;
   }
 
   /** Starts a property: token and an 8-byte header to fill in; returns the header offset or -1. */
-  private propBegin(): i64 {
+  @inline private propBegin(): i64 {
     if (this.depth == 0) panic("fdt builder: property outside a node");
     if (!this.token(FDT_PROP)) return -1;
     const off = this.take(PROP_HEADER_SIZE);
@@ -236,7 +260,7 @@ export class FdtBuilder {
     return off;
   }
 
-  private propEnd(header: i64, name: u32): void {
+  @inline private propEnd(header: i64, name: u32): void {
     const valueLen = <u32>(<i64>this.structOff + <i64>this.structSize - header - <i64>PROP_HEADER_SIZE);
     storeBe32(this.buffer + <usize>header, valueLen);
     storeBe32(this.buffer + <usize>header + 4, name);
@@ -280,7 +304,7 @@ export class FdtBuilder {
 
   /** Opens a child node named `name`. */
   startNode(name: string): FdtBuilder {
-    if (this.ok && this.token(FDT_BEGIN_NODE) && this.writeString(name, <u32>String.UTF8.byteLength(name)) && this.writeZero()) {
+    if (this.ok && this.token(FDT_BEGIN_NODE) && this.writeStringZ(name)) {
       this.align();
     }
     this.depth++;
@@ -294,18 +318,25 @@ export class FdtBuilder {
   startNodeNum(prefix: string, value: u64, hex: bool): FdtBuilder {
     if (this.ok) {
       const n = <u32>String.UTF8.byteLength(prefix);
-      const radix: u64 = hex ? 16 : 10;
       let digits: u32 = 1;
-      for (let t = value; t >= radix; t /= radix) digits++;
+      if (hex) {
+        digits = max<u32>(1, (64 - <u32>clz(value) + 3) >> 2);
+      } else {
+        for (let t = value; t >= 10; t /= 10) digits++;
+      }
       if (this.token(FDT_BEGIN_NODE) && this.writeString(prefix, n)) {
         const off = this.take(digits + 1);
         if (off >= 0) {
           const at = this.buffer + <usize>off;
-          let t = value;
-          for (let i = <i32>digits - 1; i >= 0; i--) {
-            const d = <u32>(t % radix);
-            store<u8>(at + <usize>i, <u8>(d < 10 ? 0x30 + d : 0x57 + d));
-            t /= radix;
+          if (hex) {
+            for (let i = <i32>digits - 1, t = value; i >= 0; i--, t >>= 4) {
+              const d = <u32>(t & 0xf);
+              store<u8>(at + <usize>i, <u8>(d < 10 ? 0x30 + d : 0x57 + d));
+            }
+          } else if (value <= <u64>u32.MAX_VALUE) {
+            for (let i = <i32>digits - 1, t = <u32>value; i >= 0; i--, t /= 10) store<u8>(at + <usize>i, <u8>(0x30 + t % 10));
+          } else {
+            for (let i = <i32>digits - 1, t = value; i >= 0; i--, t /= 10) store<u8>(at + <usize>i, <u8>(0x30 + <u32>(t % 10)));
           }
           store<u8>(at + <usize>digits, 0);
           this.align();
@@ -426,7 +457,7 @@ export class FdtBuilder {
     if (!this.ok) return this;
     const h = this.propBegin();
     if (h < 0) return this;
-    if (!this.writeString(s, <u32>String.UTF8.byteLength(s)) || !this.writeZero()) return this;
+    if (!this.writeStringZ(s)) return this;
     this.propEnd(h, name);
     return this;
   }
@@ -436,8 +467,7 @@ export class FdtBuilder {
     if (!this.ok) return this;
     const h = this.propBegin();
     if (h < 0) return this;
-    if (!this.writeString(a, <u32>String.UTF8.byteLength(a)) || !this.writeZero()) return this;
-    if (!this.writeString(b, <u32>String.UTF8.byteLength(b)) || !this.writeZero()) return this;
+    if (!this.writeStringZ(a) || !this.writeStringZ(b)) return this;
     this.propEnd(h, name);
     return this;
   }
@@ -451,7 +481,7 @@ export class FdtBuilder {
     if (count == 0 && !this.writeZero()) return this;
     for (let i = 0; i < count; i++) {
       const s = unchecked(strings[i]);
-      if (!this.writeString(s, <u32>String.UTF8.byteLength(s)) || !this.writeZero()) return this;
+      if (!this.writeStringZ(s)) return this;
     }
     this.propEnd(h, name);
     return this;

@@ -21,6 +21,15 @@ export function log_set_enabled(on: bool): void {
   logEnabled = on;
 }
 
+/**
+ * True when log lines are kept. Call sites that build a line from parts check this first, so a
+ * boot with logging off (benchmarks, fuzzing) does not format text nobody reads.
+ */
+@inline
+export function logOn(): bool {
+  return logEnabled;
+}
+
 /** Appends one line (a newline is added) to the boot log. */
 export function log(line: string): void {
   if (!logEnabled) return;

@@ -2,6 +2,8 @@
 //! takes the median and minimum per-repetition time over several calls after a warm-up.
 // Ports: none (benchmark support)
 
+import { benchClockMs } from "../shim/bench.js";
+
 /** A phase's time per repetition, in nanoseconds. */
 export interface Timing {
   medianNs: number;
@@ -47,12 +49,12 @@ export function measure(run: (iterations: number) => number, o: TimingOptions): 
   return { medianNs: median(per), minNs: Math.min(...per), iterations, samples: o.samples };
 }
 
-/** Elapsed milliseconds of `iterations` calls of `fn` (for phases that run in JavaScript). */
+/** Elapsed milliseconds (benchClockMs) of `iterations` calls of `fn` (phases that run in JavaScript). */
 export function timeJs(fn: () => unknown, iterations: number): number {
   let sink: unknown;
-  const t0 = performance.now();
+  const t0 = benchClockMs();
   for (let i = 0; i < iterations; i++) sink = fn();
-  const ms = performance.now() - t0;
+  const ms = benchClockMs() - t0;
   if (sink === Symbol.for("never")) throw new Error("unreachable");
   return ms;
 }

@@ -218,6 +218,34 @@ export class GuestMemory implements GuestAccess {
     return gm;
   }
 
+  /**
+   * A copy-on-write copy of this guest memory: same regions, visibility and contents; writes go
+   * to the copy only. This memory must not be written afterwards (its backings refuse writes once
+   * forked). Repeated boots of one loaded image each get a fork.
+   */
+  fork(): GuestMemory {
+    const forks = new Map<SparseBacking, SparseBacking>();
+    const forkOf = (b: SparseBacking) => {
+      let f = forks.get(b);
+      if (!f) forks.set(b, (f = b.fork()));
+      return f;
+    };
+    const gm = new GuestMemory(forkOf(this.ram), [], this.vtl0AliasMapOffset);
+    const byId = new Map<number, Region>();
+    for (const r of this.regions) {
+      const copy: Region = {
+        id: r.id, name: r.name, range: { ...r.range }, priority: r.priority, map: r.map ? { ...r.map } : null,
+        mappings: r.mappings.map((m) => ({ ...m, backing: forkOf(m.backing) })),
+      };
+      byId.set(r.id, copy);
+      gm.regions.push(copy);
+    }
+    for (const r of this.ramRegionList) gm.ramRegionList.push(byId.get(r.id)!);
+    gm.nextId = this.nextId;
+    gm.recompute();
+    return gm;
+  }
+
   /** The RAM regions in creation order (the x86 legacy split shows up here). */
   ramRegions(): Range[] {
     return this.ramRegionList.map((r) => ({ ...r.range }));
@@ -321,6 +349,21 @@ export class GuestMemory implements GuestAccess {
    */
   private access(gpa: bigint, buf: Uint8Array, write: boolean): bigint | null {
     const len = BigInt(buf.length);
+    // Fast path: the whole range inside one mapping of one visible region (no alias map).
+    if (this.vtl0AliasMapOffset === null && len > 0n) {
+      const region = this.regionAt(gpa);
+      if (region && gpa + len <= region.range.end) {
+        const off = gpa - region.range.start;
+        // The mapping the general walk would use: the first one holding the start.
+        const m = region.mappings.find((x) => x.start <= off && off < x.end);
+        if (m && off + len <= m.end && (!write || (m.writable && region.map!.writable))) {
+          const at = m.offset + (off - m.start);
+          if (write) m.backing.write(at, buf);
+          else m.backing.read(at, buf);
+          return null;
+        }
+      }
+    }
     if (gpa + len > U64_LIMIT) return this.firstFault(gpa, U64_LIMIT - gpa, write) ?? gpa;
     const fault = this.firstFault(gpa, len, write);
     if (fault !== null) return fault;
@@ -381,6 +424,18 @@ export class GuestMemory implements GuestAccess {
   /** Copies `src` to guest memory at `gpa`; false (and no change) when any byte is unbacked or read-only. */
   write(gpa: bigint, src: Uint8Array): boolean {
     return this.access(gpa, src, true) === null;
+  }
+
+  /**
+   * Zeroes `len` bytes at `gpa` like writing zeros (false and no change when any byte is unbacked
+   * or read-only), without materializing pages that hold no data yet.
+   */
+  zero(gpa: bigint, len: bigint): boolean {
+    if (gpa + len > U64_LIMIT || this.firstFault(gpa, len, true) !== null) return false;
+    this.segments(gpa, len, (mapping, region, addr, n) => {
+      mapping.backing.zero(mapping.offset + (addr - region.range.start - mapping.start), n);
+    });
+    return true;
   }
 
   /** Reads guest memory, throwing GuestMemoryError on a fault. */

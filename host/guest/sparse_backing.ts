@@ -13,17 +13,33 @@ const PAGES_PER_CHUNK = 256;
 
 type Chunk = (Uint8Array | undefined)[];
 
-/** A zero-initialized, sparsely materialized byte store addressed by 64-bit offsets. */
+/**
+ * A zero-initialized, sparsely materialized byte store addressed by 64-bit offsets. A fork
+ * (`fork()`) starts with its base's contents and copies a base page on its first write to it, so
+ * forks of one loaded image are cheap and never change the base or each other.
+ */
 export class SparseBacking {
   private readonly chunks = new Map<number, Chunk>();
   private pages = 0;
+  // Base pages this fork has copied (they count once in materializedPages).
+  private shadowed = 0;
+  private forked = false;
 
-  /** Creates a store of `size` bytes (0..size are addressable). */
-  constructor(readonly size: bigint, readonly name = "backing") {}
+  /** Creates a store of `size` bytes (0..size are addressable), or a fork of `base`. */
+  constructor(readonly size: bigint, readonly name = "backing", private readonly base: SparseBacking | null = null) {}
 
-  /** Number of pages that hold storage. */
+  /**
+   * A copy-on-write fork: reads see this store's bytes, writes go to the fork only. This store
+   * must not be written after it has been forked (writes then throw).
+   */
+  fork(): SparseBacking {
+    this.forked = true;
+    return new SparseBacking(this.size, this.name, this);
+  }
+
+  /** Number of pages that hold storage (a fork counts its base's pages too). */
   get materializedPages(): number {
-    return this.pages;
+    return this.pages + (this.base !== null ? this.base.materializedPages - this.shadowed : 0);
   }
 
   /** Bytes of page storage held (materialized pages × 4 KiB). */
@@ -35,14 +51,21 @@ export class SparseBacking {
     const ci = Math.floor(pn / PAGES_PER_CHUNK);
     let chunk = this.chunks.get(ci);
     if (!chunk) {
-      if (!create) return undefined;
+      if (!create) return this.base?.page(pn, false);
       chunk = new Array<Uint8Array | undefined>(PAGES_PER_CHUNK);
       this.chunks.set(ci, chunk);
     }
     const slot = pn - ci * PAGES_PER_CHUNK;
     let p = chunk[slot];
-    if (!p && create) {
-      p = new Uint8Array(PAGE_SIZE);
+    if (!p) {
+      const inBase = this.base?.page(pn, false);
+      if (!create) return inBase;
+      if (inBase) {
+        p = inBase.slice();
+        this.shadowed++;
+      } else {
+        p = new Uint8Array(PAGE_SIZE);
+      }
       chunk[slot] = p;
       this.pages++;
     }
@@ -67,6 +90,7 @@ export class SparseBacking {
 
   /** Copies `src` to `offset`, materializing touched pages. Caller checks bounds. */
   write(offset: bigint, src: Uint8Array): void {
+    if (this.forked) throw new Error(`${this.name}: write to a backing that has forks`);
     let pn = Number(offset >> PAGE_SHIFT);
     let inPage = Number(offset & 0xfffn);
     let done = 0;
@@ -80,13 +104,31 @@ export class SparseBacking {
     }
   }
 
+  /**
+   * Zeroes `len` bytes at `offset`: pages that hold storage are cleared, pages that do not (they
+   * read as zeros already) stay unmaterialized. Caller checks bounds.
+   */
+  zero(offset: bigint, len: number): void {
+    if (this.forked) throw new Error(`${this.name}: write to a backing that has forks`);
+    let pn = Number(offset >> PAGE_SHIFT);
+    let inPage = Number(offset & 0xfffn);
+    let done = 0;
+    while (done < len) {
+      const n = Math.min(PAGE_SIZE - inPage, len - done);
+      if (this.page(pn, false)) this.page(pn, true)!.fill(0, inPage, inPage + n);
+      done += n;
+      pn++;
+      inPage = 0;
+    }
+  }
+
   /** Visits the materialized pages (page offset, bytes) in ascending order. */
   *materialized(): Generator<[bigint, Uint8Array]> {
-    const keys = [...this.chunks.keys()].sort((a, b) => a - b);
-    for (const ci of keys) {
-      const chunk = this.chunks.get(ci)!;
+    const keys = new Set(this.chunks.keys());
+    for (let b = this.base; b !== null; b = b.base) for (const k of b.chunks.keys()) keys.add(k);
+    for (const ci of [...keys].sort((a, b) => a - b)) {
       for (let s = 0; s < PAGES_PER_CHUNK; s++) {
-        const p = chunk[s];
+        const p = this.page(ci * PAGES_PER_CHUNK + s, false);
         if (p) yield [BigInt(ci * PAGES_PER_CHUNK + s) << PAGE_SHIFT, p];
       }
     }

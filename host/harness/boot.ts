@@ -8,7 +8,7 @@
 import { InputError } from "../errors.js";
 import { GuestMemory, type GuestMemoryLayout } from "../guest/guest_memory.js";
 import { Hypervisor } from "../hv/hypervisor.js";
-import { defaultHvConfig } from "../hv/schema.js";
+import { defaultHvConfig, type HvConfig } from "../hv/schema.js";
 import { attachHypervisor } from "../hv/imports.js";
 import { guestMemoryLayout, vtl2ImageInput } from "../image/inputs.js";
 import type { ResolvedImage } from "../image/resolve.js";
@@ -92,11 +92,44 @@ export function prepareGuest(r: ResolvedImage, persistedState?: Uint8Array | nul
   return { guest, vtl2: loadVtl2Image(guest, input) };
 }
 
+// The default `hv` settings, parsed once (the stub only reads its configuration).
+let defaultHv: HvConfig | undefined;
+
 /** The hypervisor stub for `r`: its `hv` settings, and the VM's processors by APIC id. */
 export function hypervisorFor(r: ResolvedImage): Hypervisor {
-  const hv = new Hypervisor(r.image.hv ?? defaultHvConfig(), r.arch);
+  const hv = new Hypervisor(r.image.hv ?? (defaultHv ??= defaultHvConfig()), r.arch);
   if (r.vm) hv.setVpTopology(r.vm.vps.map((vp) => BigInt(vp.apicId)));
   return hv;
+}
+
+/**
+ * An image loaded once for many boots (`bootPrepared`): guest memory with the VTL2 image in it,
+ * which every boot forks copy-on-write, and the hypervisor settings. Build it again when the
+ * image changes.
+ */
+export interface PreparedImage {
+  readonly image: ResolvedImage;
+  readonly guest: GuestMemory;
+  readonly vtl2: Vtl2Image;
+  readonly hvConfig: HvConfig;
+  /** The VM's processors by APIC id (null when the image names a host device tree). */
+  readonly vpIds: bigint[] | null;
+}
+
+/** Loads `r` for repeated boots (`persistedState` as for bootImage); throws InputError like bootImage. */
+export function prepareImage(r: ResolvedImage, persistedState?: Uint8Array | null): PreparedImage {
+  const { guest, vtl2 } = prepareGuest(r, persistedState);
+  return { image: r, guest, vtl2, hvConfig: r.image.hv ?? (defaultHv ??= defaultHvConfig()), vpIds: r.vm ? r.vm.vps.map((vp) => BigInt(vp.apicId)) : null };
+}
+
+/**
+ * Boots a prepared image on a fork of its guest memory (the prepared memory never changes), with a
+ * fresh hypervisor stub: the same result as `bootImage` of the image, without loading it again.
+ */
+export function bootPrepared(p: PreparedImage, opts: { shim: Shim }): BootImageResult {
+  const hv = new Hypervisor(p.hvConfig, p.image.arch);
+  if (p.vpIds) hv.setVpTopology(p.vpIds);
+  return runShim(p.image, p.guest.fork(), p.vtl2, hv, opts.shim);
 }
 
 /**
@@ -104,11 +137,15 @@ export function hypervisorFor(r: ResolvedImage): Hypervisor {
  * DtError or ShimPanic (the shim failed); `bootLogOf(error)` gives the log lines so far.
  */
 export function bootImage(r: ResolvedImage, opts: BootImageOptions): BootImageResult {
-  const { shim } = opts;
   const { guest, vtl2 } = prepareGuest(r, opts.persistedState);
+  return runShim(r, guest, vtl2, hypervisorFor(r), opts.shim);
+}
+
+// The shim over loaded guest memory and a hypervisor stub.
+function runShim(r: ResolvedImage, guest: GuestMemory, vtl2: Vtl2Image, hv: Hypervisor, shim: Shim): BootImageResult {
   shim.reset();
   shim.setGuest(guest);
-  attachHypervisor(shim, hypervisorFor(r));
+  attachHypervisor(shim, hv);
   let result: BootRunResult;
   try {
     result = runBoot(shim, { shimBase: vtl2.shimBase, rawOffset: vtl2.shimParamsOffset, arch: r.arch, hvIsolation: vtl2.hvIsolation });

@@ -44,12 +44,16 @@ export function startSidecarStub(
   const p = new DataView(params.buffer, params.byteOffset, params.byteLength);
   const o = new DataView(output.buffer, output.byteOffset, output.byteLength);
   const nodeCount = p.getUint32(12, true);
+  const startsCpu = params.slice(16 + MAX_NODES * 24 + 1, 16 + MAX_NODES * 24 + 1 + PER_CPU);
   const record: SidecarStartRecord = {
     hypercallPage: p.getBigUint64(0, true),
     enableLogging: p.getUint8(8) !== 0,
     nodes: [],
     perCpuStateSpecified: p.getUint8(16 + MAX_NODES * 24) !== 0,
-    sidecarStartsCpu: Array.from(params.subarray(16 + MAX_NODES * 24 + 1, 16 + MAX_NODES * 24 + 1 + PER_CPU), (b) => b !== 0),
+    // Decoded on first read: most boots never look at it (the bytes are copied, the pages are not ours).
+    get sidecarStartsCpu(): boolean[] {
+      return Array.from(startsCpu, (b) => b !== 0);
+    },
   };
   if (nodeCount > MAX_NODES) {
     writeError(output, `range end index ${nodeCount} out of range for slice of length ${MAX_NODES}`);

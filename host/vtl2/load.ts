@@ -241,6 +241,15 @@ function place(gm: GuestMemory, vtl2: Area, field: string, what: string, gpa: bi
   if (!gm.write(gpa, bytes)) throw new InputError(`${field}: the ${what} at ${hexs(gpa)}-${hexs(end)} is not writable guest RAM`);
 }
 
+/** As `place` for `len` zero bytes (pages never written stay unmaterialized: they read as zeros). */
+function placeZeros(gm: GuestMemory, vtl2: Area, field: string, what: string, gpa: bigint, len: bigint): void {
+  const end = gpa + len;
+  if (gpa < vtl2.start || end > vtl2.end) {
+    throw new InputError(`${field}: the ${what} at ${hexs(gpa)}-${hexs(end)} lies outside VTL2 memory ${hexs(vtl2.start)}-${hexs(vtl2.end)}`);
+  }
+  if (!gm.zero(gpa, len)) throw new InputError(`${field}: the ${what} at ${hexs(gpa)}-${hexs(end)} is not writable guest RAM`);
+}
+
 /** Checks the image's imported regions and turns them into descriptors. */
 function importedDescriptors(gm: GuestMemory, regions: ImportedRegionInput[]): ImportedRegionDescriptor[] {
   if (regions.length > IMPORTED_REGIONS_MAX) {
@@ -255,11 +264,15 @@ function importedDescriptors(gm: GuestMemory, regions: ImportedRegionInput[]): I
   });
 }
 
+/** SHA-384 of no bytes (every imported region accepted: the usual case). */
+let emptyHash: Uint8Array | undefined;
+
 /** SHA-384 over the contents of the unaccepted imported pages in address order (IGVM builder). */
 function sharedPagesHash(gm: GuestMemory, regions: ImportedRegionDescriptor[]): Uint8Array {
+  const shared = regions.filter((r) => !r.accepted).sort((a, b) => (a.basePageNumber < b.basePageNumber ? -1 : 1));
+  if (shared.length === 0) return (emptyHash ??= createSha384().digest()).slice();
   const h = createSha384();
   const page = new Uint8Array(Number(HV_PAGE_SIZE));
-  const shared = regions.filter((r) => !r.accepted).sort((a, b) => (a.basePageNumber < b.basePageNumber ? -1 : 1));
   for (const r of shared) {
     for (let p = 0n; p < r.pageCount; p++) {
       gm.readAt((r.basePageNumber + p) * HV_PAGE_SIZE, page);
@@ -301,7 +314,7 @@ export function loadVtl2Image(gm: GuestMemory, input: Vtl2ImageInput): Vtl2Image
     }
     place(gm, vtl2, "shim.persistedStateStart", "persisted-state region", ps.start, input.persistedState);
   } else if (ps.start >= vtl2.start && ps.start + PERSISTED_STATE_FIRST_BOOT_SIZE <= vtl2.end) {
-    place(gm, vtl2, "shim.persistedStateStart", "persisted-state region", ps.start, new Uint8Array(Number(PERSISTED_STATE_FIRST_BOOT_SIZE)));
+    placeZeros(gm, vtl2, "shim.persistedStateStart", "persisted-state region", ps.start, PERSISTED_STATE_FIRST_BOOT_SIZE);
   }
 
   if (l.initrd && initrd.length > 0) place(gm, vtl2, "binaries.initrd", "initrd", l.initrd.start, initrd);
