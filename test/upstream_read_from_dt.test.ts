@@ -11,7 +11,7 @@ import { loadShim } from "../host/wasm/node.js";
 import { Shim, ShimPanic } from "../host/wasm/loader.js";
 import { DtError } from "../host/errors.js";
 import { readFromDtValues, type PartitionResult } from "../host/shim/partition.js";
-import { readFromDtCase, readFromDtCaseLine, imageReadFromDtCase, type ReadFromDtCase } from "./helpers/read_from_dt_cases.js";
+import { readFromDtCase, readFromDtCaseLine, imageReadFromDtCase, persistedReadFromDtCase, type ReadFromDtCase } from "./helpers/read_from_dt_cases.js";
 import { loadImage } from "../host/image/load.js";
 import { bootImage, bootLogOf } from "../host/harness/boot.js";
 
@@ -24,6 +24,7 @@ interface Fixture {
   images: ({ image: string; in: string } & Outcome)[];
 }
 const oracle = JSON.parse(readFileSync(new URL("./fixtures/upstream_read_from_dt.json", import.meta.url), "utf8")) as Fixture;
+const persisted = JSON.parse(readFileSync(new URL("./fixtures/upstream_read_from_dt_persisted.json", import.meta.url), "utf8")) as Fixture;
 
 const h = (v: bigint) => v.toString(16);
 const opt = (v: bigint | null) => (v === null ? "None" : `Some(${v})`);
@@ -39,6 +40,7 @@ function okForm(p: PartitionResult): Record<string, unknown> {
   const m = p.memoryAllocationMode;
   return {
     cmdline: p.cmdline,
+    perCpu: p.sidecarPerCpuStateSpecified,
     mode: m.mode === "host" ? "host" : `vtl2 ${opt(m.memorySize)} ${opt(m.mmioSize)}`,
     vtl2Ram: p.vtl2Ram.map((e) => `${h(e.start)}-${h(e.end)}@${e.vnode}:${e.igvmType}`).join(" "),
     vtl0Mmio: p.vtl0Mmio.map((x) => `${h(x.start)}-${h(x.end)}`).join(" "),
@@ -61,9 +63,37 @@ function ours(shim: Shim, i: number): Outcome {
   return oursFor(shim, readFromDtCase(oracle.seed, i));
 }
 
+/** Guest memory holding `image` at the start of the persisted-state region (zeros after it). */
+function persistedRegion(c: ReadFromDtCase) {
+  const { start, end } = c.shim.persistedState;
+  const image = c.persisted ?? new Uint8Array(0);
+  return {
+    read(gpa: bigint, dst: Uint8Array): boolean {
+      if (gpa < start || gpa + BigInt(dst.length) > end) return false;
+      const at = Number(gpa - start);
+      dst.fill(0);
+      dst.set(image.subarray(at, at + dst.length));
+      return true;
+    },
+    write: () => false,
+  };
+}
+
 function oursFor(shim: Shim, c: ReadFromDtCase): Outcome {
   try {
-    const p = readFromDtValues(shim, c.shim, c.dt);
+    let p;
+    if (c.persisted) {
+      const header = new Uint8Array(32);
+      header.set(c.persisted.subarray(0, 32));
+      shim.setGuest(persistedRegion(c));
+      try {
+        p = readFromDtValues(shim, c.shim, c.dt, { persistedHeader: header });
+      } finally {
+        shim.setGuest(undefined);
+      }
+    } else {
+      p = readFromDtValues(shim, c.shim, c.dt);
+    }
     return { ok: okForm(p), log: shim.log().join("\n") };
   } catch (e) {
     // our panic handler's own "[ERROR] panicked: <message>" line is left out: upstream's handler
@@ -150,5 +180,44 @@ describe("upstream oracle: read_from_dt host path (topology_from_host_dt, alloca
         expect(out.bootLog.join("\n")).toContain(want.log);
       });
     }
+  });
+
+  describe("servicing boots (topology_from_persisted_state and the sidecar override)", () => {
+    let cases: ReadFromDtCase[] = [];
+    it("regenerates exactly the inputs upstream was run on", () => {
+      cases = persisted.cases.map((_, i) => persistedReadFromDtCase(shim, persisted.seed, i));
+      expect(cases.length).toBe(persisted.count);
+      expect(cases.map((c, i) => (createHash("sha256").update(readFromDtCaseLine(c)).digest("hex").slice(0, 12) === persisted.cases[i]!.in ? -1 : i)).filter((i) => i >= 0)).toEqual([]);
+      expect(persisted.debugBuildDiffers).toEqual([]);
+    });
+
+    // Known discrepancy (reported, not ours to fix here): upstream decodes a saved MemoryRange without
+    // checking it (memory_range's "TODO: enforce invariants during de/serialization"), so a saved
+    // VMBus MMIO range with an unaligned start is restored as is; ours panics with MemoryRange::new's
+    // alignment assertion. These cases must keep failing exactly that way until it is fixed.
+    const UNALIGNED_SAVED_MMIO = [229, 309];
+
+    it("the same topology, per-CPU sidecar state, boot log, decode failures and assertion panics as upstream", () => {
+      const wrong: { case: number; got: Outcome; want: Outcome }[] = [];
+      persisted.cases.forEach(({ in: _in, ...want }, i) => {
+        const got = oursFor(shim, cases[i]!);
+        if (JSON.stringify(got) !== JSON.stringify(want)) wrong.push({ case: i, got, want });
+      });
+      expect(wrong.filter((w) => !UNALIGNED_SAVED_MMIO.includes(w.case)).slice(0, 3)).toEqual([]);
+      for (const i of UNALIGNED_SAVED_MMIO) {
+        const w = wrong.find((x) => x.case === i);
+        expect(w, `case ${i} now matches upstream: drop it from UNALIGNED_SAVED_MMIO`).toBeDefined();
+        expect(w!.got).toMatchObject({ panic: "assertion failed: range.start & (PAGE_SIZE - 1) == 0" });
+        const starts = (w!.want as unknown as { ok: { vtl0Mmio: string } }).ok.vtl0Mmio.split(" ").map((x) => BigInt(`0x${x.split("-")[0]}`));
+        expect(starts.some((v) => v % 0x1000n !== 0n)).toBe(true);
+      }
+    });
+
+    it("the cases restore, fall back to a first boot, exclude sidecar CPUs, and hit upstream's decode and consistency panics", () => {
+      const kinds = persisted.cases.map((c) => ("ok" in c ? `ok restored=${c.log.includes("found persisted state header")} perCpu=${c.ok.perCpu}` : "panic" in c ? `panic ${c.panic}` : `err ${c.debug}`));
+      for (const k of ["ok restored=true perCpu=true", "ok restored=true perCpu=false", "ok restored=false perCpu=false",
+        "panic failed to decode protobuf: Error(", "panic protobuf payload len ", "panic protobuf region MemoryRange",
+        "panic assertion `left == right` failed: vtl2 ram from persisted state does not match host provided ram"]) expect(kinds.some((x) => x.startsWith(k)), k).toBe(true);
+    });
   });
 });

@@ -13,6 +13,10 @@ import type { ResolvedImage } from "../../host/image/load.js";
 import { prepareGuest } from "../../host/harness/boot.js";
 import { readShimParams } from "../../host/shim/shim_params.js";
 import { parseHostDt } from "../../host/shim/host_fdt.js";
+import { readFromDtValues } from "../../host/shim/partition.js";
+import { ShimPanic } from "../../host/wasm/loader.js";
+import { DtError } from "../../host/errors.js";
+import { PersistError, persistInputFromBoot, writePersistedInfo, tamperMagic, tamperProtobufRegion, tamperPayloadLen, garblePayload, type BootTopology } from "../../host/persist/save.js";
 
 const PAGE = 0x1000n;
 const MB = 0x100000n;
@@ -22,10 +26,11 @@ const VTL2_PROTECTABLE = 3;
 /** Parameter region: 104 unmeasured pages (device tree at page 40, 64 pages), then 2 measured pages. */
 const PARAMETER_REGION_SIZE = 0x6a000n;
 
-/** One read_from_dt input. */
+/** One read_from_dt input; `persisted` is placed at the start of the persisted-state region. */
 export interface ReadFromDtCase {
   shim: ShimValues;
   dt: HostDtValues;
+  persisted?: Uint8Array;
 }
 
 const r = (start: bigint, end: bigint): Range => ({ start, end });
@@ -202,6 +207,7 @@ export function readFromDtCaseLine(c: ReadFromDtCase): string {
   t.push(mode.mode === "vtl2" ? 1 : 0, ms !== undefined ? 1 : 0, ms ?? 0n, mm !== undefined ? 1 : 0, mm ?? 0n);
   t.push(d.deviceDmaPageCount !== undefined ? 1 : 0, d.deviceDmaPageCount ?? 0n, d.nvmeKeepalive ? 1 : 0);
   t.push(d.vtl0AliasMap !== undefined ? 1 : 0, d.vtl0AliasMap ?? 0n);
+  if (c.persisted) t.push(c.persisted.length === 0 ? "-" : Buffer.from(c.persisted).toString("hex"));
   return t.join(" ");
 }
 
@@ -255,4 +261,64 @@ export function imageReadFromDtCase(shim: Shim, r: ResolvedImage): ReadFromDtCas
     vtl0AliasMap: tree.vtl0AliasMap ?? undefined,
   };
   return { shim: s, dt };
+}
+
+/**
+ * A servicing boot: the `i`th first boot (readFromDtCase(seed, j) for the first j from 3i on that
+ * boots, not isolated) saved as usermode would (host/persist/save.ts, random CPU lists), then
+ * often damaged (magic, protobuf region, payload length, payload bytes) or booted against a
+ * changed host device tree. `shim` runs the first boot.
+ */
+export function persistedReadFromDtCase(shim: Shim, seed: number, i: number): ReadFromDtCase {
+  const rng = new Rng(seed ^ 0x5a5a5a5a ^ i);
+  for (let j = 3 * i; j < 3 * i + 1000; j++) {
+    const c = readFromDtCase(seed, j);
+    if ((c.shim.isolation ?? "none") !== "none") continue;
+    let first;
+    try {
+      first = readFromDtValues(shim, c.shim, c.dt);
+    } catch (e) {
+      if (e instanceof ShimPanic || e instanceof DtError) continue;
+      throw e;
+    }
+    const ids = (n: number, max: number) => Array.from({ length: n }, () => rng.below(max));
+    const io = rng.chance(0.4) ? ids(rng.int(1, 3), rng.chance(0.2) ? 500 : c.dt.cpus.length) : [];
+    const boot: BootTopology = {
+      partitionRam: first.partitionRam,
+      addressSpace: first.addressSpace as BootTopology["addressSpace"],
+      vtl0Mmio: first.vtl0Mmio,
+      vtl2Mmio: first.vtl2Mmio,
+    };
+    let img;
+    try {
+      img = writePersistedInfo(persistInputFromBoot(boot, ids(rng.int(0, 2), c.dt.cpus.length), io));
+    } catch (e) {
+      if (e instanceof PersistError) continue;
+      throw e;
+    }
+    let image = img.image;
+    const off = Number(img.protobufGpa - img.headerGpa);
+    const dt: HostDtValues = { ...c.dt };
+    switch (rng.below(16)) {
+      case 0: image = tamperMagic(image); break;
+      case 1: image = tamperProtobufRegion(image, c.shim.persistedState.end); break;
+      case 2: image = tamperPayloadLen(image, img.protobufRegionLen + 1n); break;
+      case 3: image = tamperPayloadLen(image, BigInt(rng.below(img.payload.length))); break;
+      case 4: case 5: {
+        const at = rng.below(Math.max(1, img.payload.length));
+        image = garblePayload(image, off, Math.min(at, img.payload.length - 1), Uint8Array.of(rng.pick([0, 0xff, 0x80, 0x7f, rng.below(256)])));
+        break;
+      }
+      case 6:
+        dt.memory = dt.memory.map((m) => (m.igvmType === 3 ? { ...m, end: m.end - 0x200000n } : m));
+        break;
+      case 7:
+        dt.memoryAllocationMode = dt.memoryAllocationMode?.mode === "host" ? { mode: "vtl2" } : { mode: "host" };
+        break;
+      default:
+        break;
+    }
+    return { shim: c.shim, dt, persisted: image };
+  }
+  throw new Error(`no first boot found for persisted case ${i}`);
 }
