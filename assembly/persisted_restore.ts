@@ -101,9 +101,11 @@ export function topologyFromPersistedState(
   // MMIO as the previous instance used it.
   const mmioStart = new StaticArray<u64>(2);
   const mmioEnd = new StaticArray<u64>(2);
+  // Upstream decodes these MemoryRanges without checking their invariants, so an unaligned
+  // saved range is carried over as it is.
   let n = savedMmio(state, VTL0_MMIO, mmioStart, mmioEnd);
-  for (let i = 0; i < n; i++) topology.vtl0Mmio.push(mmioStart[i], mmioEnd[i], 0);
+  for (let i = 0; i < n; i++) topology.vtl0Mmio.pushUnvalidated(mmioStart[i], mmioEnd[i], 0);
   n = savedMmio(state, VTL2_MMIO, mmioStart, mmioEnd);
-  for (let i = 0; i < n; i++) topology.vtl2Mmio.push(mmioStart[i], mmioEnd[i], 0);
+  for (let i = 0; i < n; i++) topology.vtl2Mmio.pushUnvalidated(mmioStart[i], mmioEnd[i], 0);
   return new PersistedPartitionTopology(topology, state);
 }

@@ -109,6 +109,20 @@ export class RangeList {
     return true;
   }
 
+  /**
+   * Appends without MemoryRange's alignment checks; false when full. Only for ranges upstream
+   * deserializes without enforcing MemoryRange's invariants (saved-state MMIO on a restore).
+   */
+  pushUnvalidated(start: u64, end: u64, tag: u64): bool {
+    const n = this.count;
+    if (n >= this.capacity) return false;
+    unchecked((this.data[n * 3] = start));
+    unchecked((this.data[n * 3 + 1] = end));
+    unchecked((this.data[n * 3 + 2] = tag));
+    this.count = n + 1;
+    return true;
+  }
+
   /** Appends `range` with `tag`; false when the list is full. */
   pushRange(range: MemoryRange, tag: u64 = 0): bool {
     return this.push(range.start, range.end, tag);
