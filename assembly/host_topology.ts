@@ -326,11 +326,23 @@ export function vtl2ConfigRanges(params: ShimParams): RangeList {
   return out;
 }
 
-/** Reads the topology from the host device tree and initializes the address space. */
+/**
+ * Reads the topology from the host device tree and initializes the address space: the three
+ * steps below in upstream's order (split so `hclboot bench` can time each one).
+ */
 export function topologyFromHostDt(
   params: ShimParams, parsed: ParsedDeviceTree, options: BootCommandLineOptions,
   addressSpace: AddressSpaceManager, out: PartitionTopology,
 ): DtError | null {
+  const err = hostTopologyRanges(params, parsed, out);
+  if (err !== null) return err;
+  initHostAddressSpace(params, addressSpace, out.vtl2Ram);
+  allocateHostPool(params, parsed, options, addressSpace, out.vtl2Ram);
+  return null;
+}
+
+/** First step of topology_from_host_dt: VTL2 ram, allocation mode and VTL0/VTL2 mmio into `out`. */
+export function hostTopologyRanges(params: ShimParams, parsed: ParsedDeviceTree, out: PartitionTopology): DtError | null {
   log("[INFO] reading topology from host device tree");
   const map = memoryMapList(parsed);
   const mode = parsed.memoryAllocationMode;
@@ -393,7 +405,15 @@ export function topologyFromHostDt(
     copyRanges(vmbusMmioList(v0), out.vtl0Mmio);
     copyRanges(vmbusMmioList(v2), out.vtl2Mmio);
   }
+  return null;
+}
 
+/**
+ * Second step: initializes the (empty) address space from the topology's VTL2 ram, the config
+ * ranges (parameter region minus the reclaimed device tree), the persisted state region and the
+ * shim's reserved ranges; panics as upstream's `expect` does.
+ */
+export function initHostAddressSpace(params: ShimParams, addressSpace: AddressSpaceManager, vtl2Ram: RangeList): void {
   const config = vtl2ConfigRanges(params);
   // 20 pages hold the worst-case encoded saved state with room to spare.
   const split = params.persistedState.splitAtOffset(PERSISTED_REGION_SIZE);
@@ -404,7 +424,13 @@ export function topologyFromHostDt(
   builder = addCommonRanges(params, builder);
   const err = builder.init();
   if (err !== null) panic("failed to initialize address space manager: " + err.debug());
+}
 
+/** Third step: sizes and allocates the VTL2 GPA pool (non-isolated guests) in the address space. */
+export function allocateHostPool(
+  params: ShimParams, parsed: ParsedDeviceTree, options: BootCommandLineOptions, addressSpace: AddressSpaceManager,
+  vtl2Ram: RangeList,
+): void {
   if (params.isolationType == ISOLATION_NONE) {
     const cfg = options.enableVtl2GpaPool;
     let memSize: u64 = 0;
@@ -416,7 +442,6 @@ export function topologyFromHostDt(
         parsed.hasDeviceDmaPageCount, parsed.deviceDmaPageCount, vpCount, memSize);
     }
   }
-  return null;
 }
 
 /** A VMBus node's mmio as a RangeList, for the range algorithms. */

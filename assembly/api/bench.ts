@@ -9,8 +9,12 @@ import { readShimParamsRecord, readParsed } from "../partition_record";
 import { BootCommandLineOptions } from "../cmdline";
 import { AddressSpaceManager } from "../memory";
 import { ISOLATION_NONE, ShimParams } from "../shim_params";
-import { PartitionInfo } from "../partition_info";
+import { PartitionInfo, PartitionTopology, tagVnode, tagMemType } from "../partition_info";
 import { readFromParsedDtWithHeader } from "../read_from_dt";
+import { hostTopologyRanges, initHostAddressSpace, allocateHostPool } from "../host_topology";
+import { usageToVtlType } from "../memory";
+import { RangeList } from "../memory_range";
+import { outBegin, outU8, outU32, outU64 } from "../runtime/out";
 import { decodeHandoffRecord, HandoffRecord } from "../handoff_record";
 import { getRefTime } from "../handoff";
 import { startSidecar, SidecarConfig } from "../sidecar";
@@ -52,6 +56,101 @@ export function bench_read_from_dt(ptr: usize, len: u32, iterations: u32): i32 {
     arenaRewind(mark);
   }
   return ranges;
+}
+
+/** Parts of read_from_dt's first-boot topology `bench_read_from_dt_phase` can repeat. */
+const PHASE_TOPOLOGY: u32 = 0;
+const PHASE_ADDRESS_SPACE: u32 = 1;
+const PHASE_POOL: u32 = 2;
+
+/**
+ * Runs one part of read_from_dt's first-boot topology (host_topology.ts) `iterations` times on the
+ * partition input record at `ptr`, its inputs prepared by one whole read_from_dt first (the final
+ * command line options): 0 topology (VTL2 ram, allocation mode, mmio: `hostTopologyRanges`),
+ * 1 address space (`initHostAddressSpace` on the topology's VTL2 ram; the manager is emptied
+ * before every run), 2 pool (`allocateHostPool` on the initialized manager, whose entries are
+ * copied back before every run, which the time includes). With `emit`, writes the last run's
+ * result to the out stream: phase 0 the VTL2 ram (u32 count, then start u64, end u64, vnode u32,
+ * memType u32), phases 1 and 2 the address space (u32 count, then start, end, vnode, MemoryVtlType
+ * u32) and the pool flag (u8). Returns the entry count of the last result, or -1 when
+ * read_from_dt or the topology returned an error.
+ */
+export function bench_read_from_dt_phase(ptr: usize, len: u32, phase: u32, iterations: u32, emit: bool): i32 {
+  outBegin();
+  const r = new RecordReader(ptr, <usize>len);
+  const params = readShimParamsRecord(r);
+  r.u8(); // device tree area's first byte
+  r.bool(); // persisted header present
+  r.bytes(32);
+  const parsed = readParsed(r);
+  const options = new BootCommandLineOptions();
+  const text = params.commandLine().commandLine();
+  if (text !== null) options.parse(text);
+  const canTrustHost = params.isolationType == ISOLATION_NONE || options.confidentialDebug;
+  const info = new PartitionInfo();
+  const whole = new AddressSpaceManager();
+  if (readFromParsedDtWithHeader(params, parsed, info, whole, options, canTrustHost, false, null) !== null) return -1;
+  const finalOptions = info.bootOptions;
+
+  // The inputs of the later parts, produced by the earlier ones once.
+  const topology = new PartitionTopology();
+  if (hostTopologyRanges(params, parsed, topology) !== null) return -1;
+  const vtl2Ram = topology.vtl2Ram;
+  const space = new AddressSpaceManager();
+  initHostAddressSpace(params, space, vtl2Ram);
+  const initialized = new AddressSpaceManager();
+  copySpace(space, initialized);
+
+  let result: i32 = 0;
+  let last: PartitionTopology = topology;
+  const mark = arenaMark();
+  for (let i: u32 = 0; i < iterations; i++) {
+    if (phase == PHASE_TOPOLOGY) {
+      const t = new PartitionTopology();
+      if (hostTopologyRanges(params, parsed, t) !== null) return -1;
+      result = t.vtl2Ram.length;
+      if (emit && i + 1 == iterations) last = t;
+    } else if (phase == PHASE_ADDRESS_SPACE) {
+      space.length = 0;
+      space.vtl2Pool = false;
+      initHostAddressSpace(params, space, vtl2Ram);
+      result = space.length;
+    } else if (phase == PHASE_POOL) {
+      copySpace(initialized, space);
+      allocateHostPool(params, parsed, finalOptions, space, vtl2Ram);
+      result = space.length;
+    } else {
+      panic("bench_read_from_dt_phase: unknown phase " + phase.toString());
+    }
+    if (emit && i + 1 == iterations) break; // keep the last result for the out stream
+    arenaRewind(mark);
+  }
+  if (emit) {
+    if (phase == PHASE_TOPOLOGY) outRamList(last.vtl2Ram);
+    else outSpace(space);
+  }
+  return result;
+}
+
+function outRamList(l: RangeList): void {
+  outU32(<u32>l.length);
+  for (let i = 0; i < l.length; i++) {
+    outU64(l.start(i));
+    outU64(l.end(i));
+    outU32(tagVnode(l.tag(i)));
+    outU32(tagMemType(l.tag(i)));
+  }
+}
+
+function outSpace(s: AddressSpaceManager): void {
+  outU32(<u32>s.length);
+  for (let i = 0; i < s.length; i++) {
+    outU64(s.starts[i]);
+    outU64(s.ends[i]);
+    outU32(s.vnodes[i]);
+    outU32(usageToVtlType(s.usages[i]));
+  }
+  outU8(s.vtl2Pool ? 1 : 0);
 }
 
 /** Copies the address space's entries (sidecar planning allocates from it). */

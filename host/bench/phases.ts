@@ -1,5 +1,5 @@
 //! The measured boot phases of one sweep point: host device tree build (TypeScript), device tree
-//! parse, read_from_dt (topology, address space, pool), sidecar planning, kernel command line,
+//! parse, read_from_dt (topology, address space, pool; also timed as its three parts), sidecar planning, kernel command line,
 //! E820 map and kernel device tree (WASM, each repeated inside WASM by assembly/api/bench.ts).
 // Ports: none (benchmark driver over openhcl_boot's phases)
 
@@ -11,12 +11,12 @@ import { computeVtl2Layout } from "../vtl2/layout.js";
 import { benchHostDt, parseHostDt, type HostDeviceTree } from "../shim/host_fdt.js";
 import { encodePartitionRecord, readFromDtValues, type ShimValues, type HostDtValues, type PartitionResult } from "../shim/partition.js";
 import { encodeHandoffInput, runHandoff, type HandoffInput, type HandoffResult, type AddressRangeIn, type MemoryVtlTypeName } from "../shim/handoff.js";
-import { benchReadFromDt, benchHandoff, benchHypervisor, type HandoffPhase } from "../shim/bench.js";
+import { benchReadFromDt, benchReadFromDtPhase, benchHandoff, benchHypervisor, type HandoffPhase, type TopologyPhase } from "../shim/bench.js";
 import { benchImage, type BenchConfig } from "./sweep.js";
 import { measure, timeJs, type Timing, type TimingOptions } from "./timing.js";
 
 /** Phase names in boot order (the keys of `phases` in `bench --json`). */
-export const PHASES = ["hostDtBuild", "dtParse", "readFromDt", "sidecar", "kernelCmdline", "e820", "kernelDt"] as const;
+export const PHASES = ["hostDtBuild", "dtParse", "readFromDt", "topology", "addressSpace", "pool", "sidecar", "kernelCmdline", "e820", "kernelDt"] as const;
 export type PhaseName = (typeof PHASES)[number];
 
 /** What each phase covers (for the table legend and the README). */
@@ -24,6 +24,9 @@ export const PHASE_DESCRIPTIONS: Record<PhaseName, string> = {
   hostDtBuild: "host device tree build (TypeScript, as OpenVMM)",
   dtParse: "host device tree parse (WASM host_fdt_parser)",
   readFromDt: "read_from_dt: topology, address space, VTL2 pool (WASM)",
+  topology: "read_from_dt's topology: VTL2 ram, allocation mode, mmio (WASM)",
+  addressSpace: "read_from_dt's address space manager init (WASM)",
+  pool: "read_from_dt's VTL2 GPA pool sizing + allocation, incl. restoring the manager (WASM)",
   sidecar: "sidecar planning and start (WASM + hypervisor stub)",
   kernelCmdline: "kernel command line (WASM)",
   e820: "E820 map + boot_params page (WASM)",
@@ -202,6 +205,9 @@ export function measurePoint(shim: Shim, c: BenchConfig, o: TimingOptions): Poin
     phases.hostDtBuild = measure((n) => timeJs(() => buildTree(p.vm), n), o);
     phases.dtParse = measure((n) => benchHostDt(shim, p.blob, n), o);
     phases.readFromDt = measure((n) => benchReadFromDt(shim, p.partitionRecord, n), o);
+    for (const phase of ["topology", "addressSpace", "pool"] as TopologyPhase[]) {
+      phases[phase] = measure((n) => benchReadFromDtPhase(shim, p.partitionRecord, phase, n).ms, o);
+    }
     const hv = () => benchHypervisor(p.cpuRegs);
     for (const phase of ["sidecar", "kernelCmdline", "e820", "kernelDt"] as HandoffPhase[]) {
       phases[phase] = measure((n) => benchHandoff(shim, p.handoffRecord, phase, n, hv()).ms, o);

@@ -96,7 +96,8 @@ function us(ns: number | undefined): string {
 }
 
 const SHORT: Record<PhaseName, string> = {
-  hostDtBuild: "dtBuild", dtParse: "dtParse", readFromDt: "readDt", sidecar: "sidecar",
+  hostDtBuild: "dtBuild", dtParse: "dtParse", readFromDt: "readDt", topology: "topology", addressSpace: "addrSpace",
+  pool: "pool", sidecar: "sidecar",
   kernelCmdline: "cmdline", e820: "e820", kernelDt: "kernelDt",
 };
 

@@ -4,6 +4,7 @@
 import type { Shim } from "../wasm/loader.js";
 import { attachHypervisor } from "../hv/imports.js";
 import { Hypervisor } from "../hv/hypervisor.js";
+import { MEMORY_VTL_TYPE_NAMES } from "./memory.js";
 
 /**
  * The benchmark clock in milliseconds: this process's CPU time (user + system) where Node offers
@@ -32,6 +33,51 @@ export function benchReadFromDt(shim: Shim, record: Uint8Array, iterations: numb
   const ms = benchClockMs() - t0;
   if (n < 0) throw new Error("read_from_dt failed on the benchmark record");
   return ms;
+}
+
+/** The parts of read_from_dt's first-boot topology `bench_read_from_dt_phase` repeats, by code. */
+export const TOPOLOGY_PHASES = { topology: 0, addressSpace: 1, pool: 2 } as const;
+export type TopologyPhase = keyof typeof TOPOLOGY_PHASES;
+
+/** A range with its NUMA node and type name (VTL2 ram: IGVM memory type number as text). */
+export interface BenchRange {
+  start: bigint;
+  end: bigint;
+  vnode: number;
+  type: string;
+}
+
+/** What the last repetition of a topology part produced (`emit`). */
+export interface TopologyPhaseResult {
+  /** Phase topology: the VTL2 ram (type = IGVM memory type); otherwise the address space. */
+  ranges: BenchRange[];
+  /** Address space and pool phases: whether the manager holds a VTL2 GPA pool. */
+  vtl2Pool?: boolean;
+}
+
+/**
+ * Runs one part of read_from_dt's first-boot topology (topology, address space or pool)
+ * `iterations` times on an encoded partition record; elapsed milliseconds, and with `emit` the
+ * last run's result.
+ */
+export function benchReadFromDtPhase(
+  shim: Shim, record: Uint8Array, phase: TopologyPhase, iterations: number, emit = false,
+): { ms: number; result?: TopologyPhaseResult } {
+  shim.reset();
+  const p = shim.put(record);
+  const t0 = benchClockMs();
+  const n = shim.call<number>("bench_read_from_dt_phase", p, record.length, TOPOLOGY_PHASES[phase], iterations, emit ? 1 : 0);
+  const ms = benchClockMs() - t0;
+  if (n < 0) throw new Error(`read_from_dt (${phase}) failed on the benchmark record`);
+  if (!emit) return { ms };
+  const r = shim.out();
+  const count = r.u32();
+  const ranges: BenchRange[] = [];
+  for (let i = 0; i < count; i++) {
+    const start = r.u64(), end = r.u64(), vnode = r.u32(), t = r.u32();
+    ranges.push({ start, end, vnode, type: phase === "topology" ? String(t) : (MEMORY_VTL_TYPE_NAMES[t] ?? String(t)) });
+  }
+  return phase === "topology" ? { ms, result: { ranges } } : { ms, result: { ranges, vtl2Pool: r.u8() !== 0 } };
 }
 
 /**
