@@ -12,7 +12,7 @@ import { measure, median } from "../host/bench/timing.js";
 import { preparePoint, PHASES, type Prepared } from "../host/bench/phases.js";
 import { runBench, cpuSeries } from "../host/bench/run.js";
 import { scaling, type BenchJson, type ResultJson } from "../host/bench/report.js";
-import { benchHandoff, benchHypervisor, benchReadFromDt } from "../host/shim/bench.js";
+import { benchHandoff, benchHypervisor, benchReadFromDt, benchReadFromDtPhase } from "../host/shim/bench.js";
 
 const point = (c: Partial<BenchConfig> & Pick<BenchConfig, "cpus" | "nodes" | "ranges">): BenchConfig => ({
   mode: "host", sidecar: true, pool: true, axis: "cpus", ...c,
@@ -185,6 +185,18 @@ describe("sweep", () => {
     expect(new Set(full.map(configLabel)).size).toBeGreaterThan(200);
     expect(sweepConfigs(true).length).toBeLessThan(40);
   });
+
+  it("starts the RAM-range axis at 1 range (issue 7), every node with a range", () => {
+    for (const quick of [true, false]) {
+      const axis = sweepConfigs(quick).filter((c) => c.axis === "ranges");
+      expect(axis[0]).toMatchObject({ cpus: 64, nodes: 1, ranges: 1 });
+      expect(Math.max(...axis.map((c) => c.ranges))).toBe(1024);
+      for (const c of axis) expect(c.nodes).toBe(Math.min(4, c.ranges));
+    }
+    expect(sweepConfigs(false).filter((c) => c.axis === "ranges" && c.ranges === 2).every((c) => c.nodes === 2)).toBe(true);
+    expect(sweepConfigs(false).filter((c) => c.axis === "ranges")).toHaveLength(8 * 11);
+    expect(ramRanges(1, 1)).toEqual([{ start: "0x0", end: "0xf0000000", vnode: 0 }]);
+  });
 });
 
 describe("bench exports", () => {
@@ -216,6 +228,49 @@ describe("bench exports", () => {
     benchHandoff(shim, p.handoffRecord, "kernelDt", 300, benchHypervisor(p.cpuRegs));
     benchHandoff(shim, p.handoffRecord, "sidecar", 3000, benchHypervisor(p.cpuRegs));
     expect(shim.memoryBytes()).toBe(before);
+  });
+
+  it("each timed part of read_from_dt reproduces the combined read_from_dt", () => {
+    const cases = [
+      point({ cpus: 64, nodes: 4, ranges: 8 }),
+      point({ cpus: 64, nodes: 1, ranges: 1 }),
+      point({ cpus: 64, nodes: 2, ranges: 2, mode: "vtl2" }),
+      point({ cpus: 32, nodes: 4, ranges: 4, mode: "vtl2", poolSplit: true }),
+      point({ cpus: 16, nodes: 4, ranges: 8, pool: false }),
+    ];
+    for (const c of cases) {
+      const r = preparePoint(shim, c);
+      if ("skipped" in r) throw new Error("unexpected skip");
+      const whole = r.partition;
+      const topo = benchReadFromDtPhase(shim, r.partitionRecord, "topology", 3, true).result!;
+      expect(topo.ranges.map((e) => ({ start: e.start, end: e.end, vnode: e.vnode, igvmType: Number(e.type) }))).toEqual(whole.vtl2Ram);
+      const pool = benchReadFromDtPhase(shim, r.partitionRecord, "pool", 3, true).result!;
+      expect(pool.ranges).toEqual(whole.addressSpace);
+      expect(pool.vtl2Pool).toBe(whole.hasVtl2Pool);
+      if (c.pool) expect(whole.hasVtl2Pool).toBe(true);
+      // The address space before the pool: the same ranges, with the pool still free VTL2 ram.
+      const space = benchReadFromDtPhase(shim, r.partitionRecord, "addressSpace", 3, true).result!;
+      expect(space.vtl2Pool).toBe(false);
+      expect(space.ranges.some((e) => e.type === "VTL2_GPA_POOL")).toBe(false);
+      if (!whole.hasVtl2Pool) expect(space.ranges).toEqual(whole.addressSpace);
+      const nonPool = whole.addressSpace.filter((e) => e.type !== "VTL2_GPA_POOL" && e.type !== "VTL2_RAM");
+      expect(space.ranges.filter((e) => e.type !== "VTL2_RAM")).toEqual(nonPool);
+      const bytes = (l: { start: bigint; end: bigint }[]) => l.reduce((a, e) => a + (e.end - e.start), 0n);
+      expect(bytes(space.ranges)).toBe(bytes(whole.addressSpace));
+      const poolBytes = bytes(whole.addressSpace.filter((e) => e.type === "VTL2_GPA_POOL"));
+      if (c.pool) expect(poolBytes).toBe(2048n * 4096n);
+      expect(poolBytes > 0n).toBe(whole.hasVtl2Pool);
+    }
+  });
+
+  it("the timed parts leave memory alone across repetitions and reject an unknown part", () => {
+    for (const phase of ["topology", "addressSpace", "pool"] as const) benchReadFromDtPhase(shim, p.partitionRecord, phase, 2);
+    const before = shim.memoryBytes();
+    for (const phase of ["topology", "addressSpace", "pool"] as const) benchReadFromDtPhase(shim, p.partitionRecord, phase, 3000);
+    expect(shim.memoryBytes()).toBe(before);
+    shim.reset();
+    const at = shim.put(p.partitionRecord);
+    expect(() => shim.call("bench_read_from_dt_phase", at, p.partitionRecord.length, 7, 1, 0)).toThrow(/unknown phase 7/);
   });
 
   it("reports a host tree over the 64-page area as skipped", () => {
@@ -253,6 +308,16 @@ describe("runBench", () => {
     expect(json.scaling.find((s) => s.phase === "dtParse")!.exponent).not.toBeNull();
     expect(json.wasmMemoryBytes).toBeGreaterThan(0);
     expect(cpuSeries(json).map((s) => s.points.length)).toEqual(PHASES.map(() => 2));
+  });
+
+  it("measures the split read_from_dt phases at a 1-range point, each below the combined phase", async () => {
+    const doc = await runBench([point({ cpus: 64, nodes: 1, ranges: 1, axis: "ranges" })], { sampleMs: 0.5, samples: 3 });
+    const r = doc.results[0]!;
+    expect(r.skipped ?? r.error).toBeUndefined();
+    expect([r.cpus, r.nodes, r.ranges]).toEqual([64, 1, 1]);
+    for (const k of ["readFromDt", "topology", "addressSpace", "pool"]) expect(r.phases[k]!.medianNs).toBeGreaterThan(0);
+    // Each part is a strict subset of read_from_dt's work (min: the least disturbed sample).
+    for (const k of ["topology", "addressSpace", "pool"]) expect(r.phases[k]!.minNs).toBeLessThan(r.phases.readFromDt!.medianNs);
   });
 
   it("scaling uses the base variant's CPU axis and flags superlinear phases", () => {

@@ -12,7 +12,7 @@ import { ISOLATION_NONE, ShimParams } from "../shim_params";
 import { PartitionInfo, PartitionTopology, tagVnode, tagMemType } from "../partition_info";
 import { readFromParsedDtWithHeader } from "../read_from_dt";
 import { hostTopologyRanges, initHostAddressSpace, allocateHostPool } from "../host_topology";
-import { usageToVtlType } from "../memory";
+import { outAddressSpace } from "../partition_result";
 import { RangeList } from "../memory_range";
 import { outBegin, outU8, outU32, outU64 } from "../runtime/out";
 import { decodeHandoffRecord, HandoffRecord } from "../handoff_record";
@@ -71,8 +71,8 @@ const PHASE_POOL: u32 = 2;
  * before every run), 2 pool (`allocateHostPool` on the initialized manager, whose entries are
  * copied back before every run, which the time includes). With `emit`, writes the last run's
  * result to the out stream: phase 0 the VTL2 ram (u32 count, then start u64, end u64, vnode u32,
- * memType u32), phases 1 and 2 the address space (u32 count, then start, end, vnode, MemoryVtlType
- * u32) and the pool flag (u8). Returns the entry count of the last result, or -1 when
+ * memType u32), phases 1 and 2 the address space as read_from_dt's result record writes it
+ * (assembly/partition_result.ts `outAddressSpace`) and the pool flag (u8). Returns the entry count of the last result, or -1 when
  * read_from_dt or the topology returned an error.
  */
 export function bench_read_from_dt_phase(ptr: usize, len: u32, phase: u32, iterations: u32, emit: bool): i32 {
@@ -143,13 +143,7 @@ function outRamList(l: RangeList): void {
 }
 
 function outSpace(s: AddressSpaceManager): void {
-  outU32(<u32>s.length);
-  for (let i = 0; i < s.length; i++) {
-    outU64(s.starts[i]);
-    outU64(s.ends[i]);
-    outU32(s.vnodes[i]);
-    outU32(usageToVtlType(s.usages[i]));
-  }
+  outAddressSpace(s);
   outU8(s.vtl2Pool ? 1 : 0);
 }
 
