@@ -1,6 +1,7 @@
 //! The rest of `shim_main` after the partition is read from the device tree: VTL0 alias map,
-//! CPU and VP index checks, sidecar, kernel command line, initrd CRC, x86 boot parameters, the
-//! imported-region acceptance check and the kernel device tree — everything short of the jump.
+//! CPU and VP index checks, the imported-regions hash, sidecar, kernel command line, initrd CRC,
+//! x86 boot parameters, the imported-region acceptance check and the kernel device tree —
+//! everything short of the jump.
 // Ports: openhcl/openhcl_boot/src/main.rs (shim_main after read_from_dt, get_ref_time)
 //
 // setup_vtl2_memory runs its assertions, the bounce-buffer slicing of pending imported regions
@@ -9,8 +10,8 @@
 // effects are on hardware state): the memory acceptance, visibility and VTL protection hypercalls
 // and the VSM partition config register write of setup_vtl2_memory (x86_64 and aarch64), the AP
 // page-table contents and TDX trampoline context, setup_vtl2_vp (TDX enable/start VP, aarch64
-// enable VP VTL), verify_imported_regions_hash (SHA-384 over pending imported pages of isolated
-// VMs: the host writes the matching hash), the SNP cc_blob setup_data.
+// enable VP VTL), the SNP cc_blob setup_data. verify_imported_regions_hash runs right after
+// setup_vtl2_memory (assembly/imported_regions_hash.ts).
 
 import { panic } from "./runtime/panic";
 import { logInfo } from "./runtime/log_level";
@@ -29,6 +30,7 @@ import { crc32 } from "./crc32";
 import { buildE820Map, writeBootParams, E820Map, BOOT_PARAMS_SIZE } from "./boot_params";
 import { writeDt, BootTimes, FDT_DATA_SIZE } from "./kernel_dt";
 import { setupTdxApPageTables } from "./tdx_page_tables";
+import { verifyImportedRegionsHash } from "./imported_regions_hash";
 
 /** Physical address bits as the architecture reports them. */
 export function physicalAddressBits(p: ShimParams): u32 {
@@ -207,6 +209,8 @@ export function runHandoff(
   if (h.cpuCount == 0) panic("no cpus");
   validateVpHwIds(h, p.arch);
   setupVtl2Memory(p, h, space, p.importedRegionsList());
+  // setup_vtl2_vp has no modelled effect; the hash check follows it upstream.
+  verifyImportedRegionsHash(p);
 
   const sidecar = startSidecar(p, h, space);
   out.sidecar = sidecar;

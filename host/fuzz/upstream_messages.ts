@@ -81,9 +81,11 @@ export const FAILURE_SITES: readonly FailureSite[] = [
   F("openhcl/openhcl_boot/src/arch/x86_64/mod.rs cpuid", "not implemented: can't trust host cpuid"),
   F("openhcl/openhcl_boot/src/arch/*/vsm.rs isolation", "unexpected isolation type.*"),
   F(`${MEM} valid index`, "valid index"),
-  // arch/x86_64/memory.rs setup_vtl2_memory: imported region order, bounce buffer, TDX AP page tables.
+  // arch/x86_64/memory.rs setup_vtl2_memory (imported region order, bounce buffer, TDX AP page
+  // tables) and verify_imported_regions_hash.
   F(`${X64MEM} imported order`, "assertion failed: last_range_end\\.is_none\\(\\) \\|\\| imported_range\\.start\\(\\) > last_range_end\\.unwrap\\(\\)"),
   F(`${X64MEM} bounce buffer`, "assertion failed: bounce_buffer\\.start\\(\\) % X64_LARGE_PAGE_SIZE == 0|assertion failed: bounce_buffer\\.len\\(\\) >= X64_LARGE_PAGE_SIZE"),
+  F(`${X64MEM} verify_imported_regions_hash`, "Imported regions hash mismatch"),
   F(`${X64MEM} TDX page tables`, "allocation of space for TDX page tables must succeed"),
   F(`${X64MEM} TDX page table builder`, "page table builder must return no error: (InvalidRange|UnsortedMappings|OverlappingMappings)"),
   F(`${X64MEM} TDX page table build`, "page table construction must succeed: NotEnoughMemory"),
