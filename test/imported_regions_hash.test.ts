@@ -74,6 +74,27 @@ describe("verify_imported_regions_hash", () => {
     expect(boot(shim, l).handoff.kernelCommandLine).toContain("OPENHCL_CONFIDENTIAL=1");
   });
 
+  it("hashes loaded bytes of pending regions (not only zeros): every multi-page region pending, then the kernel (10 MiB of zeros) and those after it", () => {
+    // The loader skips hashing when all pending bytes are zero (a memoized digest); loaded pages
+    // after zero ones must still be hashed in order, from the first byte. (Single pages keep their
+    // default: the imported-regions page itself is written after the hash.)
+    for (const pick of [(d: ImportedRegionInput[]) => d.map((x) => ({ ...x, accepted: x.end - x.start === PAGE ? x.accepted : false })), (d: ImportedRegionInput[]) => d.map((x) => ({ ...x, accepted: x.end - x.start === PAGE ? x.accepted : x.start < 0x1_c040_0000n }))]) {
+      const l = loadWith("snp.json", undefined, pick);
+      const h = createHash("sha384");
+      let nonzero = false;
+      for (const r of pending(l)) {
+        const buf = new Uint8Array(Number(r.end - r.start));
+        l.gm.readAt(r.start, buf);
+        nonzero ||= buf.some((b) => b !== 0);
+        h.update(buf);
+      }
+      expect(nonzero).toBe(true);
+      const stored = new Uint8Array(48);
+      l.gm.readAt(hashGpa(l), stored);
+      expect(Buffer.from(stored).equals(h.digest())).toBe(true);
+    }
+  });
+
   for (const name of ["snp.json", "tdx.json"]) {
     it(`panics on ${name} when one byte of a pending region changed after loading`, () => {
       for (const at of ["first", "last"] as const) {

@@ -267,19 +267,64 @@ function importedDescriptors(gm: GuestMemory, regions: ImportedRegionInput[]): I
 /** SHA-384 of no bytes (every imported region accepted: the usual case). */
 let emptyHash: Uint8Array | undefined;
 
-/** SHA-384 over the contents of the unaccepted imported pages in address order (IGVM builder). */
+/** SHA-384 of N zero bytes by N (shared pages nothing was written to: the usual isolated case). */
+const zeroHashes = new Map<number, Uint8Array>();
+const ZERO_CHUNK = 1 << 20;
+let zeroChunk: Uint8Array | undefined;
+
+/** SHA-384 of `len` zero bytes (memoized). */
+function zeroHash(len: number): Uint8Array {
+  let d = zeroHashes.get(len);
+  if (!d) {
+    const h = createSha384();
+    const z = (zeroChunk ??= new Uint8Array(ZERO_CHUNK));
+    for (let at = 0; at < len; at += ZERO_CHUNK) h.update(at + ZERO_CHUNK <= len ? z : z.subarray(0, len - at));
+    d = h.digest();
+    if (zeroHashes.size < 64) zeroHashes.set(len, d);
+  }
+  return d.slice();
+}
+
+/** True when the first `count` words are zero (chunks are whole pages, so whole words). */
+function allZero(words: Int32Array, count: number): boolean {
+  let or = 0;
+  for (let i = 0; i < count; i++) or |= words[i]!;
+  return or === 0;
+}
+
+/**
+ * SHA-384 over the contents of the unaccepted imported pages in address order (IGVM builder).
+ * Pages are read a chunk at a time; when every byte is zero (nothing was loaded there) the digest
+ * is the memoized hash of that many zero bytes, the same value without hashing again.
+ */
 function sharedPagesHash(gm: GuestMemory, regions: ImportedRegionDescriptor[]): Uint8Array {
   const shared = regions.filter((r) => !r.accepted).sort((a, b) => (a.basePageNumber < b.basePageNumber ? -1 : 1));
   if (shared.length === 0) return (emptyHash ??= createSha384().digest()).slice();
-  const h = createSha384();
-  const page = new Uint8Array(Number(HV_PAGE_SIZE));
+  const z = (zeroChunk ??= new Uint8Array(ZERO_CHUNK));
+  const buf = new Uint8Array(ZERO_CHUNK);
+  const words = new Int32Array(buf.buffer);
+  let h: ReturnType<typeof createSha384> | undefined;
+  let total = 0;
   for (const r of shared) {
-    for (let p = 0n; p < r.pageCount; p++) {
-      gm.readAt((r.basePageNumber + p) * HV_PAGE_SIZE, page);
-      h.update(page);
+    const end = (r.basePageNumber + r.pageCount) * HV_PAGE_SIZE;
+    for (let at = r.basePageNumber * HV_PAGE_SIZE; at < end; ) {
+      const n = Number(end - at < BigInt(ZERO_CHUNK) ? end - at : BigInt(ZERO_CHUNK));
+      const chunk = buf.subarray(0, n);
+      gm.readAt(at, chunk);
+      if (!h && allZero(words, n >> 2)) {
+        total += n;
+      } else {
+        if (!h) {
+          // The first nonzero byte: hash the zeros so far, then everything from here on.
+          h = createSha384();
+          for (let left = total; left > 0; left -= Math.min(left, ZERO_CHUNK)) h.update(z.subarray(0, Math.min(left, ZERO_CHUNK)));
+        }
+        h.update(chunk);
+      }
+      at += BigInt(n);
     }
   }
-  return h.digest();
+  return h ? h.digest() : zeroHash(total);
 }
 
 /** Lays out the VTL2 image and writes its boot inputs into `gm`. */

@@ -2,7 +2,7 @@
 //! booted end to end, judged by the boot-output invariants, determinism and a servicing restore.
 // Ports: openhcl/openhcl_boot (the whole boot path); oracle in host/fuzz/oracle.ts and boot_expect.ts.
 import { DtError, InputError } from "../../errors.js";
-import { bootImage, type BootImageResult } from "../../harness/boot.js";
+import { bootImage, bootPrepared, prepareImage, type BootImageResult, type PreparedImage } from "../../harness/boot.js";
 import { compareTopologies, persistFrom } from "../../harness/service.js";
 import type { BootOutput } from "../../contract.js";
 import { vtl2ImageInput } from "../../image/inputs.js";
@@ -68,21 +68,30 @@ export function dtbInputFrom(x: BootInput): BootInput | null {
 
 type Once = { ok: true; result: BootImageResult | null; output: BootOutput } | { ok: false; verdict: Verdict; text: string };
 
-/** One boot: the output, or the verdict on its failure (upstream site, loader refusal, trap, exception). */
-function bootOnce(shim: Shim, r: ResolvedImage, x: BootInput, persistedState?: Uint8Array): Once {
+/**
+ * One boot: the output, or the verdict on its failure (upstream site, loader refusal, trap,
+ * exception). `prepared` is the input's image loaded once (its boots fork its guest memory); a
+ * servicing boot passes its saved state instead and loads the image with it.
+ */
+function bootOnce(shim: Shim, r: ResolvedImage, x: BootInput, prepared: PreparedImage | null, persistedState?: Uint8Array): Once {
   try {
     if (plugins.boot) {
       const p = plugins.boot(shim, x.image);
       if (p.ok) return { ok: true, result: null, output: p.value };
       return { ok: false, verdict: judgeFailure(p.error.message), text: JSON.stringify(p.error) };
     }
-    const b = bootImage(r, { shim, ...(persistedState ? { persistedState } : {}) });
+    const b = prepared && !persistedState ? bootPrepared(prepared, { shim }) : bootImage(r, { shim, ...(persistedState ? { persistedState } : {}) });
     return { ok: true, result: b, output: b.output };
   } catch (e) {
-    if (e instanceof ShimPanic || e instanceof DtError) return { ok: false, verdict: judgeFailure(e.message), text: e.message };
-    if (e instanceof InputError) return { ok: false, verdict: { ok: true, failedAt: `image loader: ${e.message.split("\n")[0]}` }, text: e.message };
-    return { ok: false, verdict: { ok: false, kind: "exception", message: String(e instanceof Error ? e.stack ?? e.message : e) }, text: "" };
+    return failedOnce(e);
   }
+}
+
+/** The verdict on a boot (or image load) that threw. */
+function failedOnce(e: unknown): Once & { ok: false } {
+  if (e instanceof ShimPanic || e instanceof DtError) return { ok: false, verdict: judgeFailure(e.message), text: e.message };
+  if (e instanceof InputError) return { ok: false, verdict: { ok: true, failedAt: `image loader: ${e.message.split("\n")[0]}` }, text: e.message };
+  return { ok: false, verdict: { ok: false, kind: "exception", message: String(e instanceof Error ? e.stack ?? e.message : e) }, text: "" };
 }
 
 /** `rs` with touching neighbours of equal `key` merged (the same memory, described in fewer ranges). */
@@ -124,7 +133,7 @@ function checkRestore(shim: Shim, r: ResolvedImage, x: BootInput, first: BootIma
     if (e instanceof InputError) return PASS; // usermode could not save this layout (not the shim's doing)
     throw e;
   }
-  const second = bootOnce(shim, r, x, placed);
+  const second = bootOnce(shim, r, x, null, placed);
   if (!second.ok) {
     if (!second.verdict.ok && second.verdict.kind !== "unknown-failure") return second.verdict;
     const c = check("service-restore", false, () => `the servicing boot from the first boot's saved state failed: ${second.text}`);
@@ -144,16 +153,25 @@ export function judgeBoot(shim: Shim, x: BootInput): Verdict {
     if (e instanceof InputError) return { ok: true, failedAt: `image loader: ${e.message.split("\n")[0]}` };
     return { ok: false, kind: "exception", message: String(e instanceof Error ? e.stack ?? e.message : e) };
   }
-  const first = bootOnce(shim, r, x);
+  // The image is loaded once: the first boot and the determinism re-run fork its guest memory.
+  let prepared: PreparedImage | null = null;
+  if (!plugins.boot) {
+    try {
+      prepared = prepareImage(r);
+    } catch (e) {
+      return failedOnce(e).verdict; // the loader refused the image (or a host error)
+    }
+  }
+  const first = bootOnce(shim, r, x, prepared);
   if (!first.ok) {
     if (!first.verdict.ok) return first.verdict;
-    const again = bootOnce(shim, r, x);
+    const again = bootOnce(shim, r, x, prepared);
     const same = checkSame(first.text, again.ok ? "(the boot completed)" : again.text);
     return same.ok ? first.verdict : same;
   }
   const v = checkBootOutput(first.output, bootExpectations(r));
   if (!v.ok) return v;
-  const again = bootOnce(shim, r, x);
+  const again = bootOnce(shim, r, x, prepared);
   const same = checkSame(JSON.stringify(first.output), again.ok ? JSON.stringify(again.output) : again.text);
   if (!same.ok) return same;
   if (first.result && r.isolation === "none" && !r.persistedState && r.vm) return checkRestore(shim, r, x, first.result);
