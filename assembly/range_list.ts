@@ -100,20 +100,14 @@ export class RangeList {
    */
   push(start: u64, end: u64, tag: u64): bool {
     MemoryRange.check(start, end);
-    const n = this.count;
-    if (n >= this.capacity) return false;
-    unchecked((this.data[n * 3] = start));
-    unchecked((this.data[n * 3 + 1] = end));
-    unchecked((this.data[n * 3 + 2] = tag));
-    this.count = n + 1;
-    return true;
+    return this.pushUnvalidated(start, end, tag);
   }
 
   /**
    * Appends without MemoryRange's alignment checks; false when full. Only for ranges upstream
    * deserializes without enforcing MemoryRange's invariants (saved-state MMIO on a restore).
    */
-  pushUnvalidated(start: u64, end: u64, tag: u64): bool {
+  @inline pushUnvalidated(start: u64, end: u64, tag: u64): bool {
     const n = this.count;
     if (n >= this.capacity) return false;
     unchecked((this.data[n * 3] = start));

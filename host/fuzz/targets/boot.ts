@@ -3,7 +3,7 @@
 // Ports: openhcl/openhcl_boot (the whole boot path); oracle in host/fuzz/oracle.ts and boot_expect.ts.
 import { DtError, InputError } from "../../errors.js";
 import { bootImage, bootPrepared, prepareImage, type BootImageResult, type PreparedImage } from "../../harness/boot.js";
-import { compareTopologies, persistFrom } from "../../harness/service.js";
+import { compareTopologies, mergeTouching, persistFrom } from "../../harness/service.js";
 import type { BootOutput } from "../../contract.js";
 import { vtl2ImageInput } from "../../image/inputs.js";
 import { parseImage, resolveImageWith, type ResolvedImage } from "../../image/resolve.js";
@@ -94,17 +94,6 @@ function failedOnce(e: unknown): Once & { ok: false } {
   return { ok: false, verdict: { ok: false, kind: "exception", message: String(e instanceof Error ? e.stack ?? e.message : e) }, text: "" };
 }
 
-/** `rs` with touching neighbours of equal `key` merged (the same memory, described in fewer ranges). */
-function mergeTouching<T extends { start: string; end: string }>(rs: readonly T[], key: (r: T) => string): T[] {
-  const out: T[] = [];
-  for (const r of rs) {
-    const last = out[out.length - 1];
-    if (last && BigInt(last.end) === BigInt(r.start) && key(last) === key(r)) out[out.length - 1] = { ...last, end: r.end };
-    else out.push({ ...r });
-  }
-  return out;
-}
-
 /**
  * The topology a restore must reproduce: VTL2 RAM, address space and MMIO with touching ranges of
  * the same node and type merged. The saved state describes VTL2 memory as usermode's map does, so
@@ -114,10 +103,10 @@ function mergeTouching<T extends { start: string; end: string }>(rs: readonly T[
 export function mergedTopology(o: BootOutput): BootOutput {
   return {
     ...o,
-    vtl2Ram: mergeTouching(o.vtl2Ram, (r) => `${r.vnode}/${r.igvmType}`),
-    addressSpace: mergeTouching(o.addressSpace, (r) => `${r.vnode}/${r.type}`),
-    vtl0Mmio: mergeTouching(o.vtl0Mmio, () => ""),
-    vtl2Mmio: mergeTouching(o.vtl2Mmio, () => ""),
+    vtl2Ram: mergeTouching(o.vtl2Ram, (a, b) => a.vnode === b.vnode && a.igvmType === b.igvmType),
+    addressSpace: mergeTouching(o.addressSpace, (a, b) => a.vnode === b.vnode && a.type === b.type),
+    vtl0Mmio: mergeTouching(o.vtl0Mmio, () => true),
+    vtl2Mmio: mergeTouching(o.vtl2Mmio, () => true),
   };
 }
 
