@@ -411,6 +411,22 @@ export class GuestMemory implements GuestAccess {
     return true;
   }
 
+  /**
+   * Where the data of [gpa, gpa+len) ends (GuestAccess): bytes at or past the result read as zero;
+   * null when a read of the range would fault.
+   */
+  dataExtent(gpa: bigint, len: number): number | null {
+    const n = BigInt(len);
+    if (gpa + n > U64_LIMIT || this.firstFault(gpa, n, false) !== null) return null;
+    let extent = 0;
+    this.segments(gpa, n, (mapping, region, addr, count, done) => {
+      const at = mapping.offset + (addr - region.range.start - mapping.start);
+      const e = this.backingOf(mapping.backing).dataExtent(at, count);
+      if (e > 0) extent = done + e;
+    });
+    return extent;
+  }
+
   /** Reads guest memory, throwing GuestMemoryError on a fault. */
   readAt(gpa: bigint, dst: Uint8Array): void {
     const fault = this.access(gpa, dst, false);

@@ -122,6 +122,20 @@ export class SparseBacking {
     }
   }
 
+  /**
+   * Bytes from `offset` up to the end of the last page in [offset, offset+len) that holds storage
+   * (here or in a base), at most `len`; 0 when none does: past it everything reads as zero.
+   */
+  dataExtent(offset: bigint, len: number): number {
+    if (len <= 0) return 0;
+    const first = Number(offset >> PAGE_SHIFT);
+    const inPage = Number(offset & 0xfffn);
+    for (let pn = Number((offset + BigInt(len) - 1n) >> PAGE_SHIFT); pn >= first; pn--) {
+      if (this.page(pn, false)) return Math.min(len, (pn - first + 1) * PAGE_SIZE - inPage);
+    }
+    return 0;
+  }
+
   /** Visits the materialized pages (page offset, bytes) in ascending order. */
   *materialized(): Generator<[bigint, Uint8Array]> {
     const keys = new Set(this.chunks.keys());

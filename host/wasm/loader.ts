@@ -10,6 +10,11 @@ export interface GuestAccess {
   read(gpa: bigint, dst: Uint8Array): boolean;
   /** Copies `src` into guest memory at `gpa`; false when any byte is unmapped or read-only. */
   write(gpa: bigint, src: Uint8Array): boolean;
+  /**
+   * Where the data of [gpa, gpa+len) ends: every byte at or past the returned offset reads as
+   * zero (any upper bound will do, `len` always does); null when a read of the range would fault.
+   */
+  dataExtent?(gpa: bigint, len: number): number | null;
 }
 
 /** A panic (or trap) inside the boot core, with the shim's message. */
@@ -48,6 +53,7 @@ export class Shim {
     imports.env = {
       guest_read: (gpa: bigint, dst: number, len: number): number => shim!.onGuestRead(gpa, dst, len),
       guest_write: (gpa: bigint, src: number, len: number): number => shim!.onGuestWrite(gpa, src, len),
+      guest_data_extent: (gpa: bigint, len: number): bigint => shim!.onGuestDataExtent(gpa, len),
     };
     for (const provide of extraImports) Object.assign(imports.env, provide(() => shim!));
     const instance = await WebAssembly.instantiate(module, imports);
@@ -65,6 +71,14 @@ export class Shim {
     if (!this.guest) return 1;
     const view = new Uint8Array(this.exports.memory.buffer, dst, len);
     return this.guest.read(BigInt.asUintN(64, gpa), view) ? 0 : 1;
+  }
+
+  private onGuestDataExtent(gpa: bigint, len: number): bigint {
+    if (!this.guest) return -1n;
+    // Without the method: the whole range (the read that follows faults as a whole read would).
+    if (!this.guest.dataExtent) return BigInt(len);
+    const n = this.guest.dataExtent(BigInt.asUintN(64, gpa), len);
+    return n === null ? -1n : BigInt(n);
   }
 
   private onGuestWrite(gpa: bigint, src: number, len: number): number {
@@ -109,11 +123,23 @@ export class Shim {
     }
   }
 
-  /** The result stream written by the last call. */
+  /** The result stream written by the last call (a copy: it stays valid across later calls). */
   out(): Reader {
+    return new Reader(this.outBytes().slice());
+  }
+
+  /**
+   * The result stream written by the last call, read in place: valid only until the next call
+   * into the boot core (decode it completely first; `bytesField` still returns copies).
+   */
+  outView(): Reader {
+    return new Reader(this.outBytes());
+  }
+
+  private outBytes(): Uint8Array {
     const ptr = this.exports.out_ptr() as number;
     const len = this.exports.out_len() as number;
-    return new Reader(new Uint8Array(this.exports.memory.buffer, ptr, len).slice());
+    return new Uint8Array(this.exports.memory.buffer, ptr, len);
   }
 
   /** Boot log lines written since the last reset. */
