@@ -12,6 +12,7 @@ import { table, type BenchJson } from "../bench/report.js";
 import { renderSvg } from "../bench/svg.js";
 import { compareRuns, compareText } from "../bench/compare.js";
 import { runSoak, soakText } from "../bench/soak.js";
+import { runThroughput, throughputText } from "../bench/throughput.js";
 import { loadImage } from "../image/load.js";
 import { defaultImagePath } from "./dtb.js";
 import type { Command } from "./commands.js";
@@ -21,6 +22,7 @@ const DEFAULT_SOAK_BOOTS = 100000;
 
 const HELP = `usage: hclboot bench [--quick] [--json] [--svg FILE] [--compare OLD.json [--threshold PCT]]
        hclboot bench --soak [N] [--image IMAGE] [--json]
+       hclboot bench --throughput [--image IMAGE] [--json]
 
 Times each boot phase (host DT build, DT parse, read_from_dt, sidecar, kernel command line,
 E820, kernel DT) over CPUs 1..2048, NUMA nodes 1..64 and RAM ranges 4..1024, host and vtl2
@@ -32,7 +34,9 @@ allocation modes, with and without sidecar and VTL2 pool; fits the scaling expon
   --threshold PCT  regression threshold for --compare (default 25)
   --soak [N]       boot IMAGE (default images/small.json) N times (default ${DEFAULT_SOAK_BOOTS}) in one boot
                    core instance; report boots/s and WASM memory; exit 1 if memory grew after the
-                   first boot or the last boot's output differs from the first's`;
+                   first boot or the last boot's output differs from the first's
+  --throughput     boots per CPU second: bootPrepared of IMAGE (default images/small.json), of a
+                   4-range and a 1000-range VM, and bootImage of IMAGE (logging off)`;
 
 /** Fails before the sweep (not after minutes of it) when `path` cannot be written. */
 function checkWritable(path: string, option: string): void {
@@ -81,7 +85,7 @@ export const benchCommand: Command = {
         options: {
           quick: { type: "boolean" }, json: { type: "boolean" }, svg: { type: "string" },
           compare: { type: "string" }, threshold: { type: "string" }, help: { type: "boolean", short: "h" },
-          soak: { type: "string" }, image: { type: "string" },
+          soak: { type: "string" }, image: { type: "string" }, throughput: { type: "boolean" },
         },
         strict: true,
       }).values;
@@ -95,7 +99,7 @@ export const benchCommand: Command = {
     if (v.soak !== undefined) {
       const boots = Number(v.soak);
       if (!Number.isInteger(boots) || boots < 1) throw new InputError(`bench: --soak needs a positive whole number of boots, got '${v.soak}'`);
-      if (v.quick || v.svg !== undefined || v.compare !== undefined) throw new InputError("bench: --soak does not combine with --quick, --svg or --compare");
+      if (v.quick || v.throughput || v.svg !== undefined || v.compare !== undefined) throw new InputError("bench: --soak does not combine with --quick, --throughput, --svg or --compare");
       const image = loadImage(v.image ?? defaultImagePath());
       const tty = process.stderr.isTTY && !v.json;
       const doc = await runSoak(image, boots, (done) => {
@@ -105,7 +109,13 @@ export const benchCommand: Command = {
       console.log(v.json ? JSON.stringify(doc, null, 2) : soakText(doc));
       return doc.soak.grew || doc.soak.changed ? 1 : 0;
     }
-    if (v.image !== undefined) throw new InputError("bench: --image is only used with --soak");
+    if (v.throughput) {
+      if (v.quick || v.svg !== undefined || v.compare !== undefined) throw new InputError("bench: --throughput does not combine with --quick, --svg or --compare");
+      const doc = await runThroughput(loadImage(v.image ?? defaultImagePath()));
+      console.log(v.json ? JSON.stringify(doc, null, 2) : throughputText(doc));
+      return doc.throughput.points.some((p) => p.error !== undefined) ? 1 : 0;
+    }
+    if (v.image !== undefined) throw new InputError("bench: --image is only used with --soak or --throughput");
     const threshold = v.threshold === undefined ? 25 : Number(v.threshold);
     if (!Number.isFinite(threshold) || threshold < 0) throw new InputError(`--threshold must be a non-negative number, got '${v.threshold}'`);
     if (v.threshold !== undefined && v.compare === undefined) throw new InputError("--threshold needs --compare");

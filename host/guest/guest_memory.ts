@@ -417,6 +417,15 @@ export class GuestMemory implements GuestAccess {
    */
   dataExtent(gpa: bigint, len: number): number | null {
     const n = BigInt(len);
+    // Fast path: the whole range inside one mapping of one visible region (as in `access`).
+    if (this.vtl0AliasMapOffset === null && len > 0) {
+      const region = this.regionAt(gpa);
+      if (region && gpa + n <= region.range.end) {
+        const off = gpa - region.range.start;
+        const m = region.mappings.find((x) => x.start <= off && off < x.end);
+        if (m && off + n <= m.end) return this.backingOf(m.backing).dataExtent(m.offset + (off - m.start), len);
+      }
+    }
     if (gpa + n > U64_LIMIT || this.firstFault(gpa, n, false) !== null) return null;
     let extent = 0;
     this.segments(gpa, n, (mapping, region, addr, count, done) => {

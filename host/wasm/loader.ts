@@ -37,6 +37,8 @@ let wasiReady: Promise<void> | undefined;
 export class Shim {
   private guest: GuestAccess | undefined;
   private logLines: string[] = [];
+  // Set by the fd_write import: WASI's stdout holds text not read yet.
+  private stdoutWritten = true;
 
   private constructor(
     readonly exports: Exports,
@@ -50,6 +52,16 @@ export class Shim {
     const wasi = new WASI({ args: ["openhcl_boot"], env: {} });
     const imports = wasi.getImports(module) as WebAssembly.Imports;
     let shim: Shim | undefined;
+    // Note every fd_write, so a call that wrote nothing (logging off) skips reading WASI's stdout.
+    for (const ns of Object.values(imports)) {
+      const fdWrite = (ns as Record<string, unknown>).fd_write;
+      if (typeof fdWrite === "function") {
+        (ns as Record<string, unknown>).fd_write = (...a: unknown[]) => {
+          if (shim) shim.stdoutWritten = true;
+          return (fdWrite as (...x: unknown[]) => unknown)(...a);
+        };
+      }
+    }
     imports.env = {
       guest_read: (gpa: bigint, dst: number, len: number): number => shim!.onGuestRead(gpa, dst, len),
       guest_write: (gpa: bigint, src: number, len: number): number => shim!.onGuestWrite(gpa, src, len),
@@ -158,6 +170,8 @@ export class Shim {
   }
 
   private drainLog(): void {
+    if (!this.stdoutWritten) return;
+    this.stdoutWritten = false;
     const text = this.wasi.getStdoutString();
     if (text.length === 0) return;
     for (const line of text.split("\n")) if (line.length > 0) this.logLines.push(line);
