@@ -85,15 +85,17 @@ export class RegionTable {
   clone(xlate: ReadonlyMap<SparseBacking, SparseBacking> | null): RegionTable {
     const t = new RegionTable();
     const byId = new Map<number, Region>();
+    const copyOf = (r: Region): Region => ({
+      id: r.id, name: r.name, range: { ...r.range }, priority: r.priority, map: r.map ? { ...r.map } : null,
+      mappings: r.mappings.map((m) => ({ ...m, backing: xlate?.get(m.backing) ?? m.backing })),
+    });
     for (const r of this.regions) {
-      const copy: Region = {
-        id: r.id, name: r.name, range: { ...r.range }, priority: r.priority, map: r.map ? { ...r.map } : null,
-        mappings: r.mappings.map((m) => ({ ...m, backing: xlate?.get(m.backing) ?? m.backing })),
-      };
+      const copy = copyOf(r);
       byId.set(r.id, copy);
       t.regions.push(copy);
     }
-    for (const r of this.ram) t.ram.push(byId.get(r.id)!);
+    // A removed RAM region stays in the RAM list (detached), as before the copy.
+    for (const r of this.ram) t.ram.push(byId.get(r.id) ?? copyOf(r));
     t.nextId = this.nextId;
     t.recompute();
     return t;
