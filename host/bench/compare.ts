@@ -5,7 +5,7 @@
 // Ports: none (benchmark support)
 
 import { pointKey, phaseNames, type BenchJson, type PhaseJson, type ResultJson } from "./report.js";
-import { CONFIDENCE } from "./stats.js";
+import { CONFIDENCE, bootstrapGeomeanOfMedians, median, seedFor } from "./stats.js";
 
 /** Default `--threshold`, in percent. */
 export const DEFAULT_THRESHOLD_PCT = 5;
@@ -33,7 +33,10 @@ export interface PhaseChange {
   phase: string;
   /** Matched points measured in both documents. */
   points: number;
-  /** Geometric mean over the points of the median, and of each interval bound. */
+  /**
+   * Geometric mean over the points of the median, with its bootstrap interval (every point's
+   * samples redrawn; stats.ts bootstrapGeomeanOfMedians).
+   */
   old: Estimate;
   now: Estimate;
   /** Geometric mean of new/old median, minus one, in percent (positive = slower). */
@@ -74,23 +77,30 @@ export function compareRuns(old: BenchJson, now: BenchJson, thresholdPct: number
   const out: PhaseChange[] = [];
   for (const phase of phaseNames([...old.results, ...now.results])) {
     const changes: PointChange[] = [];
+    const oldSets: number[][] = [];
+    const nowSets: number[][] = [];
     for (const r of now.results) {
       const a = before.get(pointKey(r))?.phases?.[phase];
       const b = r.phases?.[phase];
       if (!a || !b || !(a.medianNs > 0) || !(b.medianNs > 0)) continue;
       const o = estimate(a);
       const n = estimate(b);
+      // documents without samples (older ones) bootstrap their medians alone: zero width
+      oldSets.push(a.samplesNs?.length ? a.samplesNs : [a.medianNs]);
+      nowSets.push(b.samplesNs?.length ? b.samplesNs : [b.medianNs]);
       changes.push({
         point: pointKey(r), old: o, now: n, changePct: pct(n.medianNs / o.medianNs),
         separated: n.lowNs > o.highNs || n.highNs < o.lowNs, regression: isRegression(o, n, thresholdPct),
       });
     }
     if (changes.length === 0) continue;
-    const gm = (f: (e: Estimate) => number, side: "old" | "now") =>
-      Math.exp(changes.reduce((s, c) => s + Math.log(Math.max(f(c[side]), 1e-9)), 0) / changes.length);
-    const agg = (side: "old" | "now"): Estimate => ({ lowNs: gm((e) => e.lowNs, side), medianNs: gm((e) => e.medianNs, side), highNs: gm((e) => e.highNs, side) });
-    const o = agg("old");
-    const n = agg("now");
+    const geomean = (sets: number[][]) => Math.exp(sets.reduce((t, x) => t + Math.log(Math.max(1e-9, median(x))), 0) / sets.length);
+    const agg = (sets: number[][], side: string): Estimate => {
+      const ci = bootstrapGeomeanOfMedians(sets, seedFor(`${side}/${phase}`));
+      return { lowNs: ci.lo, medianNs: geomean(sets), highNs: ci.hi };
+    };
+    const o = agg(oldSets, "old");
+    const n = agg(nowSets, "now");
     const worst = changes.reduce((w, c) => (c.changePct > w.changePct ? c : w));
     const changePct = pct(n.medianNs / o.medianNs);
     const changeLowPct = pct(n.lowNs / o.highNs);

@@ -174,3 +174,33 @@ export function exponentInterval(points: readonly { x: number; samples: readonly
   }
   return { lo, hi };
 }
+
+/**
+ * Percentile bootstrap interval of the geometric mean over several points of each point's median
+ * (one phase across a sweep): every resample redraws every point's samples. It narrows as points
+ * are added, so a phase-wide change is resolved even when single points are noisy.
+ */
+export function bootstrapGeomeanOfMedians(sets: readonly (readonly number[])[], seed: number, level = CONFIDENCE, resamples = 1000): Interval {
+  const usable = sets.filter((s) => s.length > 0);
+  if (usable.length === 0) throw new Error("bootstrapGeomeanOfMedians: no samples");
+  const next = rng(seed);
+  const means = new Float64Array(resamples);
+  const bufs = usable.map((s) => new Float64Array(s.length));
+  for (let r = 0; r < resamples; r++) {
+    let sum = 0;
+    for (let k = 0; k < usable.length; k++) {
+      const s = usable[k]!;
+      const buf = bufs[k]!;
+      const n = s.length;
+      for (let i = 0; i < n; i++) buf[i] = s[Math.floor(next() * n)]!;
+      buf.sort();
+      const m = n >> 1;
+      sum += Math.log(Math.max(1e-9, n % 2 === 1 ? buf[m]! : (buf[m - 1]! + buf[m]!) / 2));
+    }
+    means[r] = sum / usable.length;
+  }
+  means.sort();
+  const sorted = Array.from(means);
+  const tail = (1 - level) / 2;
+  return { lo: Math.exp(quantileSorted(sorted, tail)), hi: Math.exp(quantileSorted(sorted, 1 - tail)) };
+}
