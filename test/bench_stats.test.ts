@@ -5,7 +5,8 @@ import fc from "fast-check";
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { rng, seedFor, median, bootstrapMedian, summarize, exponentInterval, mad, quantileSorted } from "../host/bench/stats.js";
+import { rng, seedFor, median, bootstrapMedian, bootstrapMedianClustered, clustersOf, summarize, exponentInterval, mad, quantileSorted } from "../host/bench/stats.js";
+import { combineRuns } from "../host/bench/processes.js";
 import { compareRuns, compareText, isRegression } from "../host/bench/compare.js";
 import { scaling, pointKey, STATS, type BenchJson, type ResultJson } from "../host/bench/report.js";
 import { parseShard, shardPoints, mergeDocs } from "../host/bench/shard.js";
@@ -151,6 +152,66 @@ describe("compareRuns verdicts (synthetic samples)", () => {
     });
     expect(compareRuns(mk(1000), mk(1100), 5)[0]!.regression).toBe(true);
     expect(compareRuns(mk(1000), mk(1040), 5)[0]!.regression).toBe(false);
+  });
+});
+
+describe("samples from several processes (each with its own offset)", () => {
+  /** `k` processes × `m` samples: process p is off by offsets[p] (a fixed factor), ±1% noise within. */
+  const procSamples = (next: () => number, center: number, offsets: number[], m: number) =>
+    offsets.flatMap((o) => Array.from({ length: m }, () => center * o * (1 + 0.01 * (2 * next() - 1))));
+  /** A document measured in `offsets.length` processes. */
+  const procDoc = (next: () => number, points: number, scale: (k: number) => number, offsets: number[]): BenchJson => {
+    const d = doc(points, ["addressSpace"], (k) => procSamples(next, 1000 * 2 ** k * scale(k), offsets, 3));
+    for (const r of d.results) for (const [p, t] of Object.entries(r.phases)) r.phases[p] = { ...t, ...summarize(t.samplesNs!, `${r.cpus}/${p}`, offsets.length) };
+    return { ...d, processes: offsets.length };
+  };
+
+  it("splits samples into per-process blocks", () => {
+    expect(clustersOf([1, 2, 3, 4, 5, 6], 3)).toEqual([[1, 2], [3, 4], [5, 6]]);
+    expect(clustersOf([1, 2, 3, 4, 5], 3)).toEqual([[1, 2, 3, 4, 5]]);
+    expect(clustersOf([1, 2], 1)).toEqual([[1, 2]]);
+  });
+
+  it("widens the interval by the spread between processes, which one process cannot show", () => {
+    const next = rng(4);
+    const s = procSamples(next, 1000, [0.92, 1.0, 1.08], 15);
+    const flat = bootstrapMedian(s, 1);
+    const byProcess = bootstrapMedianClustered(s, 3, 1);
+    expect(byProcess.hi - byProcess.lo).toBeGreaterThan(flat.hi - flat.lo);
+    expect(byProcess.lo).toBeLessThan(960);
+    expect(byProcess.hi).toBeGreaterThan(1040);
+  });
+
+  it("self vs self across processes offset by up to ±9%: no regression; +40% in every process: flagged", () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 1e9 }), (seed) => {
+      const next = rng(seed);
+      const offsets = () => [0, 1, 2].map(() => 1 + 0.09 * (2 * next() - 1));
+      const a = procDoc(next, 10, () => 1, offsets());
+      const b = procDoc(next, 10, () => 1, offsets());
+      const slow = procDoc(next, 10, () => 1.4, offsets());
+      return !compareRuns(a, b, 5)[0]!.regression && compareRuns(a, slow, 5)[0]!.regression;
+    }), { numRuns: 10 });
+  });
+
+  it("one process each, a 9% per-process offset is (wrongly but unavoidably) a resolved change", () => {
+    const next = rng(8);
+    const a = procDoc(next, 10, () => 1, [1]);
+    const b = procDoc(next, 10, () => 1, [1.09]);
+    expect(compareRuns(a, b, 5)[0]!.regression).toBe(true); // why --processes defaults to 3
+  });
+
+  it("combineRuns pools the processes' samples per point in process order", () => {
+    const mk = (v: number): BenchJson => doc(3, ["e820", "kernelDt"], (k) => [v * (k + 1), v * (k + 1) + 1, v * (k + 1) + 2]);
+    const c = combineRuns([mk(100), mk(110), mk(120)]);
+    expect(c.processes).toBe(3);
+    expect(c.results[0]!.phases.e820!.samplesNs).toEqual([100, 101, 102, 110, 111, 112, 120, 121, 122]);
+    expect(c.results[0]!.phases.e820!.medianNs).toBe(111);
+    expect(c.results[0]!.phases.e820!.minNs).toBe(100);
+    expect(c.results[0]!.phases.e820!.maxNs).toBe(122);
+    expect(c.scaling.map((x) => x.phase)).toEqual(["e820", "kernelDt"]);
+    const other = mk(100);
+    other.results[1]!.cpus = 999;
+    expect(() => combineRuns([mk(100), other])).toThrow("different points");
   });
 });
 
@@ -365,8 +426,11 @@ describe("hclboot bench: shard, merge, native and hook arguments", () => {
     expect(await main(["bench", "--native", join(dir, "missing.json")])).toBe(2);
   });
 
-  it("rejects a bad --shard and a bad HCLBOOT_BENCH_SLOW before the sweep (exit 2)", async () => {
+  it("rejects a bad --shard, --processes, --samples and HCLBOOT_BENCH_SLOW before the sweep (exit 2)", async () => {
     expect(await main(["bench", "--shard", "3/2"])).toBe(2);
+    expect(await main(["bench", "--processes", "0"])).toBe(2);
+    expect(await main(["bench", "--samples", "x"])).toBe(2);
+    expect(await main(["bench", "--merge", "a.json", "--processes", "2"])).toBe(2);
     const saved = process.env.HCLBOOT_BENCH_SLOW;
     try {
       process.env.HCLBOOT_BENCH_SLOW = "noSuchPhase:2";

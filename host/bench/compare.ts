@@ -96,7 +96,7 @@ export function compareRuns(old: BenchJson, now: BenchJson, thresholdPct: number
     if (changes.length === 0) continue;
     const geomean = (sets: number[][]) => Math.exp(sets.reduce((t, x) => t + Math.log(Math.max(1e-9, median(x))), 0) / sets.length);
     const agg = (sets: number[][], side: string): Estimate => {
-      const ci = bootstrapGeomeanOfMedians(sets, seedFor(`${side}/${phase}`));
+      const ci = bootstrapGeomeanOfMedians(sets, seedFor(`${side}/${phase}`), CONFIDENCE, 1000, (side === "old" ? old : now).processes ?? 1);
       return { lowNs: ci.lo, medianNs: geomean(sets), highNs: ci.hi };
     };
     const o = agg(oldSets, "old");

@@ -79,6 +79,8 @@ export interface BenchJson {
   quick?: boolean;
   seconds?: number;
   stats?: StatsJson;
+  /** Processes the samples were taken in (each phase's samplesNs: that many equal blocks, in order). */
+  processes?: number;
   /** Set on one shard's output (`--shard I/N`): which part of which sweep it measured. */
   shard?: { index: number; count: number; sweepPoints: number };
   /** Set on `--merge` output: the shards merged. */

@@ -76,6 +76,44 @@ export function bootstrapMedian(samples: readonly number[], seed: number, level 
   return { lo: quantileSorted(sorted, tail), hi: quantileSorted(sorted, 1 - tail) };
 }
 
+/**
+ * `samples` as `clusters` equal blocks in order (the samples of each measuring process); one
+ * block when there is one cluster or the count does not divide.
+ */
+export function clustersOf(samples: readonly number[], clusters: number): number[][] {
+  if (clusters <= 1 || samples.length % clusters !== 0 || samples.length < clusters) return [[...samples]];
+  const m = samples.length / clusters;
+  return Array.from({ length: clusters }, (_, k) => samples.slice(k * m, (k + 1) * m));
+}
+
+/**
+ * Percentile bootstrap interval of the median of samples taken in `clusters` processes: each
+ * resample first redraws the processes (with replacement), then samples within each drawn
+ * process, so a per-process offset (code placement, machine state) widens the interval as it
+ * should. One cluster: the plain bootstrapMedian.
+ */
+export function bootstrapMedianClustered(samples: readonly number[], clusters: number, seed: number, level = CONFIDENCE, resamples = RESAMPLES): Interval {
+  const blocks = clustersOf(samples, clusters);
+  if (blocks.length === 1) return bootstrapMedian(samples, seed, level, resamples);
+  const next = rng(seed);
+  const n = samples.length;
+  const buf = new Float64Array(n);
+  const meds: number[] = new Array(resamples);
+  for (let r = 0; r < resamples; r++) {
+    let at = 0;
+    for (let k = 0; k < blocks.length; k++) {
+      const b = blocks[Math.floor(next() * blocks.length)]!;
+      for (let i = 0; i < b.length; i++) buf[at++] = b[Math.floor(next() * b.length)]!;
+    }
+    buf.sort();
+    const m = n >> 1;
+    meds[r] = n % 2 === 1 ? buf[m]! : (buf[m - 1]! + buf[m]!) / 2;
+  }
+  meds.sort((a, b) => a - b);
+  const tail = (1 - level) / 2;
+  return { lo: quantileSorted(meds, tail), hi: quantileSorted(meds, 1 - tail) };
+}
+
 /** Median absolute deviation from the median. */
 export function mad(samples: readonly number[]): number {
   const m = median(samples);
@@ -94,10 +132,13 @@ export interface SampleSummary {
   madPct: number;
 }
 
-/** Median, interval, min, max and spread of `samples`; `label` seeds the bootstrap. */
-export function summarize(samples: readonly number[], label: string): SampleSummary {
+/**
+ * Median, interval, min, max and spread of `samples`; `label` seeds the bootstrap; `clusters`:
+ * the number of processes the samples were taken in (equal blocks, in order).
+ */
+export function summarize(samples: readonly number[], label: string, clusters = 1): SampleSummary {
   const med = median(samples);
-  const ci = bootstrapMedian(samples, seedFor(label));
+  const ci = bootstrapMedianClustered(samples, clusters, seedFor(label));
   return {
     medianNs: med,
     minNs: Math.min(...samples),
@@ -177,23 +218,31 @@ export function exponentInterval(points: readonly { x: number; samples: readonly
 
 /**
  * Percentile bootstrap interval of the geometric mean over several points of each point's median
- * (one phase across a sweep): every resample redraws every point's samples. It narrows as points
- * are added, so a phase-wide change is resolved even when single points are noisy.
+ * (one phase across a sweep): every resample redraws the measuring processes (`clusters`, shared by
+ * all points, as a process's offset is) and every point's samples within them. It narrows as
+ * points are added, but not below the spread between processes.
  */
-export function bootstrapGeomeanOfMedians(sets: readonly (readonly number[])[], seed: number, level = CONFIDENCE, resamples = 1000): Interval {
-  const usable = sets.filter((s) => s.length > 0);
+export function bootstrapGeomeanOfMedians(sets: readonly (readonly number[])[], seed: number, level = CONFIDENCE, resamples = 1000, clusters = 1): Interval {
+  const usable = sets.filter((s) => s.length > 0).map((s) => clustersOf(s, clusters));
   if (usable.length === 0) throw new Error("bootstrapGeomeanOfMedians: no samples");
   const next = rng(seed);
   const means = new Float64Array(resamples);
-  const bufs = usable.map((s) => new Float64Array(s.length));
+  const bufs = usable.map((b) => new Float64Array(b.reduce((t, x) => t + x.length, 0)));
+  const picks = new Int32Array(Math.max(1, clusters));
   for (let r = 0; r < resamples; r++) {
+    // the processes are drawn once per resample, for every point: a process's offset is shared
+    for (let k = 0; k < picks.length; k++) picks[k] = Math.floor(next() * picks.length);
     let sum = 0;
-    for (let k = 0; k < usable.length; k++) {
-      const s = usable[k]!;
-      const buf = bufs[k]!;
-      const n = s.length;
-      for (let i = 0; i < n; i++) buf[i] = s[Math.floor(next() * n)]!;
+    for (let j = 0; j < usable.length; j++) {
+      const blocks = usable[j]!;
+      const buf = bufs[j]!;
+      let at = 0;
+      for (let k = 0; k < blocks.length; k++) {
+        const b = blocks.length === 1 ? blocks[0]! : blocks[picks[k]!]!;
+        for (let i = 0; i < b.length; i++) buf[at++] = b[Math.floor(next() * b.length)]!;
+      }
       buf.sort();
+      const n = buf.length;
       const m = n >> 1;
       sum += Math.log(Math.max(1e-9, n % 2 === 1 ? buf[m]! : (buf[m - 1]! + buf[m]!) / 2));
     }

@@ -16,14 +16,18 @@ import { compareRuns, compareText, DEFAULT_THRESHOLD_PCT } from "../bench/compar
 import { parseShard, shardPoints, mergeDocs, type Shard } from "../bench/shard.js";
 import { parseNative, nativeRatios, nativeText, type NativeFile } from "../bench/native.js";
 import { runSoak, soakText } from "../bench/soak.js";
+import { combineRuns, runProcesses } from "../bench/processes.js";
 import { loadImage } from "../image/load.js";
 import { defaultImagePath } from "./dtb.js";
 import type { Command } from "./commands.js";
 
+/** Processes a sweep's samples are taken in (README "Benchmarks": a process has its own offset). */
+const DEFAULT_PROCESSES = 3;
+
 /** Boots `--soak` runs when given without a count. */
 const DEFAULT_SOAK_BOOTS = 100000;
 
-const HELP = `usage: hclboot bench [--quick] [--json] [-o OUT] [--svg FILE] [--png FILE] [--shard I/N]
+const HELP = `usage: hclboot bench [--quick] [--processes K] [--samples N] [--json] [-o OUT] [--svg FILE] [--png FILE] [--shard I/N]
                     [--native FILE] [--compare OLD.json [--threshold PCT]]
        hclboot bench --merge A.json B.json ... [-o OUT] [--svg FILE] [--png FILE] [--native FILE] [--compare OLD.json]
        hclboot bench --soak [N] [--image IMAGE] [--json]
@@ -33,6 +37,10 @@ E820, kernel DT) over CPUs 1..2048, NUMA nodes 1..64 and RAM ranges 1..1024, hos
 allocation modes, with and without sidecar and VTL2 pool: median of repeated samples with a
 95% bootstrap interval; fits the scaling exponent per phase with its interval.
   --quick          fewer points, shorter samples (well under a minute)
+  --processes K    take every point's samples in K fresh processes, one after another (default
+                   ${DEFAULT_PROCESSES}; a process has its own offset that its samples cannot show)
+  --samples N      samples per point and phase in each process (default: 9 quick / 11 full in
+                   one process; with K processes, that divided by K, at least 3)
   --json           print the bench document (CONTRACT.md + README "Benchmarks") instead of the table
   -o, --out OUT    also write the bench document to OUT (with --merge: the merged document)
   --svg FILE       write a chart of time vs CPUs per phase (median line, min-max band)
@@ -113,7 +121,7 @@ export const benchCommand: Command = {
           quick: { type: "boolean" }, json: { type: "boolean" }, svg: { type: "string" }, png: { type: "string" },
           compare: { type: "string" }, threshold: { type: "string" }, help: { type: "boolean", short: "h" },
           soak: { type: "string" }, image: { type: "string" }, shard: { type: "string" }, merge: { type: "boolean" },
-          out: { type: "string", short: "o" }, native: { type: "string" },
+          out: { type: "string", short: "o" }, native: { type: "string" }, processes: { type: "string" }, samples: { type: "string" },
         },
         strict: true,
         allowPositionals: true,
@@ -131,7 +139,7 @@ export const benchCommand: Command = {
     if (v.soak !== undefined) {
       const boots = Number(v.soak);
       if (!Number.isInteger(boots) || boots < 1) throw new InputError(`bench: --soak needs a positive whole number of boots, got '${v.soak}'`);
-      const other = ["quick", "svg", "png", "compare", "shard", "merge", "out", "native"].filter((k) => (v as Record<string, unknown>)[k] !== undefined);
+      const other = ["quick", "svg", "png", "compare", "shard", "merge", "out", "native", "processes", "samples"].filter((k) => (v as Record<string, unknown>)[k] !== undefined);
       if (other.length) throw new InputError(`bench: --soak does not combine with ${other.map((k) => `--${k}`).join(", ")}`);
       const image = loadImage(v.image ?? defaultImagePath());
       const tty = process.stderr.isTTY && !v.json;
@@ -154,7 +162,19 @@ export const benchCommand: Command = {
         throw new InputError((e as Error).message);
       }
     }
-    if (v.merge && (v.shard !== undefined || v.quick)) throw new InputError("bench: --merge does not combine with --shard or --quick (it measures nothing)");
+    if (v.merge && (v.shard !== undefined || v.quick || v.processes !== undefined || v.samples !== undefined)) {
+      throw new InputError("bench: --merge does not combine with --shard, --quick, --processes or --samples (it measures nothing)");
+    }
+    const count = (text: string | undefined, option: string, dflt: number, max: number) => {
+      if (text === undefined) return dflt;
+      const n = Number(text);
+      if (!Number.isInteger(n) || n < 1 || n > max) throw new InputError(`bench: ${option} needs a whole number from 1 to ${max}, got '${text}'`);
+      return n;
+    };
+    const processes = count(v.processes, "--processes", DEFAULT_PROCESSES, 64);
+    const timing = v.quick ? QUICK_TIMING : FULL_TIMING;
+    // K processes share the samples: each takes its part (at least 3), so K do not take K times as long
+    const samples = count(v.samples, "--samples", processes > 1 ? Math.max(3, Math.ceil(timing.samples / processes)) : timing.samples, 1000);
     if (v.merge && files.length === 0) throw new InputError("bench: --merge needs the shard documents to merge");
     // the test hook is checked before the sweep, not after minutes of it
     let slow: Map<string, number>;
@@ -166,7 +186,7 @@ export const benchCommand: Command = {
     for (const name of slow.keys()) {
       if (!(PHASES as readonly string[]).includes(name)) throw new InputError(`HCLBOOT_BENCH_SLOW: unknown phase '${name}' (phases: ${PHASES.join(", ")})`);
     }
-    if (slow.size > 0) console.error(`bench: HCLBOOT_BENCH_SLOW test hook on: ${[...slow].map(([p, f]) => `${p} x${f}`).join(", ")}`);
+    if (slow.size > 0 && !process.env.HCLBOOT_BENCH_CHILD) console.error(`bench: HCLBOOT_BENCH_SLOW test hook on: ${[...slow].map(([p, f]) => `${p} x${f}`).join(", ")}`);
     const old = v.compare !== undefined ? readDoc(v.compare, "--compare") : undefined;
     const native = v.native !== undefined ? readNative(v.native) : undefined;
     for (const [opt, path] of [["--svg", v.svg], ["--png", v.png], ["--out", v.out]] as const) if (path !== undefined) checkWritable(path, opt);
@@ -184,9 +204,20 @@ export const benchCommand: Command = {
       const all = sweepConfigs(quick);
       const configs = shard ? shardPoints(all, shard) : all;
       const tty = process.stderr.isTTY && !v.json;
-      doc = await runBench(configs, quick ? QUICK_TIMING : FULL_TIMING, (i, n, label) => {
-        if (tty) process.stderr.write(`\r\x1b[K[${i + 1}/${n}] ${label}`);
-      });
+      if (processes > 1) {
+        const childArgs = [...(quick ? ["--quick"] : []), ...(v.shard !== undefined ? ["--shard", v.shard] : []), "--samples", String(samples)];
+        const t0 = performance.now();
+        const docs = runProcesses(childArgs, processes, (i) => {
+          if (tty) process.stderr.write(`\r\x1b[Kprocess ${i + 1}/${processes}: ${configs.length} points, ${samples} samples each`);
+        });
+        doc = combineRuns(docs);
+        doc.seconds = Math.round((performance.now() - t0) / 100) / 10;
+      } else {
+        doc = await runBench(configs, { ...timing, samples }, (i, n, label) => {
+          if (tty) process.stderr.write(`\r\x1b[K[${i + 1}/${n}] ${label}`);
+        });
+        doc.processes = 1;
+      }
       if (tty) process.stderr.write("\r\x1b[K");
       doc.quick = quick;
       if (shard) doc.shard = { index: shard.index, count: shard.count, sweepPoints: all.length };

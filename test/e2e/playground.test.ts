@@ -196,7 +196,7 @@ describe.runIf(haveChromium || required)("browser playground", () => {
     const o = await overflow();
     expect(o.scroll).toBeLessThanOrEqual(o.inner);
     await page.screenshot({ path: join(results, "playground-64-nodes-1280.png"), fullPage: true });
-    await page.locator("#result").screenshot({ path: join(results, "playground-64-nodes-map.png") });
+    await page.locator("#map").screenshot({ path: join(results, "playground-64-nodes-map.png") });
     expect(pageErrors).toEqual([]);
   });
 
