@@ -1,7 +1,8 @@
 //! `bench --compare old.json`: matches points of two `bench --json` documents and reports the
-//! change per phase. A phase regresses only when its intervals separate (the new interval lies
-//! wholly above the old one) and its change exceeds the threshold, so noise on a shared machine
-//! is not called a regression.
+//! change per phase. A phase regresses only when its intervals separate by more than the
+//! threshold: the new interval's low end is above the old interval's high end by more than the
+//! threshold (so the change exceeds the threshold even read at the ends of both intervals), and
+//! noise on a shared machine is not called a regression.
 // Ports: none (benchmark support)
 
 import { pointKey, phaseNames, type BenchJson, type PhaseJson, type ResultJson } from "./report.js";
@@ -51,9 +52,9 @@ export interface PhaseChange {
   worstPoint: string;
   /** Points whose own intervals separate with a change above the threshold. */
   pointRegressions: number;
-  /** Separated, slower, and changePct above the threshold: the command exits 1. */
+  /** changeLowPct above the threshold (so separated, and slower by more than it): the command exits 1. */
   regression: boolean;
-  /** Separated, faster, and changePct below minus the threshold. */
+  /** changeHighPct below minus the threshold. */
   improvement: boolean;
 }
 
@@ -64,9 +65,12 @@ export function estimate(t: PhaseJson): Estimate {
 
 const pct = (ratio: number) => (ratio - 1) * 100;
 
-/** Whether a change with these estimates is a regression at `thresholdPct`. */
+/**
+ * Whether a change with these estimates is a regression at `thresholdPct`: the intervals separate
+ * and the change exceeds the threshold even from the old interval's top to the new one's bottom.
+ */
 export function isRegression(old: Estimate, now: Estimate, thresholdPct: number): boolean {
-  return now.lowNs > old.highNs && pct(now.medianNs / old.medianNs) > thresholdPct;
+  return now.lowNs > old.highNs && pct(now.lowNs / old.highNs) > thresholdPct && pct(now.medianNs / old.medianNs) > thresholdPct;
 }
 
 /** Per-phase changes from `old` to `now` (see PhaseChange for when a phase regresses). */
@@ -110,8 +114,8 @@ export function compareRuns(old: BenchJson, now: BenchJson, thresholdPct: number
       phase, points: changes.length, old: o, now: n, changePct, changeLowPct, changeHighPct, separated,
       worstPct: worst.changePct, worstPoint: worst.point,
       pointRegressions: changes.filter((c) => c.regression).length,
-      regression: changeLowPct > 0 && changePct > thresholdPct,
-      improvement: changeHighPct < 0 && changePct < -thresholdPct,
+      regression: changeLowPct > thresholdPct && changePct > thresholdPct,
+      improvement: changeHighPct < -thresholdPct && changePct < -thresholdPct,
     });
   }
   return out;
@@ -121,13 +125,13 @@ export function compareRuns(old: BenchJson, now: BenchJson, thresholdPct: number
 export function compareText(changes: PhaseChange[], thresholdPct: number): string {
   const lines = [
     `change per phase (geometric mean over matched points, ${CONFIDENCE * 100}% intervals of the medians; ` +
-      `regression: the intervals separate and the change is above +${thresholdPct}%)`,
+      `regression: the intervals separate by more than +${thresholdPct}%, i.e. the interval of change lies above it)`,
   ];
   const sign = (v: number) => (v >= 0 ? "+" : "") + v.toFixed(1) + "%";
   lines.push(`${"phase".padEnd(14)} ${"points".padStart(6)} ${"change".padStart(9)}  ${"interval of change".padEnd(20)} ${"pts>thr".padStart(7)} ${"worst".padStart(9)}  verdict`);
   for (const c of changes) {
     const verdict = c.regression ? "REGRESSION" : c.improvement ? "faster" : c.separated
-      ? `${c.changePct >= 0 ? "slower" : "faster"}, within the threshold`
+      ? `${c.changePct >= 0 ? "slower" : "faster"}, not beyond the threshold`
       : "no change (intervals overlap)";
     lines.push(
       `${c.phase.padEnd(14)} ${String(c.points).padStart(6)} ${sign(c.changePct).padStart(9)}  ${`[${sign(c.changeLowPct)}, ${sign(c.changeHighPct)}]`.padEnd(20)} ` +
