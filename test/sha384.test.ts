@@ -1,4 +1,4 @@
-// SHA-384 of the boot core (assembly/sha384.ts) against node:crypto: FIPS 180-4 vectors, a large
+// SHA-384 of the boot core (assembly/support/sha2/sha384.ts) against node:crypto: FIPS 180-4 vectors, a large
 // random message, and arbitrary splits of a message into update() pieces.
 import { describe, it, expect, beforeAll } from "vitest";
 import { createHash, randomBytes } from "node:crypto";

@@ -1,4 +1,4 @@
-// Differential test of the VTL2 address space manager (assembly/memory.ts) against the pinned
+// Differential test of the VTL2 address space manager (assembly/openhcl_boot/memory/memory.ts) against the pinned
 // upstream memory.rs's own outputs (test/fixtures/upstream_address_space.json; its header says how
 // they were produced) on seeded random builder inputs and operation scripts: the same init result
 // (error Display and Debug texts), the same allocated ranges, free/VTL2/reserved range lists and

@@ -1,4 +1,4 @@
-//! WASM exports of the boot command line parser (assembly/cmdline.ts).
+//! WASM exports of the boot command line parser (assembly/openhcl_boot/cmdline/cmdline.ts).
 // Ports: openhcl/openhcl_boot/src/cmdline.rs (BootCommandLineOptions::new + parse)
 
 import { BootCommandLineOptions } from "../openhcl_boot/cmdline/cmdline";

@@ -1,4 +1,4 @@
-//! WASM exports of the VTL2 private pool sizing (assembly/dma_hint.ts).
+//! WASM exports of the VTL2 private pool sizing (assembly/openhcl_boot/host_params/dt/dma_hint/dma_hint.ts).
 // Ports: openhcl/openhcl_boot/src/host_params/dt/dma_hint.rs
 
 import { vtl2CalculateDmaHint, pickPrivatePoolSize, lookupRows, lookupCell } from "../openhcl_boot/host_params/dt/dma_hint/dma_hint";

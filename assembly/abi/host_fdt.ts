@@ -3,8 +3,8 @@
 // Ports: openhcl/host_fdt_parser/src/lib.rs, support/fdt/src/parser.rs (entry points only)
 
 import { outBegin, outU8, outU32, outU64, outStr, outBytes } from "../rt/out";
-import { ParsedDeviceTree, VmbusInfo, outMemoryAllocationMode } from "../support/host_fdt_parser/host_fdt_parser";
-import { parseHostDeviceTree } from "../support/host_fdt_parser/walk";
+import { ParsedDeviceTree, VmbusInfo, outMemoryAllocationMode } from "../support/host_fdt_parser/lib";
+import { parseHostDeviceTree } from "../support/host_fdt_parser/lib";
 import { FdtParser, FdtNode, NodeIter } from "../support/fdt/parser";
 import { FdtError } from "../support/fdt/error";
 

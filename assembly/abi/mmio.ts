@@ -1,7 +1,7 @@
-//! WASM exports of the VTL2 MMIO selection (assembly/mmio.ts).
+//! WASM exports of the VTL2 MMIO selection (assembly/openhcl_boot/host_params/mmio/mmio.ts).
 // Ports: openhcl/openhcl_boot/src/host_params/mmio.rs
 
-import { RangeList } from "../support/memory_range/memory_range";
+import { RangeList } from "../support/memory_range/lib";
 import { selectVtl2MmioRange, NOT_ENOUGH_VTL0_MMIO_MESSAGE } from "../openhcl_boot/host_params/mmio/mmio";
 import { outBegin, outU8, outU64, outStr } from "../rt/out";
 

@@ -3,7 +3,7 @@
 
 import { outBegin, outU8, outU32, outU64 } from "../rt/out";
 import { NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE } from "../openhcl_boot/host_params/mod/partition_limits";
-import { MemoryRange } from "../support/memory_range/memory_range";
+import { MemoryRange } from "../support/memory_range/lib";
 import { readPersistedRegionHeader } from "../openhcl_boot/host_params/dt/persisted/persisted_state";
 import {
   readPersistedSavedState, previousVtl2Ram, PersistedVtl2Ram, persistedRegion, checkProtobufRegion,

@@ -1,5 +1,5 @@
 //! WASM exports of the SHA-384 module: hash a buffer fed in caller-chosen pieces.
-// Ports: none (test plumbing for assembly/sha384.ts)
+// Ports: none (test plumbing for assembly/support/sha2/sha384.ts)
 
 import { Sha384, SHA384_DIGEST_SIZE } from "../support/sha2/sha384";
 import { outBegin, outBytes } from "../rt/out";

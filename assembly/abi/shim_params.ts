@@ -4,7 +4,7 @@
 
 import { ShimParams } from "../openhcl_boot/host_params/shim_params/shim_params";
 import { outBegin, outU8, outU32, outU64, outStr, outBytes } from "../rt/out";
-import { MemoryRange } from "../support/memory_range/memory_range";
+import { MemoryRange } from "../support/memory_range/lib";
 
 function outRange(r: MemoryRange): void {
   outU64(r.start);
