@@ -6,7 +6,7 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import { readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
-import { loadShim } from "../host/wasm/node.js";
+import { loadTestShim } from "../host/wasm/node.js";
 import type { Shim } from "../host/wasm/loader.js";
 import { runAddressSpace, type InitResult, type OpResult } from "../host/shim/memory.js";
 import { addressSpaceCase, addressSpaceCaseLine } from "./helpers/address_space_cases.js";
@@ -52,7 +52,7 @@ function ours(shim: Shim, i: number): Outcome {
 describe("upstream oracle: AddressSpaceManager (memory.rs) on seeded layouts and operation scripts", () => {
   let shim: Shim;
   beforeAll(async () => {
-    shim = await loadShim();
+    shim = await loadTestShim();
   });
 
   it("regenerates exactly the scenarios upstream was run on", () => {

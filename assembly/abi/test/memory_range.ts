@@ -16,8 +16,8 @@ import {
   subtractRanges,
   flattenRanges,
   mergeAdjacentRanges,
-} from "../support/memory_range/lib";
-import { outBegin, outU8, outU32, outU64, outStr } from "../rt/out";
+} from "../../support/memory_range/lib";
+import { outBegin, outU8, outU32, outU64, outStr } from "../../rt/out";
 
 // Reads `count` packed records at `ptr` into a new list of exactly that capacity.
 function readList(ptr: usize, count: u32): RangeList {
