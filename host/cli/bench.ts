@@ -1,7 +1,8 @@
 //! `hclboot bench [--quick] [--json] [--svg FILE] [--compare OLD.json [--threshold PCT]]`: times
 //! each boot phase over a sweep of CPU counts, NUMA nodes and RAM ranges (host/bench/).
 // Ports: none (hclboot's command line)
-import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, statSync, writeFileSync } from "node:fs";
+import { readInputText } from "../image/read_file.js";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { InputError } from "../errors.js";
@@ -53,9 +54,9 @@ function checkWritable(path: string, option: string): void {
 function readOld(path: string): BenchJson {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    throw new InputError(`--compare: cannot read ${path}`);
+    text = readInputText(path, "bench");
+  } catch (e) {
+    throw new InputError(`--compare: ${(e as Error).message}`);
   }
   try {
     const doc = JSON.parse(text) as BenchJson;

@@ -1,7 +1,7 @@
 //! `hclboot fuzz`: coverage-guided fuzzing of the boot core (host/fuzz/), or replay of a finding.
 // Ports: none (hclboot's command line)
 import { parseArgs } from "node:util";
-import { readFileSync, existsSync } from "node:fs";
+import { readInputFile } from "../image/read_file.js";
 import { join } from "node:path";
 import { bootInputFromImageFile } from "../fuzz/seeds.js";
 import { InputError } from "../errors.js";
@@ -37,8 +37,7 @@ function int(v: string | undefined, name: string, dflt: number): number {
 
 /** Runs one reproducer file through its target on the release boot core. */
 async function replay(file: string, targetName: string | undefined, json: boolean): Promise<number> {
-  if (!existsSync(file)) throw new InputError(`reproducer not found: ${file}`);
-  const bytes = new Uint8Array(readFileSync(file));
+  const bytes = readInputFile(file, "reproducer");
   let name = targetName;
   let encoded: Uint8Array = bytes;
   if (file.endsWith(".json")) {
@@ -55,6 +54,7 @@ async function replay(file: string, targetName: string | undefined, json: boolea
       try {
         encoded = encodeJson(bootInputFromImageFile(file));
       } catch (e) {
+        if (e instanceof InputError) throw e; // names the file already
         throw new InputError(`${file}: ${(e as Error).message}`);
       }
     } else {
