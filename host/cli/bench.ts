@@ -5,7 +5,8 @@ import { accessSync, constants, existsSync, statSync, writeFileSync } from "node
 import { readInputText } from "../image/read_file.js";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { InputError } from "../errors.js";
+import { InputError, EXIT } from "../errors.js";
+import { onInterrupt, keepGoing } from "./io.js";
 import { sweepConfigs } from "../bench/sweep.js";
 import { QUICK_TIMING, FULL_TIMING } from "../bench/timing.js";
 import { runBench, cpuSeries } from "../bench/run.js";
@@ -99,11 +100,15 @@ export const benchCommand: Command = {
       if (v.quick || v.svg !== undefined || v.compare !== undefined) throw new InputError("bench: --soak does not combine with --quick, --svg or --compare");
       const image = loadImage(v.image ?? defaultImagePath());
       const tty = process.stderr.isTTY && !v.json;
-      const doc = await runSoak(image, boots, (done) => {
+      const intr = onInterrupt();
+      const doc = await runSoak(image, boots, async (done) => {
         if (tty) process.stderr.write(`\r\x1b[K${done}/${boots} boots`);
-      });
+        return keepGoing(intr);
+      }).finally(() => intr.dispose());
       if (tty) process.stderr.write("\r\x1b[K");
-      console.log(v.json ? JSON.stringify(doc, null, 2) : soakText(doc));
+      const out = intr.interrupted ? { ...doc, interrupted: true } : doc;
+      console.log(v.json ? JSON.stringify(out, null, 2) : soakText(doc) + (intr.interrupted ? `\ninterrupted after ${doc.soak.boots} of ${boots} boots` : ""));
+      if (intr.interrupted) return EXIT.interrupted;
       return doc.soak.grew || doc.soak.changed ? 1 : 0;
     }
     if (v.image !== undefined) throw new InputError("bench: --image is only used with --soak");
@@ -116,16 +121,19 @@ export const benchCommand: Command = {
     const quick = v.quick === true;
     const configs = sweepConfigs(quick);
     const tty = process.stderr.isTTY && !v.json;
-    const doc = await runBench(configs, quick ? QUICK_TIMING : FULL_TIMING, (i, n, label) => {
+    const intr = onInterrupt();
+    const doc = await runBench(configs, quick ? QUICK_TIMING : FULL_TIMING, async (i, n, label) => {
       if (tty) process.stderr.write(`\r\x1b[K[${i + 1}/${n}] ${label}`);
-    });
+      return keepGoing(intr);
+    }).finally(() => intr.dispose());
     if (tty) process.stderr.write("\r\x1b[K");
     doc.quick = quick;
     if (v.svg !== undefined) {
       writeFileSync(v.svg, renderSvg(cpuSeries(doc), "hclboot boot phases: time vs CPUs (4 NUMA nodes, 8 RAM ranges)"));
     }
-    if (v.json) console.log(JSON.stringify(doc, null, 2));
-    else console.log(table(doc) + `\n\n${doc.results.length} points in ${doc.seconds} s`);
+    if (v.json) console.log(JSON.stringify(intr.interrupted ? { ...doc, interrupted: true } : doc, null, 2));
+    else console.log(table(doc) + `\n\n${doc.results.length} points in ${doc.seconds} s${intr.interrupted ? ` (interrupted: ${configs.length - doc.results.length} points not run)` : ""}`);
+    if (intr.interrupted) return EXIT.interrupted;
     if (old) {
       const changes = compareRuns(old, doc, threshold);
       const text = compareText(changes, threshold);

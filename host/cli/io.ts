@@ -88,3 +88,9 @@ export function onInterrupt(): Interrupt {
     dispose: () => process.off("SIGINT", handler),
   };
 }
+
+/** For a long loop's progress callback: yields to the event loop (so SIGINT is seen), then false once interrupted. */
+export async function keepGoing(intr: Interrupt): Promise<boolean> {
+  await new Promise((r) => setImmediate(r));
+  return !intr.interrupted;
+}
