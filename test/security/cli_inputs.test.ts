@@ -147,7 +147,7 @@ describe("exit codes: 0 ok, 1 boot failure, 2 bad input, 3 internal error", () =
   });
 
   it("3 for an internal error: a request to report it, no stack without --debug, kind internal in JSON", async () => {
-    commands["redteam-bug"] = { summary: "", run: async () => [][0]!.toString() as never };
+    commands["redteam-bug"] = { summary: "", run: async () => ([] as { toString(): string }[])[0]!.toString() as never };
     const r = await cli("redteam-bug");
     expect(r.status).toBe(3);
     expect(r.err).toBe(
