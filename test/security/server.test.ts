@@ -209,8 +209,10 @@ describe("hclboot serve shutdown", () => {
     expect(Date.now() - t0).toBeLessThan(2000);
   });
 
-  it.each(["SIGTERM", "SIGINT"] as const)("`hclboot serve` exits 0 within 2 s of %s with a stuck request", async (sig) => {
-    const child = spawn(process.execPath, [join(root, "bin", "hclboot.js"), "serve", "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+  it.each(["SIGTERM", "SIGINT"] as const)("`hclboot serve` over a FIFO image exits 0 within 2 s of %s with a stuck request", async (sig) => {
+    const images = mkdtempSync(join(tmpdir(), "hclboot-redteam-fifo-"));
+    execFileSync("mkfifo", [join(images, "fifo.json")]);
+    const child = spawn(process.execPath, [join(root, "bin", "hclboot.js"), "serve", "--port", "0", "--images", images], { stdio: ["ignore", "pipe", "pipe"] });
     const port = await new Promise<number>((ok, fail) => {
       let out = "";
       child.stdout.on("data", (d) => {
@@ -220,6 +222,8 @@ describe("hclboot serve shutdown", () => {
       });
       child.once("exit", (c) => fail(new Error(`exited ${c}`)));
     });
+    expect((await get(port, "/images/fifo.json")).status).toBe(404);
+    expect(JSON.parse((await get(port, "/api/images")).body.toString())).toEqual([{ file: "fifo.json", name: "fifo", error: "not a regular file" }]);
     expect(await alive(port)).toBe(true);
     const s = await stuck(port);
     const t0 = Date.now();
