@@ -45,15 +45,19 @@ export class ImageIndex {
     }
     const seen = new Set(files);
     for (const k of this.cache.keys()) if (!seen.has(k)) this.cache.delete(k);
-    return Promise.all(files.map((f) => this.entry(root, f)));
+    // A few files at a time, so a big folder does not open a thousand descriptors at once.
+    const out: ImageListEntry[] = [];
+    for (let i = 0; i < files.length; i += 32) out.push(...(await Promise.all(files.slice(i, i + 32).map((f) => this.entry(root, f)))));
+    return out;
   }
 
   private async entry(root: string, file: string): Promise<ImageListEntry> {
     const entry: ImageListEntry = { file, name: basename(file, ".json") };
     const path = join(root, file);
     let st;
+    let real: string;
     try {
-      const real = await realpath(path);
+      real = await realpath(path);
       if (!inside(root, real)) return { ...entry, error: "outside the images folder" };
       st = await stat(real);
     } catch {
@@ -64,7 +68,7 @@ export class ImageIndex {
     const hit = this.cache.get(file);
     if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.entry;
     try {
-      const f = await readRegularFile(path, this.maxImageBytes);
+      const f = await readRegularFile(real, this.maxImageBytes);
       try {
         const obj = JSON.parse(new TextDecoder().decode(f.bytes)) as Record<string, unknown>;
         if (typeof obj.name === "string") entry.name = clip(obj.name, MAX_NAME_CHARS);
@@ -74,7 +78,7 @@ export class ImageIndex {
       }
       this.cache.set(file, { mtimeMs: f.mtimeMs, size: f.size, entry });
     } catch (e) {
-      entry.error = (e as Error).message.replace(`cannot read ${path}: `, "");
+      entry.error = (e as Error).message.replace(`cannot read ${real}: `, "");
     }
     return entry;
   }

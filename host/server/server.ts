@@ -45,10 +45,16 @@ export interface PlaygroundServer extends Server {
   shutdown(): Promise<void>;
 }
 
+/** Responses after which their connection is closed. */
+const closeAfter = new WeakSet<ServerResponse>();
+
 function send(res: ServerResponse, status: number, type: string, body: string | Uint8Array, head: boolean, close = false): void {
   if (res.headersSent || res.destroyed) return;
   const headers: Record<string, string | number> = { ...SECURITY_HEADERS, "content-type": type, "content-length": Buffer.byteLength(body) };
-  if (close) headers.connection = "close";
+  if (close) {
+    headers.connection = "close";
+    closeAfter.add(res);
+  }
   res.writeHead(status, headers);
   res.end(head ? undefined : body);
 }
@@ -92,6 +98,7 @@ export function createPlaygroundServer(roots: ServeRoots, opts: ServerOptions = 
     return serveFile(res, roots.web, safeJoin(roots.web, path.slice(1)), limits.maxFileBytes, head);
   };
 
+  const requestsOn = new WeakMap<Socket, number>();
   const server = createServer(
     {
       maxHeaderSize: limits.maxHeaderBytes,
@@ -102,6 +109,17 @@ export function createPlaygroundServer(roots: ServeRoots, opts: ServerOptions = 
       connectionsCheckingInterval: Math.max(100, Math.min(1000, limits.headersTimeoutMs / 2)),
     },
     (req, res) => {
+      // A response that closes its connection (request limit reached, an error with a body left
+      // unread) really closes it: Node would otherwise keep the socket open and answer 503s.
+      const socket = req.socket;
+      const n = (requestsOn.get(socket) ?? 0) + 1;
+      requestsOn.set(socket, n);
+      if (n >= limits.maxRequestsPerConnection) closeAfter.add(res);
+      res.once("finish", () => {
+        if (!closeAfter.has(res)) return;
+        socket.end();
+        setTimeout(() => socket.destroy(), 1000).unref();
+      });
       const head = req.method === "HEAD";
       const hasBody = (req.headers["content-length"] !== undefined && req.headers["content-length"] !== "0") || req.headers["transfer-encoding"] !== undefined;
       if (!hostAllowed(req.headers.host, allowed)) return send(res, 403, TEXT, "host not allowed (see --allow-host)\n", head, hasBody);

@@ -197,6 +197,20 @@ describe("hclboot serve under attack", () => {
   });
 });
 
+describe("hclboot serve per-connection and in-flight limits", () => {
+  it("closes a keep-alive connection after its request limit, answering the requests it took", async () => {
+    const images = mkdtempSync(join(tmpdir(), "hclboot-redteam-perconn-"));
+    const { server, port } = await startServer(images, { maxRequestsPerConnection: 2 });
+    const one = "GET /api/images HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    const r = await raw(port, one.repeat(3));
+    expect(r.text.match(/HTTP\/1\.1 200 /g)).toHaveLength(2);
+    expect(r.text.toLowerCase()).toContain("connection: close");
+    expect(r.closed).toBe(true);
+    expect(await alive(port)).toBe(true);
+    await server.shutdown();
+  });
+});
+
 describe("hclboot serve shutdown", () => {
   it("shutdown() ends within its grace period even with stuck requests", async () => {
     const images = mkdtempSync(join(tmpdir(), "hclboot-redteam-stop-"));
