@@ -1,16 +1,23 @@
 // Builds hclboot: assembly/ -> build/hclboot.wasm (release, -O3, stub runtime) and
 // build/hclboot.debug.wasm (debug) and the coverage build for `hclboot fuzz` (build/hclboot.cov.wasm,
 // edge counters added by host/fuzz/instrument.ts), then bundles host/ -> dist/ and the browser
-// playground (web/ + the same host code) -> dist/web/ with esbuild.
-// Usage: node scripts/build.mjs [--wasm-only] [--host-only] [--quiet]
-import { readdirSync, mkdirSync, statSync, existsSync, copyFileSync } from "node:fs";
+// playground (web/ + the same host code) -> dist/web/ with esbuild, and the library's type
+// declarations -> dist/types/ (scripts/build_types.mjs).
+// Usage: node scripts/build.mjs [--wasm-only] [--host-only] [--quiet] [--if-stale] [--debug]
+//   --if-stale  do nothing when the last full build is up to date (scripts/build_stamp.mjs)
+//   --debug     also emit source maps (never shipped: package.json "files" leaves them out)
+import { readdirSync, mkdirSync, statSync, existsSync, copyFileSync, rmSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { staleReason, writeStamp } from "./build_stamp.mjs";
+import { buildTypes } from "./build_types.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = new Set(process.argv.slice(2));
 const quiet = args.has("--quiet");
 const say = (m) => { if (!quiet) console.error(m); };
+const debug = args.has("--debug");
+const mode = debug ? "debug" : "release";
 
 /** Every exported entry file: assembly/api/*.ts (their exports form the WASM interface). */
 function entries() {
@@ -54,14 +61,27 @@ async function buildHost() {
   const esbuild = await import("esbuild");
   const t0 = Date.now();
   await esbuild.build({
-    entryPoints: { cli: join(root, "host", "cli", "main.ts"), "fuzz-worker": join(root, "host", "fuzz", "worker.ts") },
+    entryPoints: {
+      cli: join(root, "host", "cli", "main.ts"),
+      "fuzz-worker": join(root, "host", "fuzz", "worker.ts"),
+      index: join(root, "host", "index.ts"),
+    },
     outdir: join(root, "dist"),
     bundle: true,
+    // one chunk per lazily imported command, so a command loads only the packages it uses
+    splitting: true,
+    chunkNames: "chunks/[name]-[hash]",
     platform: "node",
     format: "esm",
     target: "node20",
-    packages: "external",
-    sourcemap: true,
+    // the packages are bundled too: the shipped package has no runtime dependencies to install or
+    // resolve (loading zod's hundreds of ES modules alone took ~100 ms of every command's start)
+    mainFields: ["module", "main"],
+    // @wasmer/wasi's init() tests `typeof Request` / `instanceof Response` (its browser path); in Node
+    // that touches the fetch globals, whose first use loads undici (~50 ms of every command's start).
+    // The host never passes a Request or Response (nor uses fetch), so they are undefined here.
+    define: { Request: "undefined", Response: "undefined" },
+    sourcemap: debug,
     logLevel: "error",
   });
   say(`built host bundle in ${Date.now() - t0} ms`);
@@ -81,7 +101,7 @@ async function buildWeb() {
     format: "esm",
     target: "es2022",
     minify: true,
-    sourcemap: true,
+    sourcemap: debug,
     // @wasmer/wasi decodes its embedded WASM with Node's Buffer: give the bundle a local stand-in
     inject: [join(root, "web", "buffer_shim.ts")],
     logLevel: "error",
@@ -91,8 +111,20 @@ async function buildWeb() {
 }
 
 process.chdir(root);
+const full = !args.has("--host-only") && !args.has("--wasm-only");
+if (args.has("--if-stale") && full) {
+  const why = staleReason(root, mode);
+  if (why === null) {
+    say("build up to date (scripts/build_stamp.mjs)");
+    process.exit(0);
+  }
+  say(`building: ${why}`);
+}
 if (!args.has("--host-only")) await buildWasm();
 if (!args.has("--wasm-only")) {
+  rmSync(join(root, "dist"), { recursive: true, force: true });
   await buildHost();
   await buildWeb();
+  await buildTypes(root, say);
 }
+if (full) writeStamp(root, mode);

@@ -1,10 +1,10 @@
 //! hclboot CLI: parses the command line and dispatches to one command module per subcommand.
-// Ports: none (hclboot's command line, /work/shared/CONTRACT.md)
+// Ports: none (hclboot's command line, docs/CONTRACT.md)
 import { ShimPanic } from "../wasm/loader.js";
 import { InputError, DtError } from "../errors.js";
 import type { Failure } from "../contract.js";
 import { errorToFailure } from "../harness/failure.js";
-import { commands, type Command } from "./commands.js";
+import { commands, type CommandEntry } from "./commands.js";
 
 const USAGE = `usage: hclboot <command> [args]
 
@@ -13,7 +13,8 @@ ${Object.entries(commands)
   .map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`)
   .join("\n")}
 
-Run \`hclboot <command> --help\` for a command's options.`;
+Run \`hclboot <command> --help\` for a command's options; \`hclboot --version\` for the version
+and the OpenVMM commit the boot core ports.`;
 
 /** Maps an error to the contract's failure object and exit status. */
 export function classify(e: unknown): { failure: Failure; status: number } {
@@ -33,14 +34,18 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const cmd: Command | undefined = commands[name];
-  if (!cmd) {
+  if (name === "--version" || name === "-V") {
+    console.log((await import("../version.js")).versionText());
+    return 0;
+  }
+  const entry: CommandEntry | undefined = commands[name];
+  if (!entry) {
     console.error(`hclboot: unknown command '${name}'\n\n${USAGE}`);
     return 2;
   }
   const json = rest.includes("--json");
   try {
-    return await cmd.run(rest);
+    return await (await entry.load()).run(rest);
   } catch (e) {
     const { failure, status } = classify(e);
     if (json) console.log(JSON.stringify(failure, null, 2));

@@ -1,4 +1,5 @@
-//! Node-side WASM loading: finds build/hclboot.wasm (or the debug build) next to the package.
+//! Node-side WASM loading: finds build/hclboot.wasm (or the debug build) in the package and
+//! compiles it once per process (every later loadShim only instantiates).
 // Ports: none (host plumbing)
 import { readFileSync, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -9,11 +10,24 @@ import { hvImports } from "../hv/imports.js";
 const here = dirname(fileURLToPath(import.meta.url));
 const moduleCache = new Map<string, WebAssembly.Module>();
 
-/** Path of the package root (works from host/ sources and from the dist/ bundle). */
+let root: string | undefined;
+
+/** Path of the package root: the nearest directory above this file holding hclboot's package.json
+ * (works from host/ sources, from the dist/ bundle and its chunks, and from an installed package). */
 export function packageRoot(): string {
+  if (root !== undefined) return root;
   for (let dir = here; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, "package.json")) && existsSync(join(dir, "assembly"))) return dir;
-    if (dirname(dir) === dir) return join(here, "..", "..");
+    const pkg = join(dir, "package.json");
+    if (existsSync(pkg) && isHclboot(pkg)) return (root = dir);
+    if (dirname(dir) === dir) return (root = join(here, "..", ".."));
+  }
+}
+
+function isHclboot(pkg: string): boolean {
+  try {
+    return (JSON.parse(readFileSync(pkg, "utf8")) as { name?: unknown }).name === "hclboot";
+  } catch {
+    return false;
   }
 }
 
