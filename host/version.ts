@@ -2,7 +2,7 @@
 // Ports: none (package metadata; the pin is docs/CONTRACT.md's and README.md's)
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { packageRoot } from "./wasm/node.js";
+import { packageRoot } from "./package_root.js";
 
 /** The OpenVMM commit the boot core ports (microsoft/openvmm). */
 export const UPSTREAM_COMMIT = "37a2806042dd2a3ea183f1dcdb3684e0b83d816f";
