@@ -1,8 +1,9 @@
-// Builds hclboot: assembly/ -> build/hclboot.wasm (release, -O3, stub runtime) and
-// build/hclboot.debug.wasm (debug) and the coverage build for `hclboot fuzz` (build/hclboot.cov.wasm,
-// edge counters added by host/fuzz/instrument.ts), then bundles host/ -> dist/ and the browser
-// playground (web/ + the same host code) -> dist/web/ with esbuild, and the library's type
-// declarations -> dist/types/ (scripts/build_types.mjs).
+// Builds hclboot: assembly/ -> build/hclboot.wasm (release: -O3, stub runtime, only the exports the
+// host's commands call), build/hclboot.test.wasm (the same plus the unit-test drivers, -O3),
+// build/hclboot.debug.wasm (test surface, debug) and the coverage build for `hclboot fuzz`
+// (test surface, build/hclboot.cov.wasm, edge counters added by host/fuzz/instrument.ts), then
+// bundles host/ -> dist/ and the browser playground (web/ + the same host code) -> dist/web/,
+// and the library's type declarations -> dist/types/ (scripts/build_types.mjs).
 // Usage: node scripts/build.mjs [--wasm-only] [--host-only] [--quiet] [--if-stale] [--debug]
 //   --if-stale  do nothing when the last full build is up to date (scripts/build_stamp.mjs)
 //   --debug     also emit source maps (never shipped: package.json "files" leaves them out)
@@ -19,26 +20,36 @@ const say = (m) => { if (!quiet) console.error(m); };
 const debug = args.has("--debug");
 const mode = debug ? "debug" : "release";
 
-/** Every exported entry file: assembly/api/*.ts (their exports form the WASM interface). */
-function entries() {
-  const dir = join(root, "assembly", "api");
-  return readdirSync(dir).filter((f) => f.endsWith(".ts")).sort().map((f) => join("assembly", "api", f));
+/**
+ * The entry files of one WASM surface (their exports form its interface): the release module is
+ * assembly/abi/*.ts (what the host's commands call); the test module adds assembly/abi/test/*.ts
+ * (the unit-test drivers).
+ */
+function entries(surface) {
+  const files = (sub) => {
+    const dir = join(root, "assembly", ...sub);
+    return readdirSync(dir).filter((f) => f.endsWith(".ts")).sort().map((f) => join("assembly", ...sub, f));
+  };
+  return surface === "release" ? files(["abi"]) : [...files(["abi"]), ...files(["abi", "test"])];
 }
+
+/** The asconfig.json targets and the surface each is built from. */
+const TARGETS = [["release", "release"], ["test", "test"], ["debug", "test"], ["coverage", "test"]];
 
 async function buildWasm() {
   const asc = (await import("assemblyscript/asc")).default;
   mkdirSync(join(root, "build"), { recursive: true });
-  for (const target of ["release", "debug", "coverage"]) {
+  for (const [target, surface] of TARGETS) {
     const t0 = Date.now();
     const { error, stderr } = await asc.main(
-      [...entries(), "--config", "asconfig.json", "--target", target],
+      [...entries(surface), "--config", "asconfig.json", "--target", target],
       { stdout: process.stdout, stderr: process.stderr },
     );
     if (error) {
       console.error(`asc (${target}) failed: ${error.message}`);
       process.exit(1);
     }
-    say(`built ${target} wasm in ${Date.now() - t0} ms`);
+    say(`built ${target} wasm (${surface} surface) in ${Date.now() - t0} ms`);
   }
   await instrumentCoverage();
 }
@@ -75,8 +86,10 @@ async function buildHost() {
     format: "esm",
     target: "node20",
     // Packages are bundled too (no `packages: "external"`): resolving and loading zod's ~120 ES
-    // modules cost ~35 ms of CPU on every command's start. The package's "dependencies" are the
-    // packages its type declarations (dist/types) import (test/package.test.ts checks that).
+    // modules cost ~35 ms of CPU on every command's start. Only resvg stays external (it reads its
+    // .wasm from its own package). The package's "dependencies" are exactly the packages dist/
+    // imports: resvg, plus those the type declarations (dist/types) import (test/package.test.ts).
+    external: ["@resvg/resvg-wasm"],
     mainFields: ["module", "main"],
     // @wasmer/wasi's init() tests `typeof Request` / `instanceof Response` (its browser path); in Node
     // that touches the fetch globals, whose first use loads undici (~50 ms of every command's start).
