@@ -1,5 +1,5 @@
 //! Error kinds shared by the harness and the CLI (CONTRACT.md: "panic" | "dt" | "input").
-// Ports: none (hclboot's error kinds, /work/shared/CONTRACT.md)
+// Ports: none (hclboot's error kinds, docs/CONTRACT.md)
 
 /** Unusable input (missing file, invalid JSON or schema, out-of-range field): exit status 2. */
 export class InputError extends Error {

@@ -1,6 +1,6 @@
 //! What the subcommands share for their own inputs and outputs: option parsing and output files,
 //! whose failures are input errors (exit status 2).
-// Ports: none (hclboot's command line, /work/shared/CONTRACT.md)
+// Ports: none (hclboot's command line, docs/CONTRACT.md)
 import { writeFileSync } from "node:fs";
 import { InputError } from "../errors.js";
 

@@ -1,7 +1,7 @@
 //! Maps a thrown error to the contract's failure object: InputError → "input", DtError → "dt",
 //! ShimPanic → "panic", anything else → "input". The CLI, the boot harness and the playground
 //! share it.
-// Ports: none (hclboot's own command-line contract, /work/shared/CONTRACT.md)
+// Ports: none (hclboot's own command-line contract, docs/CONTRACT.md)
 import { InputError, DtError } from "../errors.js";
 import { ShimPanic } from "../wasm/loader.js";
 import { failure, type Failure } from "../contract.js";
