@@ -1,5 +1,5 @@
 // `hclboot boot` and `hclboot service` as users run them: spawned `node bin/hclboot.js`, exit
-// statuses, the CONTRACT.md JSON shapes and the failure objects.
+// statuses, the docs/CONTRACT.md JSON shapes and the failure objects.
 import { describe, it, expect } from "vitest";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -83,7 +83,7 @@ describe("hclboot boot", () => {
   it("a missing image: exit 2, kind input", () => {
     const r = run("boot", "missing.json", "--json");
     expect(r.status).toBe(2);
-    expect(JSON.parse(r.stdout)).toEqual({ ok: false, error: { kind: "input", message: "missing.json: cannot read image (ENOENT)" }, bootLog: [] });
+    expect(JSON.parse(r.stdout)).toEqual({ ok: false, error: { kind: "input", message: "cannot read missing.json: no such file" }, bootLog: [] });
   });
 
   it("invalid JSON: exit 2, kind input", () => {

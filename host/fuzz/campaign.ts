@@ -25,9 +25,11 @@ export interface CampaignOptions {
   progress?: (line: string, final: boolean) => void;
   runLimitMs?: number;
   shrinkBudget?: number;
+  /** Aborting it (SIGINT) stops the workers; the summary then covers the runs so far. */
+  signal?: AbortSignal;
 }
 
-/** One finding in the summary (CONTRACT.md), plus how to replay it. */
+/** One finding in the summary (docs/CONTRACT.md), plus how to replay it. */
 export interface FindingSummary {
   kind: FindingKind;
   message: string;
@@ -36,7 +38,7 @@ export interface FindingSummary {
   replay: string;
 }
 
-/** The summary object `fuzz --json` prints (CONTRACT.md keys first). */
+/** The summary object `fuzz --json` prints (docs/CONTRACT.md keys first). */
 export interface CampaignSummary {
   runs: number;
   seconds: number;
@@ -117,6 +119,8 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignSummary> 
     },
     (w) => record("timeout", `worker ${w} did not finish a run within the hang limit`, {}, ""),
   );
+  if (o.signal?.aborted) pool.stop();
+  else o.signal?.addEventListener("abort", () => pool.stop(), { once: true });
   const ticker = o.progress ? setInterval(() => o.progress!(line(), false), 250) : undefined;
   await pool.done;
   if (ticker) clearInterval(ticker);

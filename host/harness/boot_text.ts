@@ -1,6 +1,6 @@
 //! The readable report of `hclboot boot` (without --json): boot log, VTL2 address space table,
 //! MMIO, partition RAM summary, sidecar nodes, kernel command line and the E820 table.
-// Ports: none (presentation of the CONTRACT.md boot object)
+// Ports: none (presentation of the docs/CONTRACT.md boot object)
 import type { BootOutput, RangeJson } from "../contract.js";
 import type { E820Entry } from "./boot.js";
 

@@ -1,4 +1,4 @@
-//! Platform-neutral boot API of the playground: an image object and its files in, the CONTRACT.md JSON out.
+//! Platform-neutral boot API of the playground: an image object and its files in, the docs/CONTRACT.md JSON out.
 // Ports: none (hclboot's contract; the boot itself is openhcl/openhcl_boot/src/main.rs via the harness)
 //
 // Nothing here touches node:fs or the DOM: the browser page calls it with a shim loader from
@@ -30,13 +30,24 @@ export interface ServiceApiOptions {
 const shims = new WeakMap<BootApiOptions["loadShim"], Promise<Shim>>();
 
 /** The loader's cached instance, self-tested once; a failed load is not cached. */
+/** The boot core could not be fetched or compiled (missing file, network): the environment's
+ * problem, reported as input (a bug in hclboot would be "internal"). */
+function loaderFailure(e: unknown): Failure {
+  return failure("input", e instanceof Error ? e.message : String(e));
+}
+
 async function shimFor(opts: BootApiOptions): Promise<Shim | Failure> {
   let p = shims.get(opts.loadShim);
   if (!p) {
     p = opts.loadShim();
     shims.set(opts.loadShim, p);
     p.catch(() => shims.delete(opts.loadShim));
-    const shim = await p;
+    let shim: Shim;
+    try {
+      shim = await p;
+    } catch (e) {
+      return loaderFailure(e);
+    }
     if (!runSelftest(shim).ok) {
       shims.delete(opts.loadShim);
       return failure("input", "boot core self-test failed: the WASM instance does not work");
@@ -73,14 +84,20 @@ function checkInput(image: unknown, files: Record<string, Uint8Array>): Resolved
 
 /** Loads the boot core and runs its self-test (proves the WASM runs on this platform). */
 export async function selftestJson(opts: BootApiOptions): Promise<SelftestResult | Failure> {
+  let shim: Shim;
   try {
-    return runSelftest(await opts.loadShim());
+    shim = await opts.loadShim();
+  } catch (e) {
+    return loaderFailure(e);
+  }
+  try {
+    return runSelftest(shim);
   } catch (e) {
     return errorToFailure(e);
   }
 }
 
-/** Boots one image; resolves to exactly the CONTRACT.md `boot --json` object (success or failure). */
+/** Boots one image; resolves to exactly the docs/CONTRACT.md `boot --json` object (success or failure). */
 export async function bootImageJson(
   image: unknown,
   files: Record<string, Uint8Array>,
@@ -97,7 +114,7 @@ export async function bootImageJson(
   }
 }
 
-/** Boot, persist, boot again; resolves to exactly the CONTRACT.md `service --json` object. */
+/** Boot, persist, boot again; resolves to exactly the docs/CONTRACT.md `service --json` object. */
 export async function serviceImageJson(
   image: unknown,
   files: Record<string, Uint8Array>,

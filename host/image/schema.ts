@@ -1,5 +1,5 @@
 //! Boot image schema (zod): an image describes one boot, either a VM (the host device tree is then
-//! generated as OpenVMM would) or a host device tree blob. CONTRACT.md fixes the shared keys.
+//! generated as OpenVMM would) or a host device tree blob. docs/CONTRACT.md fixes the shared keys.
 // Ports: none (hclboot image format, docs/CONTRACT.md)
 import { z } from "zod";
 
