@@ -136,7 +136,7 @@ describe("the packed tarball installed into a new project", () => {
       'import { boot, service, loadImage, type BootOutput, type Failure } from "hclboot";\n' +
         "const r: BootOutput | Failure = await boot(loadImage(\"x.json\"));\n" +
         "if (r.ok) { const t: string = r.addressSpace[0]!.type; console.log(t, r.cpuCount.toFixed(0)); }\n" +
-        "else { const k: \"panic\" | \"dt\" | \"input\" = r.error.kind; console.log(k); }\n" +
+        "else { const k: \"panic\" | \"dt\" | \"input\" | \"internal\" = r.error.kind; console.log(k); }\n" +
         "const s = await service(\"x.json\", { noIoCpus: [0] });\n" +
         "// @ts-expect-error cpuCount is a number, not a string\n" +
         "if (s.ok) { const c: string = s.first.cpuCount; console.log(c); }\n",
