@@ -1,7 +1,7 @@
-//! TypeScript shapes of the CONTRACT.md JSON outputs users script against (`boot --json`,
+//! TypeScript shapes of the docs/CONTRACT.md JSON outputs users script against (`boot --json`,
 //! `service --json`, the failure object). 64-bit values are lowercase 0x-prefixed hex strings;
 //! ranges are {start, end} with end exclusive.
-// Ports: none (hclboot's own command-line contract, /work/shared/CONTRACT.md)
+// Ports: none (hclboot's own command-line contract, docs/CONTRACT.md)
 import type { FailureKind } from "./errors.js";
 
 /** A 64-bit quantity as the contract prints it: lowercase hex with `0x`. */

@@ -1,6 +1,6 @@
 //! Typed errors shared by the harness and the CLI, with the contract's failure kinds
 //! ("panic" | "dt" | "input" | "internal") and the exit status each one ends the CLI with.
-// Ports: none (hclboot's error kinds, /work/shared/CONTRACT.md)
+// Ports: none (hclboot's error kinds, docs/CONTRACT.md)
 
 /** Unusable input (missing file, invalid JSON or schema, out-of-range field, bad option): exit 2. */
 export class InputError extends Error {

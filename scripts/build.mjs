@@ -2,16 +2,23 @@
 // host's commands call), build/hclboot.test.wasm (the same plus the unit-test drivers, -O3),
 // build/hclboot.debug.wasm (test surface, debug) and the coverage build for `hclboot fuzz`
 // (test surface, build/hclboot.cov.wasm, edge counters added by host/fuzz/instrument.ts), then
-// bundles host/ -> dist/ and the browser playground (web/ + the same host code) -> dist/web/.
-// Usage: node scripts/build.mjs [--wasm-only] [--host-only] [--quiet]
-import { readdirSync, mkdirSync, statSync, existsSync, copyFileSync } from "node:fs";
+// bundles host/ -> dist/ and the browser playground (web/ + the same host code) -> dist/web/,
+// and the library's type declarations -> dist/types/ (scripts/build_types.mjs).
+// Usage: node scripts/build.mjs [--wasm-only] [--host-only] [--quiet] [--if-stale] [--debug]
+//   --if-stale  do nothing when the last full build is up to date (scripts/build_stamp.mjs)
+//   --debug     also emit source maps (never shipped: package.json "files" leaves them out)
+import { readdirSync, mkdirSync, statSync, existsSync, copyFileSync, rmSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { staleReason, writeStamp } from "./build_stamp.mjs";
+import { buildTypes } from "./build_types.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = new Set(process.argv.slice(2));
 const quiet = args.has("--quiet");
 const say = (m) => { if (!quiet) console.error(m); };
+const debug = args.has("--debug");
+const mode = debug ? "debug" : "release";
 
 /**
  * The entry files of one WASM surface (their exports form its interface): the release module is
@@ -65,14 +72,30 @@ async function buildHost() {
   const esbuild = await import("esbuild");
   const t0 = Date.now();
   await esbuild.build({
-    entryPoints: { cli: join(root, "host", "cli", "main.ts"), "fuzz-worker": join(root, "host", "fuzz", "worker.ts") },
+    entryPoints: {
+      cli: join(root, "host", "cli", "main.ts"),
+      "fuzz-worker": join(root, "host", "fuzz", "worker.ts"),
+      index: join(root, "host", "index.ts"),
+    },
     outdir: join(root, "dist"),
     bundle: true,
+    // one chunk per lazily imported command, so a command loads only the packages it uses
+    splitting: true,
+    chunkNames: "chunks/[name]-[hash]",
     platform: "node",
     format: "esm",
     target: "node20",
-    packages: "external",
-    sourcemap: true,
+    // Packages are bundled too (no `packages: "external"`): resolving and loading zod's ~120 ES
+    // modules cost ~35 ms of CPU on every command's start. Only resvg stays external (it reads its
+    // .wasm from its own package). The package's "dependencies" are exactly the packages dist/
+    // imports: resvg, plus those the type declarations (dist/types) import (test/package.test.ts).
+    external: ["@resvg/resvg-wasm"],
+    mainFields: ["module", "main"],
+    // @wasmer/wasi's init() tests `typeof Request` / `instanceof Response` (its browser path); in Node
+    // that touches the fetch globals, whose first use loads undici (~50 ms of every command's start).
+    // The host never passes a Request or Response (nor uses fetch), so they are undefined here.
+    define: { Request: "undefined", Response: "undefined" },
+    sourcemap: debug,
     logLevel: "error",
   });
   say(`built host bundle in ${Date.now() - t0} ms`);
@@ -92,7 +115,7 @@ async function buildWeb() {
     format: "esm",
     target: "es2022",
     minify: true,
-    sourcemap: true,
+    sourcemap: debug,
     // @wasmer/wasi decodes its embedded WASM with Node's Buffer: give the bundle a local stand-in
     inject: [join(root, "web", "buffer_shim.ts")],
     logLevel: "error",
@@ -102,8 +125,20 @@ async function buildWeb() {
 }
 
 process.chdir(root);
+const full = !args.has("--host-only") && !args.has("--wasm-only");
+if (args.has("--if-stale") && full) {
+  const why = staleReason(root, mode);
+  if (why === null) {
+    say("build up to date (scripts/build_stamp.mjs)");
+    process.exit(0);
+  }
+  say(`building: ${why}`);
+}
 if (!args.has("--host-only")) await buildWasm();
 if (!args.has("--wasm-only")) {
+  rmSync(join(root, "dist"), { recursive: true, force: true });
   await buildHost();
   await buildWeb();
+  await buildTypes(root, say);
 }
+if (full) writeStamp(root, mode);

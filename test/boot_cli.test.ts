@@ -1,5 +1,5 @@
 // `hclboot boot` and `hclboot service` as users run them: spawned `node bin/hclboot.js`, exit
-// statuses, the CONTRACT.md JSON shapes and the failure objects.
+// statuses, the docs/CONTRACT.md JSON shapes and the failure objects.
 import { describe, it, expect } from "vitest";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";

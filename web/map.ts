@@ -1,4 +1,4 @@
-//! Playground map renderer: a CONTRACT.md boot result → an SVG of the guest physical address space.
+//! Playground map renderer: a docs/CONTRACT.md boot result → an SVG of the guest physical address space.
 // Ports: none (presentation; the shapes are those of `hclboot boot --json`)
 //
 // Pure functions only (no DOM): the page inserts the SVG string, tests assert on it.

@@ -1,4 +1,4 @@
-//! The benchmark report: CONTRACT.md's `bench --json` shape (results with per-phase median and
+//! The benchmark report: docs/CONTRACT.md's `bench --json` shape (results with per-phase median and
 //! minimum nanoseconds, scaling exponents per phase) plus extra fields, and the text table.
 // Ports: none (benchmark output)
 

@@ -49,7 +49,7 @@ export function ramRanges(count: number, nodes: number): { start: string; end: s
   return out;
 }
 
-/** The boot image (CONTRACT.md image format, vmSchema `vm`) describing one sweep point. */
+/** The boot image (docs/CONTRACT.md image format, vmSchema `vm`) describing one sweep point. */
 export function benchImage(c: BenchConfig): Record<string, unknown> {
   return {
     name: configLabel(c),

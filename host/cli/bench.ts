@@ -1,6 +1,7 @@
 //! `hclboot bench [--quick] [--json] [-o OUT] [--svg FILE] [--png FILE] [--shard I/N] [--native FILE]
 //! [--compare OLD.json [--threshold PCT]]` and `hclboot bench --merge A.json B.json … [-o OUT]`:
-//! times each boot phase over a sweep of CPU counts, NUMA nodes and RAM ranges (host/bench/).
+//! times each boot phase over a sweep of CPU counts, NUMA nodes and RAM ranges (host/bench/);
+//! `--soak` boots one image many times; `--cli` times the command line's start (host/bench/cli_start.ts).
 // Ports: none (hclboot's command line)
 import { accessSync, constants, existsSync, statSync, writeFileSync } from "node:fs";
 import { readInputText } from "../image/read_file.js";
@@ -23,6 +24,7 @@ import { combineRuns, runProcesses } from "../bench/processes.js";
 import { loadImage } from "../image/load.js";
 import { defaultImagePath } from "./dtb.js";
 import type { Command } from "./commands.js";
+import { Progress } from "./progress.js";
 
 /** Processes a sweep's samples are taken in (README "Benchmarks": a process has its own offset). */
 const DEFAULT_PROCESSES = 3;
@@ -35,11 +37,15 @@ const HELP = `usage: hclboot bench [--quick] [--processes K] [--samples N] [--js
        hclboot bench --merge A.json B.json ... [-o OUT] [--svg FILE] [--png FILE] [--native FILE] [--compare OLD.json]
        hclboot bench --soak [N] [--image IMAGE] [--json]
        hclboot bench --throughput [--image IMAGE] [--json]
+       hclboot bench --cli [--runs N] [--json]
 
 Times each boot phase (host DT build, DT parse, read_from_dt, sidecar, kernel command line,
-E820, kernel DT) over CPUs 1..2048, NUMA nodes 1..64 and RAM ranges 1..1024, host and vtl2
-allocation modes, with and without sidecar and VTL2 pool: median of repeated samples with a
-95% bootstrap interval; fits the scaling exponent per phase with its interval.
+E820, kernel DT) over CPUs 1..2048, NUMA nodes 1..64 and RAM ranges 1..1024 (the shim's
+capacities: MAX_CPU_COUNT 2048, 64 NUMA nodes, 1024 partition RAM ranges; a point whose host
+device tree does not fit the 64-page parameter area, e.g. 2048 CPUs with 1024 ranges, is
+reported as skipped), host and vtl2 allocation modes, with and without sidecar and VTL2 pool:
+median of repeated samples with a 95% bootstrap interval; fits the scaling exponent per phase
+with its interval.
   --quick          fewer points, shorter samples (well under a minute)
   --processes K    take every point's samples in K fresh processes, one after another (default
                    ${DEFAULT_PROCESSES}; a process has its own offset that its samples cannot show)
@@ -60,7 +66,10 @@ allocation modes, with and without sidecar and VTL2 pool: median of repeated sam
                    first boot or the last boot's output differs from the first's
   --throughput     boots per CPU second: bootPrepared of IMAGE (default images/small.json), of a
                    4-range and a 1000-range VM, and bootImage of IMAGE (logging off)
-
+  --quiet          no progress on stderr (on a TTY a line with ETA, otherwise a status line
+                   every 10 s)
+  --cli            time \`hclboot --help\`, \`--version\` and \`boot\` in fresh processes: wall,
+                   CPU and peak RSS (--runs N processes per command, default 7)
 Test hook: HCLBOOT_BENCH_SLOW=PHASE[:FACTOR] busy-loops in PHASE until it takes FACTOR (default 2)
 times as long (a deliberately slowed build for --compare).`;
 
@@ -115,6 +124,7 @@ function readNative(path: string): NativeFile {
 export const benchCommand: Command = {
   summary: "benchmark the boot phases over CPUs, NUMA nodes and RAM ranges",
   async run(args: string[]): Promise<number> {
+    if (args.includes("--cli")) return (await import("../bench/cli_start.js")).cliBenchCommand(args.filter((a) => a !== "--cli"));
     let parsed;
     // `--soak` may come without a count.
     const soakAt = args.indexOf("--soak");
@@ -127,7 +137,7 @@ export const benchCommand: Command = {
         options: {
           quick: { type: "boolean" }, json: { type: "boolean" }, svg: { type: "string" }, png: { type: "string" },
           compare: { type: "string" }, threshold: { type: "string" }, help: { type: "boolean", short: "h" },
-          soak: { type: "string" }, image: { type: "string" }, shard: { type: "string" }, merge: { type: "boolean" }, throughput: { type: "boolean" },
+          soak: { type: "string" }, image: { type: "string" }, quiet: { type: "boolean" }, shard: { type: "string" }, merge: { type: "boolean" }, throughput: { type: "boolean" },
           out: { type: "string", short: "o" }, native: { type: "string" }, processes: { type: "string" }, samples: { type: "string" },
         },
         strict: true,
@@ -142,20 +152,20 @@ export const benchCommand: Command = {
       console.log(HELP);
       return 0;
     }
-    if (files.length > 0 && !v.merge) throw new InputError(`bench: unexpected argument '${files[0]}' (input documents go after --merge)`);
+    if (files.length > 0 && !v.merge) throw new InputError(`unexpected argument '${files[0]}' (input documents go after --merge)`);
     if (v.soak !== undefined) {
       const boots = Number(v.soak);
-      if (!Number.isInteger(boots) || boots < 1) throw new InputError(`bench: --soak needs a positive whole number of boots, got '${v.soak}'`);
+      if (!Number.isInteger(boots) || boots < 1) throw new InputError(`--soak needs a positive whole number of boots, got '${v.soak}'`);
       const other = ["quick", "svg", "png", "compare", "shard", "merge", "out", "native", "processes", "samples", "throughput"].filter((k) => (v as Record<string, unknown>)[k] !== undefined);
-      if (other.length) throw new InputError(`bench: --soak does not combine with ${other.map((k) => `--${k}`).join(", ")}`);
+      if (other.length) throw new InputError(`--soak does not combine with ${other.map((k) => `--${k}`).join(", ")}`);
       const image = loadImage(v.image ?? defaultImagePath());
-      const tty = process.stderr.isTTY && !v.json;
+      const progress = new Progress({ unit: "boots", total: boots, quiet: v.quiet });
       const intr = onInterrupt();
       const doc = await runSoak(image, boots, async (done) => {
-        if (tty) process.stderr.write(`\r\x1b[K${done}/${boots} boots`);
+        progress.update(done);
         return keepGoing(intr);
       }).finally(() => intr.dispose());
-      if (tty) process.stderr.write("\r\x1b[K");
+      progress.finish();
       const out = intr.interrupted ? { ...doc, interrupted: true } : doc;
       console.log(v.json ? JSON.stringify(out, null, 2) : soakText(doc) + (intr.interrupted ? `\ninterrupted after ${doc.soak.boots} of ${boots} boots` : ""));
       if (intr.interrupted) return EXIT.interrupted;
@@ -163,12 +173,12 @@ export const benchCommand: Command = {
     }
     if (v.throughput) {
       const other = ["quick", "svg", "png", "compare", "shard", "merge", "out", "native", "processes", "samples"].filter((k) => (v as Record<string, unknown>)[k] !== undefined);
-      if (other.length) throw new InputError(`bench: --throughput does not combine with ${other.map((k) => `--${k}`).join(", ")}`);
+      if (other.length) throw new InputError(`--throughput does not combine with ${other.map((k) => `--${k}`).join(", ")}`);
       const doc = await runThroughput(loadImage(v.image ?? defaultImagePath()));
       console.log(v.json ? JSON.stringify(doc, null, 2) : throughputText(doc));
       return doc.throughput.points.some((p) => p.error !== undefined) ? 1 : 0;
     }
-    if (v.image !== undefined) throw new InputError("bench: --image is only used with --soak or --throughput");
+    if (v.image !== undefined) throw new InputError("--image is only used with --soak or --throughput");
     const threshold = v.threshold === undefined ? DEFAULT_THRESHOLD_PCT : Number(v.threshold);
     if (!Number.isFinite(threshold) || threshold < 0) throw new InputError(`--threshold must be a non-negative number, got '${v.threshold}'`);
     if (v.threshold !== undefined && v.compare === undefined) throw new InputError("--threshold needs --compare");
@@ -181,19 +191,19 @@ export const benchCommand: Command = {
       }
     }
     if (v.merge && (v.shard !== undefined || v.quick || v.processes !== undefined || v.samples !== undefined)) {
-      throw new InputError("bench: --merge does not combine with --shard, --quick, --processes or --samples (it measures nothing)");
+      throw new InputError("--merge does not combine with --shard, --quick, --processes or --samples (it measures nothing)");
     }
     const count = (text: string | undefined, option: string, dflt: number, max: number) => {
       if (text === undefined) return dflt;
       const n = Number(text);
-      if (!Number.isInteger(n) || n < 1 || n > max) throw new InputError(`bench: ${option} needs a whole number from 1 to ${max}, got '${text}'`);
+      if (!Number.isInteger(n) || n < 1 || n > max) throw new InputError(`${option} needs a whole number from 1 to ${max}, got '${text}'`);
       return n;
     };
     const processes = count(v.processes, "--processes", DEFAULT_PROCESSES, 64);
     const timing = v.quick ? QUICK_TIMING : FULL_TIMING;
     // K processes share the samples: each takes its part (at least 3), so K do not take K times as long
     const samples = count(v.samples, "--samples", processes > 1 ? Math.max(3, Math.ceil(timing.samples / processes)) : timing.samples, 1000);
-    if (v.merge && files.length === 0) throw new InputError("bench: --merge needs the shard documents to merge");
+    if (v.merge && files.length === 0) throw new InputError("--merge needs the shard documents to merge");
     // the test hook is checked before the sweep, not after minutes of it
     let slow: Map<string, number>;
     try {
@@ -222,14 +232,12 @@ export const benchCommand: Command = {
       const quick = v.quick === true;
       const all = sweepConfigs(quick);
       const configs = shard ? shardPoints(all, shard) : all;
-      const tty = process.stderr.isTTY && !v.json;
+      const progress = new Progress({ unit: processes > 1 ? "processes" : "points", total: processes > 1 ? processes : configs.length, quiet: v.quiet });
       if (processes > 1) {
         const childArgs = [...(quick ? ["--quick"] : []), ...(v.shard !== undefined ? ["--shard", v.shard] : []), "--samples", String(samples)];
         const t0 = performance.now();
         const intr = onInterrupt();
-        const docs = await runProcesses(childArgs, processes, (i) => {
-          if (tty) process.stderr.write(`\r\x1b[Kprocess ${i + 1}/${processes}: ${configs.length} points, ${samples} samples each`);
-        }, intr.signal).finally(() => intr.dispose());
+        const docs = await runProcesses(childArgs, processes, (i) => progress.update(i, `process ${i + 1}: ${configs.length} points, ${samples} samples each`), intr.signal).finally(() => intr.dispose());
         if (intr.interrupted) {
           // pool the points every finished process measured (an interrupted one measured fewer)
           const n = Math.min(...docs.map((d) => d.results.length));
@@ -240,14 +248,14 @@ export const benchCommand: Command = {
         doc.seconds = Math.round((performance.now() - t0) / 100) / 10;
       } else {
         const intr = onInterrupt();
-        doc = await runBench(configs, { ...timing, samples }, async (i, n, label) => {
-          if (tty) process.stderr.write(`\r\x1b[K[${i + 1}/${n}] ${label}`);
+        doc = await runBench(configs, { ...timing, samples }, async (i, _n, label) => {
+          progress.update(i, label);
           return keepGoing(intr);
         }).finally(() => intr.dispose());
         doc.processes = 1;
         if (intr.interrupted) interrupted = configs.length - doc.results.length;
       }
-      if (tty) process.stderr.write("\r\x1b[K");
+      progress.finish();
       doc.quick = quick;
       if (shard) doc.shard = { index: shard.index, count: shard.count, sweepPoints: all.length };
     }

@@ -1,6 +1,6 @@
 //! `hclboot boot [IMAGE] [--json] [--kernel-dt OUT.dtb]`: boots one image and prints the boot log
-//! and memory map, or exactly the CONTRACT.md boot object.
-// Ports: none (hclboot's command line, /work/shared/CONTRACT.md `boot`)
+//! and memory map, or exactly the docs/CONTRACT.md boot object.
+// Ports: none (hclboot's command line, docs/CONTRACT.md `boot`)
 import { parseArgs } from "node:util";
 import { InputError, isReportedError, exitStatus } from "../errors.js";
 import { loadImage } from "../image/load.js";

@@ -1,6 +1,6 @@
 //! `hclboot dt FILE.dtb [--json]`: parses a host device tree as openhcl_boot does and prints what
-//! it found (CONTRACT.md "dt --json output"), or upstream's error.
-// Ports: none (hclboot's command line, /work/shared/CONTRACT.md `dt`)
+//! it found (docs/CONTRACT.md "dt --json output"), or upstream's error.
+// Ports: none (hclboot's command line, docs/CONTRACT.md `dt`)
 import { parseArgs } from "node:util";
 import { loadShim } from "../wasm/node.js";
 import { hex } from "../wasm/codec.js";

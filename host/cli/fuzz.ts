@@ -28,7 +28,8 @@ ${targetSummaries().map(([n, s]) => `                    ${n.padEnd(10)} ${s}`).
   --corpus DIR    corpus directory, read at start and grown (default fuzz/corpus/TARGET)
   --out DIR       findings directory (default fuzz/findings/TARGET)
   --replay FILE   run one reproducer and report its verdict (exit 1 when it still fails)
-  --json          print the summary object (CONTRACT.md) instead of the progress line`;
+  --json          print the summary object (CONTRACT.md) instead of the progress line
+  --quiet         no progress line on stderr`;
 
 function int(v: string | undefined, name: string, dflt: number): number {
   if (v === undefined) return dflt;
@@ -91,7 +92,7 @@ export const fuzzCommand: Command = {
         options: {
           target: { type: "string" }, seed: { type: "string" }, runs: { type: "string" }, time: { type: "string" },
           workers: { type: "string" }, corpus: { type: "string" }, out: { type: "string" }, replay: { type: "string" },
-          json: { type: "boolean" }, help: { type: "boolean", short: "h" },
+          json: { type: "boolean" }, quiet: { type: "boolean" }, help: { type: "boolean", short: "h" },
         },
         strict: true,
       });
@@ -121,7 +122,7 @@ export const fuzzCommand: Command = {
       signal: intr.signal,
       target, seed: int(v.seed, "seed", 1), runs, seconds, workers,
       corpusDir: v.corpus ?? join("fuzz", "corpus", target), outDir: v.out ?? join("fuzz", "findings", target),
-      progress: v.json ? undefined : (line, final) => {
+      progress: v.json || v.quiet ? undefined : (line, final) => {
         if (tty) process.stderr.write(`\r${line}\x1b[K${final ? "\n" : ""}`);
         else if (final) process.stderr.write(line + "\n");
       },

@@ -1,7 +1,7 @@
 //! What the subcommands share for their own inputs and outputs: option parsing, output files
 //! (failures are input errors, exit status 2), the one-line failure message, `--debug`, and the
 //! SIGINT hook of long-running commands (summary so far, exit 130).
-// Ports: none (hclboot's command line, /work/shared/CONTRACT.md)
+// Ports: none (hclboot's command line, docs/CONTRACT.md)
 import { writeFileSync } from "node:fs";
 import { InputError } from "../errors.js";
 import type { Failure } from "../contract.js";

@@ -1,10 +1,10 @@
 //! hclboot CLI: parses the command line and dispatches to one command module per subcommand.
-// Ports: none (hclboot's command line, /work/shared/CONTRACT.md)
+// Ports: none (hclboot's command line, docs/CONTRACT.md)
 import { exitStatus } from "../errors.js";
 import type { Failure } from "../contract.js";
 import { errorToFailure } from "../harness/failure.js";
 import { failureLine, setDebug, debugEnabled } from "./io.js";
-import { commands, type Command } from "./commands.js";
+import { commands, type CommandEntry } from "./commands.js";
 
 const USAGE = `usage: hclboot <command> [args]
 
@@ -14,7 +14,7 @@ ${Object.entries(commands)
   .join("\n")}
 
 Run \`hclboot <command> --help\` for a command's options. --debug (any command) prints the stack
-of an internal error.
+of an internal error. \`hclboot --version\`: the version and the OpenVMM commit the boot core ports.
 
 Exit status: 0 ok, 1 boot failure or finding, 2 bad input or options, 3 internal error (a bug in
 hclboot: please report it), 130 interrupted (SIGINT).`;
@@ -38,14 +38,18 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const cmd: Command | undefined = commands[name];
-  if (!cmd) {
+  if (name === "--version" || name === "-V") {
+    console.log((await import("../version.js")).versionText());
+    return 0;
+  }
+  const entry: CommandEntry | undefined = commands[name];
+  if (!entry) {
     console.error(`hclboot: unknown command '${name}'\n\n${USAGE}`);
     return 2;
   }
   const json = rest.includes("--json");
   try {
-    return await cmd.run(rest);
+    return await (await entry.load()).run(rest);
   } catch (e) {
     const { failure, status } = classify(e);
     if (json) console.log(JSON.stringify(failure, null, 2));

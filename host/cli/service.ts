@@ -1,6 +1,6 @@
 //! `hclboot service IMAGE [--json] [--no-io-cpus LIST] [--io-cpus LIST] [--tamper KIND]`: boot,
 //! save the persisted state as OpenHCL usermode does, boot again from it, compare the topologies.
-// Ports: none (hclboot's command line, /work/shared/CONTRACT.md `service`)
+// Ports: none (hclboot's command line, docs/CONTRACT.md `service`)
 import { parseArgs } from "node:util";
 import { InputError, EXIT } from "../errors.js";
 import { loadImage } from "../image/load.js";

@@ -29,7 +29,7 @@ export interface CampaignOptions {
   signal?: AbortSignal;
 }
 
-/** One finding in the summary (CONTRACT.md), plus how to replay it. */
+/** One finding in the summary (docs/CONTRACT.md), plus how to replay it. */
 export interface FindingSummary {
   kind: FindingKind;
   message: string;
@@ -38,7 +38,7 @@ export interface FindingSummary {
   replay: string;
 }
 
-/** The summary object `fuzz --json` prints (CONTRACT.md keys first). */
+/** The summary object `fuzz --json` prints (docs/CONTRACT.md keys first). */
 export interface CampaignSummary {
   runs: number;
   seconds: number;

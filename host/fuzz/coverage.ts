@@ -1,11 +1,10 @@
 //! Edge-coverage map of the instrumented boot core: clear, read, count and novelty per run.
 // Ports: nothing upstream (host side of host/fuzz/instrument.ts, AFL-style hit-count buckets).
 import { hvImports } from "../hv/imports.js";
-import { readFileSync, existsSync } from "node:fs";
+import { readFileSync, existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Shim } from "../wasm/loader.js";
 import { packageRoot } from "../wasm/node.js";
-import { instrumentFile } from "./instrument.js";
 
 /** AFL hit-count bucket of a counter value (1, 2, 3, 4-7, 8-15, 16-31, 32-127, 128-255 → one bit each). */
 const BUCKET = new Uint8Array(256);
@@ -19,12 +18,15 @@ export function coverageWasmPaths(): { base: string; instrumented: string } {
 
 let covModule: WebAssembly.Module | undefined;
 
-/** Compiles (once per process; instrumenting first if needed) the coverage build of the boot core. */
+/** Compiles (once per process) the coverage build of the boot core. The build instruments it
+ * (scripts/build.mjs), so the fuzzer never loads binaryen; a stale or missing build is an error. */
 export function coverageModule(): WebAssembly.Module {
   if (covModule) return covModule;
   const { base, instrumented } = coverageWasmPaths();
-  if (existsSync(base)) instrumentFile(base, instrumented);
-  else if (!existsSync(instrumented)) throw new Error(`coverage build missing: ${base} (run \`npm run build\`)`);
+  if (!existsSync(instrumented)) throw new Error(`coverage build missing: ${instrumented} (run \`npm run build\`)`);
+  if (existsSync(base) && statSync(base).mtimeMs > statSync(instrumented).mtimeMs) {
+    throw new Error(`coverage build out of date: ${base} is newer than ${instrumented} (run \`npm run build\`)`);
+  }
   covModule = new WebAssembly.Module(readFileSync(instrumented));
   return covModule;
 }

@@ -5,7 +5,7 @@
 import type { BootOutput, RangeJson } from "../contract.js";
 import { classifyFailure } from "./upstream_messages.js";
 
-/** Kinds of finding (CONTRACT.md `findings[].kind`). */
+/** Kinds of finding (docs/CONTRACT.md `findings[].kind`). */
 export type FindingKind = "invariant" | "unknown-failure" | "trap" | "exception" | "timeout" | "nondeterminism";
 
 /** The verdict on one run. */

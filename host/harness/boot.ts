@@ -1,6 +1,6 @@
 //! The host side of one boot: guest memory for a resolved image, the VTL2 image loaded into it,
 //! the hypervisor stub from the image's `hv` settings, then the whole shim (`boot_run`) and the
-//! CONTRACT.md boot object. Platform-neutral (no node:fs): the CLI and the playground share it.
+//! docs/CONTRACT.md boot object. Platform-neutral (no node:fs): the CLI and the playground share it.
 // Ports: openhcl/openhcl_boot/src/main.rs (`shim_main` as the VMM starts it); what the VMM does
 //        before it (membacking GuestMemory, vm/loader/src/paravisor.rs) comes from host/guest and
 //        host/vtl2.
@@ -38,7 +38,7 @@ export interface BootImageOptions {
 
 /** A completed boot. */
 export interface BootImageResult {
-  /** Exactly the CONTRACT.md `boot --json` object. */
+  /** Exactly the docs/CONTRACT.md `boot --json` object. */
   output: BootOutput;
   /** The device tree the shim wrote for the kernel. */
   kernelDtb: Uint8Array;

@@ -1,6 +1,6 @@
 //! The readable report of `hclboot boot` (without --json): boot log, VTL2 address space table,
 //! MMIO, partition RAM summary, sidecar nodes, kernel command line and the E820 table.
-// Ports: none (presentation of the CONTRACT.md boot object)
+// Ports: none (presentation of the docs/CONTRACT.md boot object)
 import type { BootOutput, RangeJson } from "../contract.js";
 import type { E820Entry } from "./boot.js";
 
@@ -76,7 +76,12 @@ export function bootText(o: BootOutput, e820: E820Entry[]): string {
     byNode.set(r.vnode, n);
   }
   const ramTotal = o.partitionRam.reduce((s, r) => s + len(r), 0n);
-  out.push(`partition RAM: ${o.partitionRam.length} range(s), ${formatSize(ramTotal)} on ${byNode.size} node(s)`);
+  // The host's memory map includes VTL2's own RAM (IGVM type VTL2_PROTECTABLE in host mode):
+  // name that part, so e.g. 256 GiB of guest RAM plus 512 MiB of VTL2 RAM is not a bare "256.50 GiB".
+  const inVtl2 = (r: RangeJson) => o.vtl2Ram.some((v) => BigInt(v.start) <= BigInt(r.start) && BigInt(r.end) <= BigInt(v.end));
+  const vtl2Part = o.partitionRam.filter(inVtl2).reduce((s, r) => s + len(r), 0n);
+  const split = vtl2Part > 0n ? ` (${formatSize(ramTotal - vtl2Part)} VTL0 RAM + ${formatSize(vtl2Part)} VTL2 RAM)` : "";
+  out.push(`partition RAM: ${o.partitionRam.length} range(s), ${formatSize(ramTotal)}${split} on ${byNode.size} node(s)`);
   const nodes = [...byNode.entries()].sort((a, b) => a[0] - b[0]);
   out.push(...table(["node", "ranges", "size"], nodes.map(([n, v]) => [String(n), String(v.ranges), `${hx(v.bytes)} (${formatSize(v.bytes)})`])).map((l) => `  ${l}`));
   out.push("");

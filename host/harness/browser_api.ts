@@ -1,4 +1,4 @@
-//! Platform-neutral boot API of the playground: an image object and its files in, the CONTRACT.md JSON out.
+//! Platform-neutral boot API of the playground: an image object and its files in, the docs/CONTRACT.md JSON out.
 // Ports: none (hclboot's contract; the boot itself is openhcl/openhcl_boot/src/main.rs via the harness)
 //
 // Nothing here touches node:fs or the DOM: the browser page calls it with a shim loader from
@@ -97,7 +97,7 @@ export async function selftestJson(opts: BootApiOptions): Promise<SelftestResult
   }
 }
 
-/** Boots one image; resolves to exactly the CONTRACT.md `boot --json` object (success or failure). */
+/** Boots one image; resolves to exactly the docs/CONTRACT.md `boot --json` object (success or failure). */
 export async function bootImageJson(
   image: unknown,
   files: Record<string, Uint8Array>,
@@ -114,7 +114,7 @@ export async function bootImageJson(
   }
 }
 
-/** Boot, persist, boot again; resolves to exactly the CONTRACT.md `service --json` object. */
+/** Boot, persist, boot again; resolves to exactly the docs/CONTRACT.md `service --json` object. */
 export async function serviceImageJson(
   image: unknown,
   files: Record<string, Uint8Array>,

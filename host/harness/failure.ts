@@ -1,7 +1,7 @@
 //! Maps a thrown error to the contract's failure object: InputError → "input", DtError → "dt",
 //! ShimPanic → "panic", anything else → "internal" (a bug in hclboot). The CLI, the boot harness
 //! and the playground share it.
-// Ports: none (hclboot's own command-line contract, /work/shared/CONTRACT.md)
+// Ports: none (hclboot's own command-line contract, docs/CONTRACT.md)
 import { failureKind } from "../errors.js";
 import { failure, type Failure } from "../contract.js";
 

@@ -1,6 +1,6 @@
 //! The readable report of `hclboot service` (without --json): what usermode saved, both boots'
 //! VTL2 address spaces, the verdict and the differences.
-// Ports: none (presentation of the CONTRACT.md service object)
+// Ports: none (presentation of the docs/CONTRACT.md service object)
 import { formatSize, table } from "./boot_text.js";
 import type { ServiceResult } from "./service.js";
 import type { BootOutput } from "../contract.js";

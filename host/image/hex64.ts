@@ -1,6 +1,6 @@
 //! The 64-bit hex-string field shared by the image and hypervisor schemas (its own module so
 //! host/image/schema.ts can embed host/hv/schema.ts without an import cycle).
-// Ports: none (hclboot image format, CONTRACT.md: 64-bit quantities are 0x-prefixed hex strings)
+// Ports: none (hclboot image format, docs/CONTRACT.md: 64-bit quantities are 0x-prefixed hex strings)
 import { z } from "zod";
 
 const HEX_RE = /^0x[0-9a-fA-F]{1,16}$/;

@@ -1,6 +1,6 @@
 //! Boot image schema (zod): an image describes one boot, either a VM (the host device tree is then
-//! generated as OpenVMM would) or a host device tree blob. CONTRACT.md fixes the shared keys.
-// Ports: none (hclboot image format, /work/shared/CONTRACT.md)
+//! generated as OpenVMM would) or a host device tree blob. docs/CONTRACT.md fixes the shared keys.
+// Ports: none (hclboot image format, docs/CONTRACT.md)
 import { z } from "zod";
 
 import { hex64 } from "./hex64.js";

@@ -1,6 +1,6 @@
 //! Binding for the whole-boot export (assembly/abi/boot.ts `boot_run`): runs shim_main over the
 //! guest memory and hypervisor the caller attached, and decodes the partition and hand-off
-//! results; assembles the CONTRACT.md `boot --json` object from them.
+//! results; assembles the docs/CONTRACT.md `boot --json` object from them.
 // Ports: none (host binding of assembly/abi/boot.ts)
 import type { Shim } from "../wasm/loader.js";
 import type { BootOutput } from "../contract.js";
@@ -47,7 +47,7 @@ export function runBoot(shim: Shim, loc: BootLocation): BootResult {
   return { partition, handoff, log };
 }
 
-/** The CONTRACT.md `boot --json` object of a completed boot. */
+/** The docs/CONTRACT.md `boot --json` object of a completed boot. */
 export function bootOutputFrom(arch: "x86_64" | "aarch64", result: BootResult): BootOutput {
   const p = partitionJson(result.partition);
   const h = handoffJson(result.handoff);

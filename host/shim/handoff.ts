@@ -249,7 +249,7 @@ export function utf8Error(shim: Shim, bytes: Uint8Array): string | null {
   return r.u8() !== 0 ? null : r.str();
 }
 
-/** The CONTRACT.md `sidecar` and `kernelCommandLine` fields of `boot --json`. */
+/** The docs/CONTRACT.md `sidecar` and `kernelCommandLine` fields of `boot --json`. */
 export function handoffJson(r: HandoffResult): { sidecar: { nodes: { memoryBase: string; memorySize: string; baseVp: number; vpCount: number }[] } | null; kernelCommandLine: string } {
   return {
     sidecar: r.sidecar === null ? null : {

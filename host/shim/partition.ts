@@ -1,6 +1,6 @@
 //! Binding for the partition topology export (assembly/abi/partition.ts): runs read_from_dt on
 //! explicit shim parameter values + a parsed host device tree, and decodes the result into the
-//! CONTRACT.md `boot --json` fields.
+//! docs/CONTRACT.md `boot --json` fields.
 // Ports: none (host binding of assembly/abi/partition.ts)
 import type { Shim } from "../wasm/loader.js";
 import type { Reader } from "../wasm/codec.js";
@@ -181,10 +181,10 @@ export function readFromDtValues(shim: Shim, values: ShimValues, dt: HostDtValue
   return decodePartitionResult(shim.out());
 }
 
-/** The CONTRACT.md `boot --json` fields read_from_dt provides. */
+/** The docs/CONTRACT.md `boot --json` fields read_from_dt provides. */
 export type PartitionJson = Pick<BootOutput, "isolation" | "memoryAllocationMode" | "cpuCount" | "vtl2Ram" | "partitionRam" | "vtl0Mmio" | "vtl2Mmio" | "addressSpace">;
 
-/** The CONTRACT.md `boot --json` fields this module provides, with hex strings. */
+/** The docs/CONTRACT.md `boot --json` fields this module provides, with hex strings. */
 export function partitionJson(p: PartitionResult): PartitionJson {
   const range = (r: Range) => ({ start: hex(r.start), end: hex(r.end) });
   const ram = (e: RamEntry) => ({ start: hex(e.start), end: hex(e.end), vnode: e.vnode, igvmType: e.igvmType });

@@ -2,7 +2,7 @@
 //! measured command line, host device tree, imported-regions page, persisted-state region) and
 //! returns the shim base and the parameter values the shim will see.
 // Ports: vm/loader/src/paravisor.rs (what load_openhcl_x64/arm64 import) and the imported-regions
-// page of vm/loader/igvmfilegen/src/file_loader.rs; CONTRACT.md `shim` keys override any value.
+// page of vm/loader/igvmfilegen/src/file_loader.rs; docs/CONTRACT.md `shim` keys override any value.
 
 import { createSha384, crc32 } from "./digest.js";
 import { InputError } from "../errors.js";
@@ -28,7 +28,7 @@ import {
 import { computeVtl2Layout, relocateVtl2Layout, type Arch, type Isolation, type Vtl2Binaries, type Vtl2Layout, type Area } from "./layout.js";
 import { defaultImportedRegions } from "./imported.js";
 
-/** CONTRACT.md `shim` overrides: absolute addresses and sizes, plus the isolation type. */
+/** docs/CONTRACT.md `shim` overrides: absolute addresses and sizes, plus the isolation type. */
 export interface ShimOverrides {
   memoryStart?: bigint;
   memorySize?: bigint;
@@ -198,7 +198,7 @@ function rawFromLayout(l: Vtl2Layout, isolation: Isolation, initrdCrc: number): 
   };
 }
 
-/** Applies CONTRACT.md `shim` overrides (absolute values) to the raw struct. */
+/** Applies docs/CONTRACT.md `shim` overrides (absolute values) to the raw struct. */
 function applyOverrides(raw: ShimParamsRawValues, shimBase: bigint, o: ShimOverrides): ShimParamsRawValues {
   const rel = (addr: bigint) => BigInt.asIntN(64, addr - shimBase);
   const r = { ...raw };

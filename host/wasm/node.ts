@@ -1,22 +1,17 @@
-//! Node-side WASM loading: finds the boot core next to the package: build/hclboot.wasm (release:
-//! what the commands call), build/hclboot.test.wasm (plus the unit-test drivers) or the debug build.
+//! Node-side WASM loading: finds the boot core in the package: build/hclboot.wasm (release:
+//! what the commands call), build/hclboot.test.wasm (plus the unit-test drivers) or the debug
+//! build, and compiles each once per process (every later loadShim only instantiates).
 // Ports: none (host plumbing)
 import { readFileSync, existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { Shim } from "./loader.js";
+import { packageRoot } from "../package_root.js";
 import { hvImports } from "../hv/imports.js";
 
-const here = dirname(fileURLToPath(import.meta.url));
 const moduleCache = new Map<string, WebAssembly.Module>();
 
-/** Path of the package root (works from host/ sources and from the dist/ bundle). */
-export function packageRoot(): string {
-  for (let dir = here; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, "package.json")) && existsSync(join(dir, "assembly"))) return dir;
-    if (dirname(dir) === dir) return join(here, "..", "..");
-  }
-}
+/** Path of the package root (host/package_root.ts). */
+export { packageRoot };
 
 /** Which module: the release surface (the commands' exports) or the test surface (plus the drivers). */
 export type WasmSurface = "release" | "test";

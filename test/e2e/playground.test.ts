@@ -1,25 +1,27 @@
 // End-to-end: `hclboot serve` + Debian's chromium driven by playwright-core. Skips (with a
-// message) when /usr/bin/chromium is absent, unless HCLBOOT_E2E_REQUIRED is set (CI sets it).
+// message) when chromium is not on PATH (scripts/test_tools.mjs `findChromium`, the same lookup
+// as npm test's pre-test check), unless HCLBOOT_E2E_REQUIRED is set (CI sets it).
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync } from "node:fs";
 import { spawn, type ChildProcess } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { copyFileSync } from "node:fs";
+import { findChromium } from "../../scripts/test_tools.mjs";
 import { parseImage } from "../../host/harness/browser_api.js";
 import { bootImage } from "../../host/harness/boot.js";
 import { loadImage } from "../../host/image/load.js";
 import { loadShim } from "../../host/wasm/node.js";
 
-const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM = findChromium();
 const root = join(__dirname, "..", "..");
 const results = join(root, "test-results");
-const haveChromium = existsSync(CHROMIUM);
+const haveChromium = CHROMIUM !== null;
 const required = !!process.env.HCLBOOT_E2E_REQUIRED;
 
 if (!haveChromium && !required) {
-  console.warn(`playground e2e skipped: ${CHROMIUM} not found (apt-get install -y chromium to run it)`);
+  console.warn("playground e2e skipped: chromium not found on PATH (apt-get install -y chromium to run it)");
 }
 
 /** Starts `hclboot serve --port 0` on loopback; resolves with the child and its URL. */
@@ -56,14 +58,14 @@ describe.runIf(haveChromium || required)("browser playground", () => {
   const images = mkdtempSync(join(tmpdir(), "hclboot-e2e-images-"));
 
   beforeAll(async () => {
-    if (!haveChromium) throw new Error(`${CHROMIUM} is missing but HCLBOOT_E2E_REQUIRED is set: install chromium (apt-get install -y chromium)`);
+    if (!haveChromium) throw new Error(`chromium is missing but HCLBOOT_E2E_REQUIRED is set: install chromium (apt-get install -y chromium)`);
     mkdirSync(results, { recursive: true });
     writeFileSync(join(images, "e2e-vm.json"), JSON.stringify({ name: "e2e-vm", description: "an empty VM description", vm: {} }, null, 2));
     copyFileSync(join(root, "images", "small.json"), join(images, "small.json"));
     copyFileSync(join(root, "images", "sidecar-2048.json"), join(images, "sidecar-2048.json"));
     serve = await startServe(images);
     context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
+      executablePath: CHROMIUM!,
       headless: true,
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"],

@@ -147,7 +147,7 @@ describe("exit codes: 0 ok, 1 boot failure, 2 bad input, 3 internal error", () =
   });
 
   it("3 for an internal error: a request to report it, no stack without --debug, kind internal in JSON", async () => {
-    commands["redteam-bug"] = { summary: "", run: async () => ([] as { toString(): string }[])[0]!.toString() as never };
+    commands["redteam-bug"] = { summary: "", load: async () => ({ summary: "", run: async () => ([] as { toString(): string }[])[0]!.toString() as never }) };
     const r = await cli("redteam-bug");
     expect(r.status).toBe(3);
     expect(r.err).toBe(
@@ -157,7 +157,7 @@ describe("exit codes: 0 ok, 1 boot failure, 2 bad input, 3 internal error", () =
     const d = await cli("redteam-bug", "--debug");
     expect(d.status).toBe(3);
     expect(d.err).toMatch(/^TypeError: Cannot read properties of undefined \(reading 'toString'\)\n\s+at /m);
-    commands["redteam-internal"] = { summary: "", run: async () => { throw new InternalError("state machine out of step"); } };
+    commands["redteam-internal"] = { summary: "", load: async () => ({ summary: "", run: async () => { throw new InternalError("state machine out of step"); } }) };
     const j = await cli("redteam-internal", "--json");
     expect(j.status).toBe(3);
     expect(JSON.parse(j.out)).toEqual({ ok: false, error: { kind: "internal", message: "state machine out of step" } });
