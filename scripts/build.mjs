@@ -18,26 +18,43 @@ function entries() {
   return readdirSync(dir).filter((f) => f.endsWith(".ts")).sort().map((f) => join("assembly", "api", f));
 }
 
+// One boot core per supported upstream pin (host/upstream.ts): asc introduces the integer constant
+// UPSTREAM_PIN (0 = 37a2806, 1 = 1488a37) that assembly/upstream.ts turns into named switches.
+// build/upstream/<pin>/ holds each pin's release, debug and coverage builds; build/hclboot*.wasm are
+// copies of the newest pin's (the default), which the CLI, the playground and older callers load.
+const PINS = [["1488a37", 1], ["37a2806", 0]];
+
 async function buildWasm() {
   const asc = (await import("assemblyscript/asc")).default;
   mkdirSync(join(root, "build"), { recursive: true });
-  for (const target of ["release", "debug", "coverage"]) {
-    const t0 = Date.now();
-    const { error, stderr } = await asc.main(
-      [...entries(), "--config", "asconfig.json", "--target", target],
-      { stdout: process.stdout, stderr: process.stderr },
-    );
-    if (error) {
-      console.error(`asc (${target}) failed: ${error.message}`);
-      process.exit(1);
+  for (const [pin, index] of PINS) {
+    const dir = join("build", "upstream", pin);
+    mkdirSync(join(root, dir), { recursive: true });
+    for (const target of ["release", "debug", "coverage"]) {
+      const t0 = Date.now();
+      const file = { release: "hclboot.wasm", debug: "hclboot.debug.wasm", coverage: "hclboot.cov.base.wasm" }[target];
+      const extra = ["--outFile", join(dir, file), "--use", `UPSTREAM_PIN=${index}`];
+      if (target === "release") extra.push("--textFile", index === 1 ? join("build", "hclboot.wat") : join(dir, "hclboot.wat"));
+      const { error } = await asc.main(
+        [...entries(), "--config", "asconfig.json", "--target", target, ...extra],
+        { stdout: process.stdout, stderr: process.stderr },
+      );
+      if (error) {
+        console.error(`asc (${target}, upstream ${pin}) failed: ${error.message}`);
+        process.exit(1);
+      }
+      say(`built ${target} wasm (upstream ${pin}) in ${Date.now() - t0} ms`);
     }
-    say(`built ${target} wasm in ${Date.now() - t0} ms`);
+    await instrumentCoverage(dir);
   }
-  await instrumentCoverage();
+  const newest = join(root, "build", "upstream", PINS[0][0]);
+  for (const f of ["hclboot.wasm", "hclboot.debug.wasm", "hclboot.debug.wasm.map", "hclboot.cov.base.wasm", "hclboot.cov.wasm"]) {
+    if (existsSync(join(newest, f))) copyFileSync(join(newest, f), join(root, "build", f));
+  }
 }
 
 /** Adds the fuzzer's edge counters to the coverage build (host/fuzz/instrument.ts). */
-async function instrumentCoverage() {
+async function instrumentCoverage(dir) {
   const esbuild = await import("esbuild");
   const t0 = Date.now();
   const tool = join(root, "build", "instrument.mjs");
@@ -46,7 +63,7 @@ async function instrumentCoverage() {
     platform: "node", format: "esm", packages: "external", logLevel: "error",
   });
   const { instrumentFile } = await import(pathToFileURL(tool).href);
-  const edges = instrumentFile(join(root, "build", "hclboot.cov.base.wasm"), join(root, "build", "hclboot.cov.wasm"), true);
+  const edges = instrumentFile(join(root, dir, "hclboot.cov.base.wasm"), join(root, dir, "hclboot.cov.wasm"), true);
   say(`instrumented coverage wasm (${edges} edges) in ${Date.now() - t0} ms`);
 }
 

@@ -15,6 +15,7 @@ import { runSoak, soakText } from "../bench/soak.js";
 import { loadImage } from "../image/load.js";
 import { defaultImagePath } from "./dtb.js";
 import type { Command } from "./commands.js";
+import { UPSTREAM_OPTION, UPSTREAM_HELP, applyUpstream } from "./upstream_opt.js";
 
 /** Boots `--soak` runs when given without a count. */
 const DEFAULT_SOAK_BOOTS = 100000;
@@ -32,7 +33,8 @@ allocation modes, with and without sidecar and VTL2 pool; fits the scaling expon
   --threshold PCT  regression threshold for --compare (default 25)
   --soak [N]       boot IMAGE (default images/small.json) N times (default ${DEFAULT_SOAK_BOOTS}) in one boot
                    core instance; report boots/s and WASM memory; exit 1 if memory grew after the
-                   first boot or the last boot's output differs from the first's`;
+                   first boot or the last boot's output differs from the first's
+${UPSTREAM_HELP}`;
 
 /** Fails before the sweep (not after minutes of it) when `path` cannot be written. */
 function checkWritable(path: string, option: string): void {
@@ -81,7 +83,7 @@ export const benchCommand: Command = {
         options: {
           quick: { type: "boolean" }, json: { type: "boolean" }, svg: { type: "string" },
           compare: { type: "string" }, threshold: { type: "string" }, help: { type: "boolean", short: "h" },
-          soak: { type: "string" }, image: { type: "string" },
+          soak: { type: "string" }, image: { type: "string" }, ...UPSTREAM_OPTION,
         },
         strict: true,
       }).values;
@@ -92,6 +94,7 @@ export const benchCommand: Command = {
       console.log(HELP);
       return 0;
     }
+    applyUpstream(v.upstream);
     if (v.soak !== undefined) {
       const boots = Number(v.soak);
       if (!Number.isInteger(boots) || boots < 1) throw new InputError(`bench: --soak needs a positive whole number of boots, got '${v.soak}'`);

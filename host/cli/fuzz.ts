@@ -11,6 +11,7 @@ import { defaultWorkers } from "../fuzz/workers.js";
 import { getTarget, targetSummaries } from "../fuzz/targets/index.js";
 import { decodeJson, encodeJson } from "../fuzz/target.js";
 import type { Command } from "./commands.js";
+import { UPSTREAM_OPTION, UPSTREAM_HELP, applyUpstream } from "./upstream_opt.js";
 
 const HELP = `usage: hclboot fuzz [--target NAME] [--seed N] [--runs N] [--time SEC] [--workers N]
                     [--corpus DIR] [--out DIR] [--json]
@@ -27,7 +28,8 @@ ${targetSummaries().map(([n, s]) => `                    ${n.padEnd(10)} ${s}`).
   --corpus DIR    corpus directory, read at start and grown (default fuzz/corpus/TARGET)
   --out DIR       findings directory (default fuzz/findings/TARGET)
   --replay FILE   run one reproducer and report its verdict (exit 1 when it still fails)
-  --json          print the summary object (CONTRACT.md) instead of the progress line`;
+  --json          print the summary object (CONTRACT.md, plus "upstream") instead of the progress line
+${UPSTREAM_HELP}`;
 
 function int(v: string | undefined, name: string, dflt: number): number {
   if (v === undefined) return dflt;
@@ -90,7 +92,7 @@ export const fuzzCommand: Command = {
         options: {
           target: { type: "string" }, seed: { type: "string" }, runs: { type: "string" }, time: { type: "string" },
           workers: { type: "string" }, corpus: { type: "string" }, out: { type: "string" }, replay: { type: "string" },
-          json: { type: "boolean" }, help: { type: "boolean", short: "h" },
+          json: { type: "boolean" }, help: { type: "boolean", short: "h" }, ...UPSTREAM_OPTION,
         },
         strict: true,
       });
@@ -102,6 +104,7 @@ export const fuzzCommand: Command = {
       console.log(HELP);
       return 0;
     }
+    const upstream = applyUpstream(v.upstream);
     if (v.replay) return replay(v.replay, v.target, !!v.json);
     const target = v.target ?? "ranges";
     try {
@@ -124,7 +127,7 @@ export const fuzzCommand: Command = {
       },
     });
     if (summary.error) throw new InputError(summary.error);
-    if (v.json) console.log(JSON.stringify(summary, null, 2));
+    if (v.json) console.log(JSON.stringify({ ...summary, upstream }, null, 2));
     else for (const f of summary.findings) console.log(`finding ${f.kind}: ${f.message.split("\n")[0]}\n  reproducer: ${f.reproducer}\n  replay: ${f.replay}`);
     return summary.findings.length > 0 ? 1 : 0;
   },
