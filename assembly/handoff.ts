@@ -13,6 +13,9 @@
 // enable VP VTL), the SNP cc_blob setup_data. verify_imported_regions_hash runs right after
 // setup_vtl2_memory (assembly/imported_regions_hash.ts).
 
+import { COM_INFO, IMPORT_HASH_DIAGNOSTICS } from "./upstream";
+import { initrdCrcMismatchPanic, logExpectedHashesMeta } from "./boot_diagnostics";
+import { logOn } from "./runtime/log";
 import { panic } from "./runtime/panic";
 import { logInfo } from "./runtime/log_level";
 import { cpuid, hvVtl, hvGetRegister, readMmfr0, referenceTime, rdtsc, HV_REGISTER_VSM_CAPABILITIES } from "./runtime/hv";
@@ -151,6 +154,8 @@ export function checkImportedRegionsAccepted(ram: RangeList, imp: RangeList): vo
  */
 export function setupVtl2Memory(p: ShimParams, h: PartitionInfo, space: AddressSpaceManager, imp: RangeList): void {
   if (p.arch == ARCH_AARCH64 || p.isolationType == ISOLATION_NONE) return;
+  // 61fd38fe6 (1488a37): the loader's per-page expected hashes are looked up first.
+  if (IMPORT_HASH_DIAGNOSTICS) logExpectedHashesMeta(p);
   if (p.isolationType == ISOLATION_VBS) {
     const accepted = new RangeList(imp.length);
     for (let i = 0; i < imp.length; i++) if (imp.tag(i) != 0) accepted.push(imp.start(i), imp.end(i), 1);
@@ -201,6 +206,8 @@ export function runHandoff(
   const out = new Handoff();
   const canTrustHost = p.isolationType == ISOLATION_NONE || staticConfidentialDebug;
   logInfo("openhcl_boot: logging enabled");
+  // 0c806a773 (1488a37): the serial configuration, as `{:#x?}` prints it.
+  if (COM_INFO && logOn()) logInfo("serial configuration: " + h.com3.debugPrettyHex());
   // Shown when given on the static command line, or on a trusted host's command line.
   const isConfidentialDebug = staticConfidentialDebug || h.bootOptions.confidentialDebug;
 
@@ -226,6 +233,8 @@ export function runHandoff(
 
   const initrdStart = p.initrdBase;
   const initrdEnd = p.initrdBase + p.initrdSize;
+  // 61fd38fe6 (1488a37): with confidential debug a mismatch logs and panics with a diagnostic.
+  if (IMPORT_HASH_DIAGNOSTICS && computedInitrdCrc != p.initrdCrc && isConfidentialDebug) initrdCrcMismatchPanic(p, computedInitrdCrc);
   if (computedInitrdCrc != p.initrdCrc) {
     panic("assertion `left == right` failed: computed initrd crc does not match build time calculated crc\n  left: " + computedInitrdCrc.toString() + "\n right: " + p.initrdCrc.toString());
   }

@@ -4,6 +4,7 @@
 // Ports: nothing upstream (upstream tests build PartitionInfo in Rust); the objects are the ports
 // of host_params/mod.rs, host_params/shim_params.rs and memory.rs.
 
+import { COM_NS16550 } from "./host_fdt/com_info";
 import { panic } from "./runtime/panic";
 import { RangeList, MemoryRange } from "./memory_range";
 import { RecordReader } from "./record_reader";
@@ -94,6 +95,12 @@ export function decodeHandoffRecord(ptr: usize, len: u32): HandoffRecord {
   o.disableNvmeKeepAlive = r.bool();
   h.nvmeKeepalive = r.bool();
   h.com3SerialAvailable = r.bool();
+  // Records carry only "COM3 present": at 1488a37 that is the ns16550 at COM3's port, 115200 baud.
+  if (h.com3SerialAvailable) {
+    h.com3.kind = COM_NS16550;
+    h.com3.base = 0x3e8;
+    h.com3.currentSpeed = 115200;
+  } else h.com3.clear();
   h.hasVtl0AliasMap = r.bool();
   const mode = h.memoryAllocationMode;
   mode.vtl2 = r.bool();

@@ -3,6 +3,7 @@
 // Ports: openhcl/openhcl_boot/src/host_params/mod.rs (PartitionInfo),
 //        openhcl/openhcl_boot/src/host_params/dt/mod.rs (DtError, PartitionTopology)
 
+import { ComInfo } from "./host_fdt/com_info";
 import { RangeList } from "./memory_range";
 import { VmbusInfo, GicInfo, MemoryAllocationMode, HostDtParseError } from "./host_fdt_parser";
 import { BootCommandLineOptions } from "./cmdline";
@@ -128,6 +129,8 @@ export class PartitionInfo {
   /** Command line for the kernel (at most COMMAND_LINE_SIZE bytes). */
   cmdline: string = "";
   com3SerialAvailable: bool = false;
+  /** 1ac787c2f (1488a37): the host's COM3 (`com3_serial: ComInfo`). */
+  com3: ComInfo = new ComInfo();
   memoryAllocationMode: MemoryAllocationMode = new MemoryAllocationMode();
   hasEntropy: bool = false;
   entropy: StaticArray<u8> = uninitStaticArray<u8>(MAX_ENTROPY_SIZE);

@@ -8,6 +8,7 @@ import { dtCommand } from "./dt.js";
 import { bootCommand } from "./boot.js";
 import { serviceCommand } from "./service.js";
 import { fuzzCommand } from "./fuzz.js";
+import { diffUpstreamCommand } from "./diff_upstream.js";
 
 /** A subcommand: its one-line summary and its runner (resolves to the exit status). */
 export interface Command {
@@ -25,4 +26,5 @@ export const commands: Record<string, Command> = {
   boot: bootCommand,
   service: serviceCommand,
   fuzz: fuzzCommand,
+  "diff-upstream": diffUpstreamCommand,
 };
