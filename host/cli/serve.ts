@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { join, resolve, sep, extname, basename } from "node:path";
 import { parseArgs } from "node:util";
 import { packageRoot, wasmPath } from "../wasm/node.js";
+import { NEWEST_UPSTREAM } from "../upstream.js";
 import { InputError } from "../errors.js";
 import { parseOrInput } from "./io.js";
 import type { Command } from "./commands.js";
@@ -27,7 +28,8 @@ export function defaultRoots(): ServeRoots {
   const root = packageRoot();
   return {
     web: join(root, "dist", "web"),
-    wasm: wasmPath(),
+    // The page lays out the VTL2 image as the newest pin does (host/upstream.ts), so it gets that boot core.
+    wasm: wasmPath(false, NEWEST_UPSTREAM),
     images: join(root, "images"),
     fixtures: join(root, "test", "fixtures", "boot"),
   };
