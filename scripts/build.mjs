@@ -1,7 +1,8 @@
-// Builds hclboot: assembly/ -> build/hclboot.wasm (release, -O3, stub runtime) and
-// build/hclboot.debug.wasm (debug) and the coverage build for `hclboot fuzz` (build/hclboot.cov.wasm,
-// edge counters added by host/fuzz/instrument.ts), then bundles host/ -> dist/ and the browser
-// playground (web/ + the same host code) -> dist/web/ with esbuild.
+// Builds hclboot: assembly/ -> build/hclboot.wasm (release: -O3, stub runtime, only the exports the
+// host's commands call), build/hclboot.test.wasm (the same plus the unit-test drivers, -O3),
+// build/hclboot.debug.wasm (test surface, debug) and the coverage build for `hclboot fuzz`
+// (test surface, build/hclboot.cov.wasm, edge counters added by host/fuzz/instrument.ts), then
+// bundles host/ -> dist/ and the browser playground (web/ + the same host code) -> dist/web/.
 // Usage: node scripts/build.mjs [--wasm-only] [--host-only] [--quiet]
 import { readdirSync, mkdirSync, statSync, existsSync, copyFileSync } from "node:fs";
 import { join, dirname } from "node:path";
@@ -12,17 +13,28 @@ const args = new Set(process.argv.slice(2));
 const quiet = args.has("--quiet");
 const say = (m) => { if (!quiet) console.error(m); };
 
-/** Every exported entry file: assembly/api/*.ts (their exports form the WASM interface). */
-function entries() {
-  const dir = join(root, "assembly", "api");
-  return readdirSync(dir).filter((f) => f.endsWith(".ts")).sort().map((f) => join("assembly", "api", f));
+/**
+ * The entry files of one WASM surface (their exports form its interface): the release module is
+ * assembly/abi/*.ts (what the host's commands call); the test module adds assembly/abi/test/*.ts
+ * (the unit-test drivers).
+ */
+function entries(surface) {
+  const files = (sub) => {
+    const dir = join(root, "assembly", ...sub);
+    return readdirSync(dir).filter((f) => f.endsWith(".ts")).sort().map((f) => join("assembly", ...sub, f));
+  };
+  return surface === "release" ? files(["abi"]) : [...files(["abi"]), ...files(["abi", "test"])];
 }
 
+/** The asconfig.json targets and the surface each is built from. */
+const TARGETS = [["release", "release"], ["test", "test"], ["debug", "test"], ["coverage", "test"]];
+
 // One boot core per supported upstream pin (host/upstream.ts): asc introduces the integer constant
-// UPSTREAM_PIN (0 = 37a2806, 1 = 1488a37) that assembly/upstream.ts turns into named switches.
-// build/upstream/<pin>/ holds each pin's release, debug and coverage builds; build/hclboot*.wasm are
-// copies of the newest pin's (the default), which the CLI, the playground and older callers load.
+// UPSTREAM_PIN (0 = 37a2806, 1 = 1488a37) that assembly/rt/upstream.ts turns into named switches.
+// build/upstream/<pin>/ holds each pin's release, test, debug and coverage builds; build/hclboot*.wasm
+// are copies of the newest pin's (the default), which bin/, the playground and older callers load.
 const PINS = [["1488a37", 1], ["37a2806", 0]];
+const OUT = { release: "hclboot.wasm", test: "hclboot.test.wasm", debug: "hclboot.debug.wasm", coverage: "hclboot.cov.base.wasm" };
 
 async function buildWasm() {
   const asc = (await import("assemblyscript/asc")).default;
@@ -30,25 +42,24 @@ async function buildWasm() {
   for (const [pin, index] of PINS) {
     const dir = join("build", "upstream", pin);
     mkdirSync(join(root, dir), { recursive: true });
-    for (const target of ["release", "debug", "coverage"]) {
+    for (const [target, surface] of TARGETS) {
       const t0 = Date.now();
-      const file = { release: "hclboot.wasm", debug: "hclboot.debug.wasm", coverage: "hclboot.cov.base.wasm" }[target];
-      const extra = ["--outFile", join(dir, file), "--use", `UPSTREAM_PIN=${index}`];
+      const extra = ["--outFile", join(dir, OUT[target]), "--use", `UPSTREAM_PIN=${index}`];
       if (target === "release") extra.push("--textFile", index === 1 ? join("build", "hclboot.wat") : join(dir, "hclboot.wat"));
       const { error } = await asc.main(
-        [...entries(), "--config", "asconfig.json", "--target", target, ...extra],
+        [...entries(surface), "--config", "asconfig.json", "--target", target, ...extra],
         { stdout: process.stdout, stderr: process.stderr },
       );
       if (error) {
         console.error(`asc (${target}, upstream ${pin}) failed: ${error.message}`);
         process.exit(1);
       }
-      say(`built ${target} wasm (upstream ${pin}) in ${Date.now() - t0} ms`);
+      say(`built ${target} wasm (${surface} surface, upstream ${pin}) in ${Date.now() - t0} ms`);
     }
     await instrumentCoverage(dir);
   }
   const newest = join(root, "build", "upstream", PINS[0][0]);
-  for (const f of ["hclboot.wasm", "hclboot.debug.wasm", "hclboot.debug.wasm.map", "hclboot.cov.base.wasm", "hclboot.cov.wasm"]) {
+  for (const f of [...Object.values(OUT), "hclboot.debug.wasm.map", "hclboot.cov.wasm"]) {
     if (existsSync(join(newest, f))) copyFileSync(join(newest, f), join(root, "build", f));
   }
 }

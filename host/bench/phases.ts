@@ -1,6 +1,6 @@
 //! The measured boot phases of one sweep point: host device tree build (TypeScript), device tree
 //! parse, read_from_dt (topology, address space, pool; also timed as its three parts), sidecar planning, kernel command line,
-//! E820 map and kernel device tree (WASM, each repeated inside WASM by assembly/api/bench.ts).
+//! E820 map and kernel device tree (WASM, each repeated inside WASM by assembly/abi/bench.ts).
 // Ports: none (benchmark driver over openhcl_boot's phases)
 
 import { ShimPanic, type Shim } from "../wasm/loader.js";

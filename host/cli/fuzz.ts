@@ -73,7 +73,7 @@ async function replay(file: string, targetName: string | undefined, json: boolea
   } catch (e) {
     throw new InputError(`${file}: not a ${name} input (${(e as Error).message})`);
   }
-  const shim = await loadShim();
+  const shim = await loadShim({ surface: "test" }); // the fuzz targets drive test-module exports
   target.prepare(shim);
   const v = target.run(shim, input);
   const out = v.ok ? { target: name, ok: true, failedAt: v.failedAt ?? null } : { target: name, ok: false, kind: v.kind, message: v.message };

@@ -29,7 +29,7 @@ export function defaultRoots(): ServeRoots {
   return {
     web: join(root, "dist", "web"),
     // The page lays out the VTL2 image as the newest pin does (host/upstream.ts), so it gets that boot core.
-    wasm: wasmPath(false, NEWEST_UPSTREAM),
+    wasm: wasmPath(false, "release", NEWEST_UPSTREAM),
     images: join(root, "images"),
     fixtures: join(root, "test", "fixtures", "boot"),
   };

@@ -1,7 +1,7 @@
-//! Binding for the whole-boot export (assembly/api/boot.ts `boot_run`): runs shim_main over the
+//! Binding for the whole-boot export (assembly/abi/boot.ts `boot_run`): runs shim_main over the
 //! guest memory and hypervisor the caller attached, and decodes the partition and hand-off
 //! results; assembles the CONTRACT.md `boot --json` object from them.
-// Ports: none (host binding of assembly/api/boot.ts)
+// Ports: none (host binding of assembly/abi/boot.ts)
 import type { Shim } from "../wasm/loader.js";
 import type { BootOutput } from "../contract.js";
 import { decodePartitionResult, partitionJson, type PartitionResult } from "./partition.js";

@@ -1,4 +1,5 @@
-//! Node-side WASM loading: finds build/hclboot.wasm (or the debug build) next to the package.
+//! Node-side WASM loading: finds the boot core next to the package: build/hclboot.wasm (release:
+//! what the commands call), build/hclboot.test.wasm (plus the unit-test drivers) or the debug build.
 // Ports: none (host plumbing)
 import { readFileSync, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -18,15 +19,22 @@ export function packageRoot(): string {
   }
 }
 
-/** Path of the compiled boot core of one upstream pin (default: the process default, see host/upstream.ts). */
-export function wasmPath(debug = false, upstream: UpstreamPin = defaultUpstream()): string {
-  return join(packageRoot(), "build", "upstream", upstream, debug ? "hclboot.debug.wasm" : "hclboot.wasm");
+/** Which module: the release surface (the commands' exports) or the test surface (plus the drivers). */
+export type WasmSurface = "release" | "test";
+
+/**
+ * Path of the compiled boot core of one upstream pin (default: the process default, see
+ * host/upstream.ts); the debug build has the test surface.
+ */
+export function wasmPath(debug = false, surface: WasmSurface = "release", upstream: UpstreamPin = defaultUpstream()): string {
+  const file = debug ? "hclboot.debug.wasm" : surface === "test" ? "hclboot.test.wasm" : "hclboot.wasm";
+  return join(packageRoot(), "build", "upstream", upstream, file);
 }
 
-/** Compiles (once per process and pin) and instantiates the boot core of `upstream` (default: the process default). */
-export async function loadShim(opts: { debug?: boolean; upstream?: UpstreamPin } = {}): Promise<Shim> {
+/** Compiles (once per process, module and pin) and instantiates the boot core of `upstream` (default: the process default). */
+export async function loadShim(opts: { debug?: boolean; surface?: WasmSurface; upstream?: UpstreamPin } = {}): Promise<Shim> {
   const upstream = opts.upstream ?? defaultUpstream();
-  const path = wasmPath(opts.debug, upstream);
+  const path = wasmPath(opts.debug, opts.surface, upstream);
   let mod = moduleCache.get(path);
   if (!mod) {
     if (!existsSync(path)) throw new Error(`boot core not built: ${path} is missing (run \`npm run build\`)`);
@@ -36,4 +44,9 @@ export async function loadShim(opts: { debug?: boolean; upstream?: UpstreamPin }
   const shim = await Shim.create(mod, [hvImports]);
   shim.upstream = upstream;
   return shim;
+}
+
+/** The test module (build/hclboot.test.wasm): the release exports plus the unit-test drivers. */
+export function loadTestShim(): Promise<Shim> {
+  return loadShim({ surface: "test" });
 }
