@@ -39,7 +39,14 @@ export const diffUpstreamCommand: Command = {
     const shimB = await loadShim({ upstream: b });
     const out: UpstreamDiff[] = [];
     for (const path of positionals.slice(2)) {
-      const d = diffUpstream(loadImage(path), shimA, shimB);
+      let d: UpstreamDiff;
+      try {
+        d = diffUpstream(loadImage(path), shimA, shimB);
+      } catch (e) {
+        // An image that cannot be loaded (same reader on every pin) is unusable on both.
+        if (!(e instanceof InputError) || positionals.length === 3) throw e;
+        d = { image: path, a, b, outcome: { a: "input", b: "input" }, identical: true, differences: [], error: e.message };
+      }
       d.image = relative(process.cwd(), d.image) || d.image;
       out.push(d);
     }

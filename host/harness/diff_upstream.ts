@@ -24,6 +24,8 @@ export interface UpstreamDiff {
   outcome: { a: string; b: string };
   identical: boolean;
   differences: UpstreamDifference[];
+  /** When the image itself could not be loaded (with several images only): the loader's message. */
+  error?: string;
 }
 
 type Result = BootOutput | Failure;
@@ -99,7 +101,7 @@ export function diffUpstream(image: ResolvedImage, shimA: Shim, shimB: Shim): Up
 
 /** Readable form: one block per field, `-` for A only, `+` for B only. */
 export function diffUpstreamText(d: UpstreamDiff): string {
-  const lines = [`${d.image}: ${d.a} -> ${d.b}: ${d.outcome.a} -> ${d.outcome.b}${d.identical ? ", identical" : ""}`];
+  const lines = [`${d.image}: ${d.a} -> ${d.b}: ${d.outcome.a} -> ${d.outcome.b}${d.identical ? ", identical" : ""}${d.error ? ` (${d.error})` : ""}`];
   const show = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
   for (const x of d.differences) {
     lines.push(`  ${x.field}:`);

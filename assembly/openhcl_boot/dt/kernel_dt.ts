@@ -17,7 +17,6 @@ import { SIDECAR_PAGE_SIZE } from "../../support/sidecar_defs/sidecar_defs";
 import { fmtRangeDebug } from "../../rt/fmt";
 import { COM_INFO } from "../../rt/upstream";
 import { COM_PL011 } from "../../support/host_fdt_parser/com_info";
-import { VmbusInfo } from "../../support/host_fdt_parser/host_fdt_parser";
 
 /** Kernel FDT buffer: 256 KiB minus the 16-byte setup_data header in front of it. */
 export const FDT_SIZE: i32 = 256 * 1024;

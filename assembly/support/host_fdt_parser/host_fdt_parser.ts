@@ -11,7 +11,6 @@ import { MemoryRange } from "../memory_range/memory_range";
 import { outU8, outU64 } from "../../rt/out";
 import { HostDtParseError } from "./error";
 import { ComInfo } from "./com_info";
-import { parseHostDeviceTree } from "./walk";
 
 export { HostDtParseError, HostDtErrorKind } from "./error";
 

@@ -8,7 +8,6 @@ import { VmbusInfo, GicInfo, MemoryAllocationMode, HostDtParseError } from "../.
 import { BootCommandLineOptions } from "../../cmdline/cmdline";
 import { PerCpuState } from "../../../support/sidecar_defs/sidecar_defs";
 import { ComInfo } from "../../../support/host_fdt_parser/com_info";
-import { VmbusInfo, GicInfo, MemoryAllocationMode, HostDtParseError } from "../../../support/host_fdt_parser/host_fdt_parser";
 import { MAX_VTL2_RAM_RANGES, MAX_PARTITION_RAM_RANGES, MAX_CPU_COUNT, MAX_ENTROPY_SIZE } from "./partition_limits";
 import { ISOLATION_NONE } from "../shim_params/shim_params";
 import { uninitStaticArray } from "../../../rt/storage";
