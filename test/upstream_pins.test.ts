@@ -114,6 +114,33 @@ describe("61fd38fe6: the 256-page expected-hashes region (host layout and shim d
     expect(boot(OLD, "snp.json").output.bootLog.some((l) => l.includes("DIAG_"))).toBe(false);
   });
 
+  it("reports an imported-regions hash mismatch with the DIAG_* records before the panic", () => {
+    const corrupt = (pin: UpstreamPin) => {
+      const p = prepareImage(image("snp.json"), undefined, pin);
+      // One byte of the kernel's second page (the kernel is the first pending region).
+      p.guest.writeAt(p.vtl2.layout.kernel.start + 0x1034n, new Uint8Array([0x5a]));
+      return failureOf(() => bootPrepared(p, { shim: shims[pin] })) as ShimPanic;
+    };
+    const now = corrupt(NEW);
+    expect(now.message).toBe("Imported regions hash mismatch");
+    const diag = now.log.filter((l) => l.startsWith("[ERROR] DIAG_"));
+    expect(diag[0]).toMatch(/^\[ERROR\] DIAG_COMBINED_PHASE_C combined_phase_c=[0-9a-f]{96} expected=[0-9a-f]{96}$/);
+    expect(diag[1]).toMatch(/^\[ERROR\] DIAG_VERDICT combined_phase_a differs from expected: phase_a=[0-9a-f]{96} expected=[0-9a-f]{96} \(host loaded incorrect data into shared pages\)$/);
+    expect(diag[2]).toBe("[ERROR] DIAG_VERDICT all 5 tracked chunks unchanged phase_a -> phase_c (combined mismatch is likely a layout/order/hashing disagreement)");
+    expect(diag[3]).toBe("[ERROR] DIAG_PAGE_HASH_SUMMARY shim_seen=2560 bad=1 loader_count=2560 overflow=false");
+    expect(diag[4]).toBe("[ERROR] DIAG_PAGE_HASH_BITMAP total_pages=2560 bad=1 bitmap=02" + "0".repeat(638));
+    expect(diag[5]).toBe("[ERROR] DIAG_PAGE_HASH_RANGES total_pages=2560 bad=1 ranges=0x1");
+    expect(diag[6]).toMatch(/^\[ERROR\] DIAG_PAGE_HASH_BAD_BEGIN idx=1 gpa=0x[0-9a-f]+ shim_hash=[0-9a-f]{96} expected_hash=[0-9a-f]{96} len=0x1000$/);
+    expect(diag[7]).toMatch(/^\[ERROR\] DIAG_PAGE_HASH_BAD_LINE idx=1 gpa=0x[0-9a-f]+ offset=0x0000 bytes=[0-9a-f]{128}$/);
+    // The corrupted byte (offset 0x34) as the dump shows it; the next lines are at 0x0040, ...
+    expect(diag[7]!.split("bytes=")[1]!.slice(0x34 * 2, 0x34 * 2 + 2)).toBe("5a");
+    expect(diag[8]).toContain(" offset=0x0040 ");
+    expect(diag[70]).toContain(" offset=0x0fc0 ");
+    expect(diag.length).toBe(7 + 64 + 1);
+    expect(diag.at(-1)).toMatch(/^\[ERROR\] DIAG_PAGE_HASH_BAD_END idx=1 gpa=0x[0-9a-f]+$/);
+    expect(corrupt(OLD).log.some((l) => l.includes("DIAG_"))).toBe(false);
+  });
+
   it("with confidential debug, an initrd CRC mismatch logs and panics with the diagnostic", () => {
     // The host command line is trusted on a non-isolated VM: OPENHCL_CONFIDENTIAL_DEBUG=1 turns the
     // diagnostic on. ShimParamsRaw.initrd_crc (byte 32 of the raw struct) is made wrong.

@@ -24,6 +24,7 @@ import { fmtRangeDebugPrettyHex } from "../../rt/fmt";
 import { hvErrorDebug } from "../../support/hvdef/hv_error";
 import { COM_INFO, IMPORT_HASH_DIAGNOSTICS } from "../../rt/upstream";
 import { initrdCrcMismatchPanic, logExpectedHashesMeta } from "./boot_diagnostics";
+import { logChunkOverflow } from "../arch/x86_64/memory/hash_diagnostics";
 import { logOn } from "../../rt/log";
 import { validateVpHwIds } from "./vp_ids";
 import { startSidecar, SidecarConfig } from "../sidecar/sidecar";
@@ -181,6 +182,8 @@ export function setupVtl2Memory(p: ShimParams, h: PartitionInfo, space: AddressS
     one.push(bb.start, bb.end, 0);
     const w = new RangeWalker(one, h.vtl2Ram);
     while (w.next()) {}
+    // 61fd38fe6 (1488a37): pending chunks past the 256 the diagnostics track are logged as they are accepted.
+    if (IMPORT_HASH_DIAGNOSTICS && (p.isolationType == ISOLATION_SNP || p.isolationType == ISOLATION_TDX)) logChunkOverflow(imp);
   } else if (p.isolationType != ISOLATION_VBS) {
     // SNP/TDX copy a pending region through the bounce buffer 2 MiB piece by piece; without one
     // the buffer is empty and slicing the first piece out of it fails.
