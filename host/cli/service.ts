@@ -2,13 +2,13 @@
 //! save the persisted state as OpenHCL usermode does, boot again from it, compare the topologies.
 // Ports: none (hclboot's command line, /work/shared/CONTRACT.md `service`)
 import { parseArgs } from "node:util";
-import { InputError } from "../errors.js";
+import { InputError, EXIT } from "../errors.js";
 import { loadImage } from "../image/load.js";
 import { loadShim } from "../wasm/node.js";
 import { serviceImage, parseCpuList, TAMPERS, type Tamper } from "../harness/service.js";
 import { serviceText } from "../harness/service_text.js";
 import { reportFailure } from "./boot.js";
-import { parseOrInput, writeOutput } from "./io.js";
+import { parseOrInput, writeOutput, onInterrupt, keepGoing } from "./io.js";
 import type { Command } from "./commands.js";
 import { UPSTREAM_OPTION, UPSTREAM_HELP, applyUpstream } from "./upstream_opt.js";
 import { resolveUpstream } from "../upstream.js";
@@ -28,7 +28,7 @@ both topologies and whether VTL2 RAM, the VTL2 address space, VTL0/VTL2 MMIO and
 ${UPSTREAM_HELP}
   --from SHA --to SHA  cross-version servicing: first boot and save on upstream A, restore on B
                        (each with its own VTL2 image layout); --json adds "upstream": {"from", "to"}
-Exit status: 0 both boots completed (agree or not), 1 a boot failed, 2 unusable input.`;
+Exit status: 0 both boots completed (agree or not), 1 a boot failed, 2 unusable input, 130 SIGINT.`;
 
 export const serviceCommand: Command = {
   summary: "boot, persist, boot again (servicing) and compare the topologies",
@@ -55,6 +55,13 @@ export const serviceCommand: Command = {
       return 0;
     }
     const json = values.json === true;
+    // The boots themselves run without a break; SIGINT is seen between the steps: what finished
+    // is printed, then exit 130.
+    const intr = onInterrupt();
+    const interrupted = (what: string) => {
+      console.error(`hclboot service: interrupted ${what}`);
+      return EXIT.interrupted;
+    };
     try {
       if (positionals.length !== 1) throw new InputError("service takes exactly one image");
       const tamper = values.tamper;
@@ -73,6 +80,7 @@ export const serviceCommand: Command = {
       const image = loadImage(positionals[0]!);
       const shim = await loadShim({ upstream: from });
       const restoreShim = to === from ? shim : await loadShim({ upstream: to });
+      if (!(await keepGoing(intr))) return interrupted("before the first boot");
       const r = serviceImage(image, { shim, restoreShim, noIoCpus, ioCpus, ...(tamper ? { tamper: tamper as Tamper } : {}) });
       if (cross) r.output.upstream = { from, to };
       const save = values["save-state"];
@@ -80,9 +88,12 @@ export const serviceCommand: Command = {
       if (json) console.log(JSON.stringify(r.output, null, 2));
       else console.log(serviceText(r));
       if (save !== undefined) console.error(`wrote the ${r.placed.length}-byte persisted state to ${save}`);
+      if (!(await keepGoing(intr))) return interrupted("after the round trip completed");
       return 0;
     } catch (e) {
       return reportFailure("service", e, json);
+    } finally {
+      intr.dispose();
     }
   },
 };

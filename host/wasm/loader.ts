@@ -3,6 +3,7 @@
 // Ports: none (host plumbing)
 import { init as wasiInit, WASI } from "@wasmer/wasi";
 import { Reader } from "./codec.js";
+import { ShimPanic } from "../errors.js";
 import { defaultUpstream, type UpstreamPin } from "../upstream.js";
 
 /** Whole-range guest memory access the shim's imports go through (see host/guest). */
@@ -13,13 +14,8 @@ export interface GuestAccess {
   write(gpa: bigint, src: Uint8Array): boolean;
 }
 
-/** A panic (or trap) inside the boot core, with the shim's message. */
-export class ShimPanic extends Error {
-  constructor(message: string, readonly log: string[]) {
-    super(message);
-    this.name = "ShimPanic";
-  }
-}
+// ShimPanic lives with the other typed errors; re-exported here for the loader's users.
+export { ShimPanic };
 
 type Exports = Record<string, any> & { memory: WebAssembly.Memory };
 
