@@ -93,7 +93,7 @@ describe.runIf(haveChromium || required)("browser playground", () => {
   const overflow = () => page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
 
   it("boots the default x86_64 small image on first load and shows its map without any click", async () => {
-    const node = bootImage(loadImage(join(root, "images", "small.json")), { shim: await loadShim() }).output;
+    const node = bootImage(loadImage(join(root, "images", "small.json")), { shim: await loadShim({ upstream: NEWEST_UPSTREAM }) }).output;
     await page.goto(serve.url);
     await page.waitForSelector("body[data-ready=true]");
     expect(await page.textContent("#wasm-status")).toMatch(/^boot core: selftest ok \(\d+ bytes of WASM memory\)$/);
