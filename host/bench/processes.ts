@@ -80,13 +80,23 @@ export async function runProcesses(args: string[], k: number, progress?: (done: 
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
     const status = await new Promise<number | string>((res) => child.on("close", (code, sig) => res(code ?? sig ?? "?")));
     signal?.removeEventListener("abort", onAbort);
-    // 130: the child was interrupted and printed the points it finished
-    if (status !== 0 && !(status === 130 && signal?.aborted)) {
+    if (signal?.aborted) {
+      // interrupted: the child printed the points it finished (exit 130), or died before its first
+      // point (nothing printed): then it measured none
+      let doc: BenchJson & { interrupted?: boolean } = { results: [], scaling: [] };
+      try {
+        doc = JSON.parse(stdout) as typeof doc;
+      } catch {
+        // keep the empty document
+      }
+      delete doc.interrupted;
+      docs.push(doc);
+      break;
+    }
+    if (status !== 0) {
       throw new Error(`bench process ${i + 1}/${k} failed (exit ${status}): ${stderr.trim().split("\n").slice(-3).join(" / ")}`);
     }
-    const doc = JSON.parse(stdout) as BenchJson & { interrupted?: boolean };
-    delete doc.interrupted;
-    docs.push(doc);
+    docs.push(JSON.parse(stdout) as BenchJson);
   }
   return docs;
 }

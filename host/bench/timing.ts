@@ -27,9 +27,12 @@ export interface TimingOptions {
   label?: string;
 }
 
-/** Quick sweep: short samples. */
-export const QUICK_TIMING: TimingOptions = { sampleMs: 3, samples: 9 };
-/** Full sweep. */
+// Every call lasts at least sampleMs (calibration), so a point's samples together last at least
+// samples × sampleMs: 54 ms quick, 55 ms full (a point needs >= 50 ms to be stable; 3 ms samples
+// gave 1-9 repetitions of a 2048-CPU host tree and exponents that did not reproduce).
+/** Quick sweep: 9 samples of at least 6 ms. */
+export const QUICK_TIMING: TimingOptions = { sampleMs: 6, samples: 9 };
+/** Full sweep: 11 samples of at least 5 ms. */
 export const FULL_TIMING: TimingOptions = { sampleMs: 5, samples: 11 };
 
 /** A timed body: runs `iterations` repetitions and returns their elapsed milliseconds. */

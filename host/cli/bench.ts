@@ -18,6 +18,7 @@ import { compareRuns, compareText, DEFAULT_THRESHOLD_PCT } from "../bench/compar
 import { parseShard, shardPoints, mergeDocs, type Shard } from "../bench/shard.js";
 import { parseNative, nativeRatios, nativeText, type NativeFile } from "../bench/native.js";
 import { runSoak, soakText } from "../bench/soak.js";
+import { runThroughput, throughputText } from "../bench/throughput.js";
 import { combineRuns, runProcesses } from "../bench/processes.js";
 import { loadImage } from "../image/load.js";
 import { defaultImagePath } from "./dtb.js";
@@ -34,6 +35,7 @@ const HELP = `usage: hclboot bench [--quick] [--processes K] [--samples N] [--js
                     [--native FILE] [--compare OLD.json [--threshold PCT]]
        hclboot bench --merge A.json B.json ... [-o OUT] [--svg FILE] [--png FILE] [--native FILE] [--compare OLD.json]
        hclboot bench --soak [N] [--image IMAGE] [--json]
+       hclboot bench --throughput [--image IMAGE] [--json]
 
 Times each boot phase (host DT build, DT parse, read_from_dt, sidecar, kernel command line,
 E820, kernel DT) over CPUs 1..2048, NUMA nodes 1..64 and RAM ranges 1..1024, host and vtl2
@@ -57,7 +59,10 @@ allocation modes, with and without sidecar and VTL2 pool: median of repeated sam
   --soak [N]       boot IMAGE (default images/small.json) N times (default ${DEFAULT_SOAK_BOOTS}) in one boot
                    core instance; report boots/s and WASM memory; exit 1 if memory grew after the
                    first boot or the last boot's output differs from the first's
+  --throughput     boots per CPU second: bootPrepared of IMAGE (default images/small.json), of a
+                   4-range and a 1000-range VM, and bootImage of IMAGE (logging off)
 ${UPSTREAM_HELP}
+
 Test hook: HCLBOOT_BENCH_SLOW=PHASE[:FACTOR] busy-loops in PHASE until it takes FACTOR (default 2)
 times as long (a deliberately slowed build for --compare).`;
 
@@ -124,7 +129,7 @@ export const benchCommand: Command = {
         options: {
           quick: { type: "boolean" }, json: { type: "boolean" }, svg: { type: "string" }, png: { type: "string" },
           compare: { type: "string" }, threshold: { type: "string" }, help: { type: "boolean", short: "h" },
-          soak: { type: "string" }, image: { type: "string" }, shard: { type: "string" }, merge: { type: "boolean" },
+          soak: { type: "string" }, image: { type: "string" }, shard: { type: "string" }, merge: { type: "boolean" }, throughput: { type: "boolean" },
           out: { type: "string", short: "o" }, native: { type: "string" }, processes: { type: "string" }, samples: { type: "string" },
           ...UPSTREAM_OPTION,
         },
@@ -145,7 +150,7 @@ export const benchCommand: Command = {
     if (v.soak !== undefined) {
       const boots = Number(v.soak);
       if (!Number.isInteger(boots) || boots < 1) throw new InputError(`bench: --soak needs a positive whole number of boots, got '${v.soak}'`);
-      const other = ["quick", "svg", "png", "compare", "shard", "merge", "out", "native", "processes", "samples"].filter((k) => (v as Record<string, unknown>)[k] !== undefined);
+      const other = ["quick", "svg", "png", "compare", "shard", "merge", "out", "native", "processes", "samples", "throughput"].filter((k) => (v as Record<string, unknown>)[k] !== undefined);
       if (other.length) throw new InputError(`bench: --soak does not combine with ${other.map((k) => `--${k}`).join(", ")}`);
       const image = loadImage(v.image ?? defaultImagePath());
       const tty = process.stderr.isTTY && !v.json;
@@ -160,7 +165,14 @@ export const benchCommand: Command = {
       if (intr.interrupted) return EXIT.interrupted;
       return doc.soak.grew || doc.soak.changed ? 1 : 0;
     }
-    if (v.image !== undefined) throw new InputError("bench: --image is only used with --soak");
+    if (v.throughput) {
+      const other = ["quick", "svg", "png", "compare", "shard", "merge", "out", "native", "processes", "samples"].filter((k) => (v as Record<string, unknown>)[k] !== undefined);
+      if (other.length) throw new InputError(`bench: --throughput does not combine with ${other.map((k) => `--${k}`).join(", ")}`);
+      const doc = await runThroughput(loadImage(v.image ?? defaultImagePath()));
+      console.log(v.json ? JSON.stringify(doc, null, 2) : throughputText(doc));
+      return doc.throughput.points.some((p) => p.error !== undefined) ? 1 : 0;
+    }
+    if (v.image !== undefined) throw new InputError("bench: --image is only used with --soak or --throughput");
     const threshold = v.threshold === undefined ? DEFAULT_THRESHOLD_PCT : Number(v.threshold);
     if (!Number.isFinite(threshold) || threshold < 0) throw new InputError(`--threshold must be a non-negative number, got '${v.threshold}'`);
     if (v.threshold !== undefined && v.compare === undefined) throw new InputError("--threshold needs --compare");

@@ -89,14 +89,32 @@ export interface FdtWriterConfig {
 
 const utf8 = new TextEncoder();
 
+/** First allocation of the blob buffer (it grows up to the configured size). */
+const INITIAL_BUFFER = 64 * 1024;
+
+// One blob buffer kept for the next writer (taken by a writer, given back by its build()), so
+// repeated builds do not allocate and zero a fresh buffer each time. A reused buffer holds old
+// bytes: the writer writes every byte of its blob (padding and unused string capacity included).
+let spare: Uint8Array | null = null;
+
+// The bytes of `s`: ASCII strings (all node and property names OpenVMM writes) are written one
+// char code per byte; others go through TextEncoder. Returns the byte length, or -1 when `s` is
+// not ASCII (nothing written then).
+function writeAscii(buf: Uint8Array, off: number, s: string): number {
+  const n = s.length;
+  if (off + n > buf.length) return -1;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return -1;
+    buf[off + i] = c;
+  }
+  return n;
+}
+
 /**
  * Writes one FDT blob. Calls mirror the upstream builder; nesting is checked at run time (upstream
  * checks it in the type system), so misuse throws a plain Error.
  */
-/** First allocation of the blob buffer (it grows up to the configured size). */
-const INITIAL_BUFFER = 64 * 1024;
-const NUL = new Uint8Array([0]);
-
 export class FdtWriter {
   // The blob is written into `buf`, which grows geometrically up to `limit` (the configured
   // buffer size, upstream's fixed buffer): every capacity check is against `limit`, so errors
@@ -112,12 +130,21 @@ export class FdtWriter {
   private readonly structOff: number;
   private structSize = 0;
   private depth = 0;
+  // Set by build(), which gives the buffer to the next writer: this one may not be used again.
+  private built = false;
 
   constructor(config: FdtWriterConfig) {
     const reservations = config.memoryReservations ?? [];
     validateMemoryReservations(reservations);
     this.limit = config.bufferSize;
-    this.buf = new Uint8Array(Math.min(this.limit, INITIAL_BUFFER));
+    const want = Math.min(this.limit, INITIAL_BUFFER);
+    // A spare larger than the limit is fine: every bound is checked against `limit`.
+    if (spare !== null && spare.length >= want) {
+      this.buf = spare;
+      spare = null;
+    } else {
+      this.buf = new Uint8Array(want);
+    }
     this.view = new DataView(this.buf.buffer);
     this.reservations = reservations;
     this.stringsOff = this.reservationsOff + (reservations.length + 1) * FDT_RESERVE_ENTRY_SIZE;
@@ -139,32 +166,44 @@ export class FdtWriter {
 
   /** Adds `s` to the string table; returns its offset (the property name id). */
   addString(s: string): number {
-    const bytes = utf8.encode(s);
-    if (this.stringsSize + bytes.length + 1 > this.stringsCap) throw FdtWriterError.outOfSpace();
+    if (this.built) throw new Error("fdt writer: used after build");
     const off = this.stringsOff + this.stringsSize;
+    // The fast path writes only inside the table's capacity (the structure block follows it).
+    let len = this.stringsSize + s.length + 1 <= this.stringsCap ? this.asciiAt(off, s) : -1;
+    let bytes: Uint8Array | null = null;
+    if (len < 0) {
+      bytes = utf8.encode(s);
+      len = bytes.length;
+    }
+    if (this.stringsSize + len + 1 > this.stringsCap) throw FdtWriterError.outOfSpace();
     // The string table capacity may exceed the buffer: upstream's slice copy, then its NUL store,
     // panic with Rust's index messages (against the configured size, `limit`).
-    if (off + bytes.length > this.limit) {
-      throw new Error(`range end index ${off + bytes.length} out of range for slice of length ${this.limit}`);
+    if (off + len > this.limit) {
+      throw new Error(`range end index ${off + len} out of range for slice of length ${this.limit}`);
     }
-    if (off + bytes.length >= this.limit) {
-      throw new Error(`index out of bounds: the len is ${this.limit} but the index is ${off + bytes.length}`);
+    if (off + len >= this.limit) {
+      throw new Error(`index out of bounds: the len is ${this.limit} but the index is ${off + len}`);
     }
-    this.ensure(off + bytes.length + 1);
-    this.buf.set(bytes, off);
-    this.buf[off + bytes.length] = 0;
+    this.ensure(off + len + 1);
+    if (bytes !== null) this.buf.set(bytes, off);
+    this.buf[off + len] = 0;
     const id = this.stringsSize;
-    this.stringsSize += bytes.length + 1;
+    this.stringsSize += len + 1;
     return id;
+  }
+
+  // Writes ASCII `s` at `off` when it fits the buffer (growing it within the limit); the byte
+  // length, or -1 (nothing written) when `s` is not ASCII or does not fit.
+  private asciiAt(off: number, s: string): number {
+    if (off + s.length > this.limit) return -1;
+    this.ensure(off + s.length);
+    return writeAscii(this.buf, off, s);
   }
 
   /** Opens a child node named `name`. */
   startNode(name: string): this {
     this.token(FDT_BEGIN_NODE);
-    const bytes = utf8.encode(name);
-    const off = this.reserve(bytes.length + 1);
-    this.buf.set(bytes, off);
-    this.buf[off + bytes.length] = 0;
+    this.strz(name);
     this.align();
     this.depth++;
     return this;
@@ -181,7 +220,6 @@ export class FdtWriter {
   /** Adds a property without a value. */
   addNull(name: number): this {
     this.propHeader(name, 0);
-    this.align();
     return this;
   }
 
@@ -190,7 +228,6 @@ export class FdtWriter {
     this.propHeader(name, 4);
     const off = this.reserve(4);
     this.view.setUint32(off, v >>> 0);
-    this.align();
     return this;
   }
 
@@ -199,7 +236,6 @@ export class FdtWriter {
     this.propHeader(name, 8);
     const off = this.reserve(8);
     this.view.setBigUint64(off, BigInt.asUintN(64, v));
-    this.align();
     return this;
   }
 
@@ -207,8 +243,7 @@ export class FdtWriter {
   addU64Array(name: number, values: readonly bigint[]): this {
     this.propHeader(name, values.length * 8);
     const off = this.reserve(values.length * 8);
-    values.forEach((v, i) => this.view.setBigUint64(off + i * 8, BigInt.asUintN(64, v)));
-    this.align();
+    for (let i = 0; i < values.length; i++) this.view.setBigUint64(off + i * 8, BigInt.asUintN(64, values[i]!));
     return this;
   }
 
@@ -216,31 +251,49 @@ export class FdtWriter {
   addU32Array(name: number, values: readonly number[]): this {
     this.propHeader(name, values.length * 4);
     const off = this.reserve(values.length * 4);
-    values.forEach((v, i) => this.view.setUint32(off + i * 4, v >>> 0));
+    for (let i = 0; i < values.length; i++) this.view.setUint32(off + i * 4, values[i]! >>> 0);
     this.align();
     return this;
   }
 
   /** Adds a property whose value is the concatenation of `parts` (already big-endian). */
   addPropArray(name: number, parts: readonly Uint8Array[]): this {
-    return this.prop(name, parts);
+    let n = 0;
+    for (const p of parts) n += p.length;
+    this.propHeader(name, n);
+    for (const p of parts) this.buf.set(p, this.reserve(p.length));
+    this.align();
+    return this;
   }
 
   /** Adds a NUL-terminated string property. */
   addStr(name: number, s: string): this {
-    return this.prop(name, [utf8.encode(s), NUL]);
+    const len = this.byteLength(s);
+    this.propHeader(name, len + 1);
+    this.strz(s);
+    this.align();
+    return this;
   }
 
   /** Adds a string-list property (each string NUL-terminated; an empty list is a single NUL). */
   addStrArray(name: number, strings: readonly string[]): this {
-    if (strings.length === 0) return this.prop(name, [NUL]);
-    const parts: Uint8Array[] = [];
-    for (const s of strings) parts.push(utf8.encode(s), NUL);
-    return this.prop(name, parts);
+    if (strings.length === 0) {
+      this.propHeader(name, 1);
+      this.buf[this.reserve(1)] = 0;
+      this.align();
+      return this;
+    }
+    let n = 0;
+    for (const s of strings) n += this.byteLength(s) + 1;
+    this.propHeader(name, n);
+    for (const s of strings) this.strz(s);
+    this.align();
+    return this;
   }
 
   /** Ends the structure block, writes the reservation map and header; returns the blob. */
   build(bootCpuidPhys: number): Uint8Array {
+    if (this.built) throw new Error("fdt writer: used after build");
     if (this.depth !== 0) throw new Error("fdt writer: build with an open node");
     this.token(FDT_END);
     const resvEnd = this.reservationsOff + this.reservations.length * FDT_RESERVE_ENTRY_SIZE;
@@ -258,23 +311,27 @@ export class FdtWriter {
     if (total > this.limit) throw new Error("assertion failed: total_size <= self.inner.buffer.len()");
     if (this.limit < FDT_HEADER_SIZE) throw FdtWriterError.outOfSpace();
     this.ensure(total);
-    const header = [
-      FDT_MAGIC,
-      total,
-      this.structOff,
-      this.stringsOff,
-      this.reservationsOff,
-      FDT_VERSION,
-      FDT_LAST_COMP_VERSION,
-      bootCpuidPhys >>> 0,
-      this.stringsSize,
-      this.structSize,
-    ];
-    header.forEach((v, i) => this.view.setUint32(i * 4, v));
-    return this.buf.slice(0, total);
+    // The unused string table capacity is part of the blob (zeros).
+    this.buf.fill(0, this.stringsOff + this.stringsSize, this.structOff);
+    const v = this.view;
+    v.setUint32(0, FDT_MAGIC);
+    v.setUint32(4, total);
+    v.setUint32(8, this.structOff);
+    v.setUint32(12, this.stringsOff);
+    v.setUint32(16, this.reservationsOff);
+    v.setUint32(20, FDT_VERSION);
+    v.setUint32(24, FDT_LAST_COMP_VERSION);
+    v.setUint32(28, bootCpuidPhys >>> 0);
+    v.setUint32(32, this.stringsSize);
+    v.setUint32(36, this.structSize);
+    const blob = this.buf.slice(0, total);
+    this.built = true;
+    if (spare === null || spare.length < this.buf.length) spare = this.buf;
+    return blob;
   }
 
   private token(t: number): void {
+    if (this.built) throw new Error("fdt writer: used after build");
     const off = this.reserve(4);
     this.view.setUint32(off, t);
   }
@@ -288,31 +345,41 @@ export class FdtWriter {
     return off;
   }
 
+  // Pads the structure block to 4 bytes with zeros (a reused buffer holds old bytes there).
   private align(): void {
     const size = (this.structSize + 3) & ~3;
     if (this.structOff + size > this.limit) throw FdtWriterError.outOfSpace();
     this.ensure(this.structOff + size);
+    for (let i = this.structOff + this.structSize; i < this.structOff + size; i++) this.buf[i] = 0;
     this.structSize = size;
   }
 
-  /** FDT_PROP token and the (length, name offset) header of a `len`-byte value. */
+  // UTF-8 length of `s` (its length when ASCII).
+  private byteLength(s: string): number {
+    for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return utf8.encode(s).length;
+    return s.length;
+  }
+
+  // Appends `s` and a NUL to the structure block.
+  private strz(s: string): void {
+    const at = this.structOff + this.structSize;
+    let n = at + s.length + 1 <= this.limit ? this.asciiAt(at, s) : -1;
+    if (n >= 0) {
+      this.reserve(n);
+    } else {
+      const bytes = utf8.encode(s);
+      this.buf.set(bytes, this.reserve(bytes.length));
+      n = bytes.length;
+    }
+    this.buf[this.reserve(1)] = 0;
+  }
+
+  /** FDT_PROP token and the (length, name offset) header of a `len`-byte value; pads the value. */
   private propHeader(name: number, len: number): void {
     if (this.depth === 0) throw new Error("fdt writer: property outside a node");
     this.token(FDT_PROP);
     const headerOff = this.reserve(8);
     this.view.setUint32(headerOff, len);
     this.view.setUint32(headerOff + 4, name);
-  }
-
-  private prop(name: number, parts: readonly Uint8Array[]): this {
-    let n = 0;
-    for (const p of parts) n += p.length;
-    this.propHeader(name, n);
-    for (const p of parts) {
-      const off = this.reserve(p.length);
-      this.buf.set(p, off);
-    }
-    this.align();
-    return this;
   }
 }

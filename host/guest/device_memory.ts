@@ -36,7 +36,10 @@ export class DeviceMemoryMapper {
   }
 }
 
-/** One device memory region: its windows and, once placed, its guest region. */
+/**
+ * One device memory region: its windows and, once placed, its guest region (a handle the guest
+ * memory resolves by id, so it stays valid when the region table is copied on change).
+ */
 export class DeviceMemoryRegion {
   private readonly mappings: DeviceMapping[] = [];
   private handle: Region | null = null;
@@ -60,10 +63,7 @@ export class DeviceMemoryRegion {
     }
     const mapping: DeviceMapping = { ...range, backing, fileOffset, writable };
     this.mappings.push(mapping);
-    if (this.handle) {
-      this.handle.mappings.push(toRegionMapping(mapping));
-      this.gm.mappingsChanged();
-    }
+    if (this.handle) this.gm.updateMappings(this.handle, (ms) => [...ms, toRegionMapping(mapping)]);
   }
 
   /** Removes the windows that lie inside [offset, offset+len). */
@@ -77,10 +77,7 @@ export class DeviceMemoryRegion {
       }
       if (inside) this.mappings.splice(i, 1);
     }
-    if (this.handle) {
-      this.handle.mappings = this.handle.mappings.filter((m) => !(range.start <= m.start && range.end >= m.end));
-      this.gm.mappingsChanged();
-    }
+    if (this.handle) this.gm.updateMappings(this.handle, (ms) => ms.filter((m) => !(range.start <= m.start && range.end >= m.end)));
   }
 
   /** Places the region at `gpa` (replacing an earlier placement); throws AddRegionError on overlap. */
@@ -91,7 +88,7 @@ export class DeviceMemoryRegion {
     }
     const range = validatedRange(gpa, this.len);
     const region = this.gm.addRegion(this.debugName, range, DEVICE_PRIORITY);
-    region.mappings = this.mappings.map(toRegionMapping);
+    this.gm.updateMappings(region, () => this.mappings.map(toRegionMapping));
     this.gm.mapRegion(region, writable);
     this.handle = region;
   }

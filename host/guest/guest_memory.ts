@@ -12,15 +12,11 @@ import type { GuestAccess } from "../wasm/loader.js";
 import { InputError } from "../errors.js";
 import { SparseBacking, PAGE_SIZE } from "./sparse_backing.js";
 import { DeviceMemoryMapper, DEVICE_PRIORITY } from "./device_memory.js";
+import { RegionTable, AddRegionError, type Range, type Region, type Mapping } from "./region_table.js";
 
 export { SparseBacking, PAGE_SIZE } from "./sparse_backing.js";
 export { DeviceMemoryMapper, DeviceMemoryRegion } from "./device_memory.js";
-
-/** An address range [start, end). */
-export interface Range {
-  start: bigint;
-  end: bigint;
-}
+export { AddRegionError, type Range, type Region, type Mapping } from "./region_table.js";
 
 /** A RAM range with its virtual NUMA node (vm_topology `MemoryRangeWithNode`). */
 export interface RamRange extends Range {
@@ -93,14 +89,6 @@ export class InvalidRamRegion extends Error {
   }
 }
 
-/** A region that breaks the nesting rule (upstream `AddRegionError::OverlapError`). */
-export class AddRegionError extends Error {
-  constructor(readonly existing: string, readonly newName: string) {
-    super(`memory region ${newName} overlaps with existing region ${existing}`);
-    this.name = "AddRegionError";
-  }
-}
-
 /** A failed guest memory access, worded as upstream guestmem's `GuestMemoryError`. */
 export class GuestMemoryError extends Error {
   constructor(readonly op: "read" | "write", readonly range: Range, readonly gpa: bigint) {
@@ -108,34 +96,6 @@ export class GuestMemoryError extends Error {
     super(`guest memory 'ram': ${op} error: failed to access ${formatRange(range)}${at}`);
     this.name = "GuestMemoryError";
   }
-}
-
-/** A window of a backing inside a region: region offsets [start, end) ↦ backing at `offset`. */
-interface Mapping {
-  start: bigint;
-  end: bigint;
-  backing: SparseBacking;
-  offset: bigint;
-  writable: boolean;
-}
-
-/** One region of the address space (upstream region manager `Region`). */
-export interface Region {
-  readonly id: number;
-  readonly name: string;
-  readonly range: Range;
-  readonly priority: number;
-  /** null when unmapped, else whether the guest may write. */
-  map: { writable: boolean } | null;
-  mappings: Mapping[];
-}
-
-function overlaps(a: Range, b: Range): boolean {
-  return a.end > b.start && a.start < b.end;
-}
-
-function contains(outer: Range, inner: Range): boolean {
-  return outer.start <= inner.start && outer.end >= inner.end;
 }
 
 /** Checks a memory layout the way vm_topology's `MemoryLayout` constructors do. */
@@ -155,17 +115,18 @@ export function validateLayout(layout: GuestMemoryLayout): void {
   }
 }
 
-/** The guest physical address space of one VM; implements the shim's GuestAccess. */
+/**
+ * The guest physical address space of one VM; implements the shim's GuestAccess. Its regions live
+ * in a RegionTable, which forks share until one of them changes its regions (copy on change), so
+ * a fork costs one backing fork per distinct backing, whatever the number of regions.
+ */
 export class GuestMemory implements GuestAccess {
-  private readonly regions: Region[] = [];
-  private nextId = 0;
-  /** Visible regions sorted by start (recomputed on every region change). */
-  private active: Region[] = [];
-
   private constructor(
     /** The RAM backing (all RAM ranges, VTL2 range last, packed one after the other). */
     readonly ram: SparseBacking,
-    private readonly ramRegionList: Region[],
+    private table: RegionTable,
+    // The backings of a fork by the backings the (shared) table's mappings name; null: as named.
+    private xlate: Map<SparseBacking, SparseBacking> | null,
     /** Offset at which VTL2 sees VTL0 memory again, if the alias map is enabled. */
     readonly vtl0AliasMapOffset: bigint | null,
   ) {}
@@ -191,69 +152,89 @@ export class GuestMemory implements GuestAccess {
       if (ranges[0].start !== 0n || ranges[0].end < 0x100000n) throw MemoryBuildError.invalidRamForX86();
       const starts = [...X86_LEGACY_SPLIT, ranges[0].end];
       const split: Range[] = [];
-      for (let i = 0; i + 1 < starts.length; i++) split.push({ start: starts[i], end: starts[i + 1] });
+      for (let i = 0; i < starts.length - 1; i++) split.push({ start: starts[i], end: starts[i + 1] });
       ranges = [...split, ...ranges.slice(1)];
     }
 
+    // All RAM regions share one priority: one sort checks the nesting rule for all of them
+    // (checking each add against every region made a 1024-range VM quadratic).
+    try {
+      RegionTable.checkSamePriority(ranges.map(() => "ram"), ranges);
+    } catch (e) {
+      if (e instanceof AddRegionError) {
+        throw new Error(`regions cannot overlap yet: OverlapError { existing: "${e.existing}", new: "${e.newName}" }`);
+      }
+      throw e;
+    }
     const backing = new SparseBacking(ramSize, "ram");
-    const gm = new GuestMemory(backing, [], alias);
+    const table = new RegionTable();
     let offset = 0n;
     for (const range of ranges) {
-      let region: Region;
-      try {
-        region = gm.addRegion("ram", range, RAM_PRIORITY);
-      } catch (e) {
-        if (e instanceof AddRegionError) {
-          throw new Error(`regions cannot overlap yet: OverlapError { existing: "${e.existing}", new: "${e.newName}" }`);
-        }
-        throw e;
-      }
+      const region = table.add("ram", range, RAM_PRIORITY);
       region.mappings.push({ start: 0n, end: range.end - range.start, backing, offset, writable: true });
-      region.map = { writable: true }; // mapped; the visible set is computed once below
-      gm.ramRegionList.push(region);
+      region.map = { writable: true };
+      table.ram.push(region);
       offset += range.end - range.start;
     }
-    // One recompute for all RAM regions (one per region made a 1024-range VM take seconds).
-    gm.recompute();
-    return gm;
+    table.recompute();
+    return new GuestMemory(backing, table, null, alias);
   }
 
   /**
    * A copy-on-write copy of this guest memory: same regions, visibility and contents; writes go
    * to the copy only. This memory must not be written afterwards (its backings refuse writes once
-   * forked). Repeated boots of one loaded image each get a fork.
+   * forked). Repeated boots of one loaded image each get a fork. The region table is shared, not
+   * copied: the cost is one SparseBacking fork per distinct backing.
    */
   fork(): GuestMemory {
+    const t = this.table;
+    t.shared = true;
     const forks = new Map<SparseBacking, SparseBacking>();
-    const forkOf = (b: SparseBacking) => {
-      let f = forks.get(b);
-      if (!f) forks.set(b, (f = b.fork()));
-      return f;
-    };
-    const gm = new GuestMemory(forkOf(this.ram), [], this.vtl0AliasMapOffset);
-    const byId = new Map<number, Region>();
-    for (const r of this.regions) {
-      const copy: Region = {
-        id: r.id, name: r.name, range: { ...r.range }, priority: r.priority, map: r.map ? { ...r.map } : null,
-        mappings: r.mappings.map((m) => ({ ...m, backing: forkOf(m.backing) })),
-      };
-      byId.set(r.id, copy);
-      gm.regions.push(copy);
+    const ram = this.ram.fork();
+    forks.set(this.ram, ram);
+    let xlate: Map<SparseBacking, SparseBacking> | null = null;
+    for (const named of t.backings()) {
+      const mine = this.backingOf(named);
+      let f = forks.get(mine);
+      if (f === undefined) forks.set(mine, (f = mine.fork()));
+      (xlate ??= new Map()).set(named, f);
     }
-    for (const r of this.ramRegionList) gm.ramRegionList.push(byId.get(r.id)!);
-    gm.nextId = this.nextId;
-    gm.recompute();
-    return gm;
+    return new GuestMemory(ram, t, xlate, this.vtl0AliasMapOffset);
+  }
+
+  // The backing this memory uses for a mapping that names `b`.
+  private backingOf(b: SparseBacking): SparseBacking {
+    if (this.xlate === null) return b;
+    return this.xlate.get(b) ?? b;
+  }
+
+  // The region table, made this memory's own before a change (a shared table is copied).
+  private own(): RegionTable {
+    if (this.table.shared) {
+      this.table = this.table.clone(this.xlate);
+      this.xlate = null;
+    }
+    return this.table;
+  }
+
+  // This memory's region for `region` (by id: a copied table holds copies), or undefined.
+  private mine(region: Region): Region | undefined {
+    return this.own().byId(region.id);
   }
 
   /** The RAM regions in creation order (the x86 legacy split shows up here). */
   ramRegions(): Range[] {
-    return this.ramRegionList.map((r) => ({ ...r.range }));
+    return this.table.ram.map((r) => ({ ...r.range }));
   }
 
   /** Every region (RAM and device), for inspection. */
   allRegions(): readonly Region[] {
-    return this.regions;
+    return this.own().regions;
+  }
+
+  /** The visible regions' ranges, sorted by address (for inspection and tests). */
+  visibleRanges(): Range[] {
+    return this.table.active.map((r) => ({ ...r.range }));
   }
 
   /** Bytes of page storage actually held by the RAM backing. */
@@ -263,7 +244,7 @@ export class GuestMemory implements GuestAccess {
 
   /** Sets the visibility of one whole RAM region (upstream `set_ram_visibility`). */
   setRamVisibility(range: Range, visibility: RamVisibility): void {
-    const region = this.ramRegionList.find((r) => r.range.start === range.start && r.range.end === range.end);
+    const region = this.table.ram.find((r) => r.range.start === range.start && r.range.end === range.end);
     if (!region) throw new InvalidRamRegion(range);
     if (visibility === "unmapped") this.unmapRegion(region);
     else this.mapRegion(region, visibility === "read-write");
@@ -276,57 +257,47 @@ export class GuestMemory implements GuestAccess {
 
   /** Adds a region, enforcing upstream's nesting rule; it starts unmapped. */
   addRegion(name: string, range: Range, priority: number): Region {
-    for (const other of this.regions) {
-      if (!overlaps(range, other.range)) continue;
-      const ok =
-        priority < other.priority
-          ? contains(other.range, range)
-          : priority === other.priority
-            ? other.range.start === range.start && other.range.end === range.end
-            : contains(range, other.range);
-      if (!ok) throw new AddRegionError(other.name, name);
-    }
-    const region: Region = { id: this.nextId++, name, range: { ...range }, priority, map: null, mappings: [] };
-    this.regions.push(region);
-    return region;
+    this.table.checkAdd(name, range, priority);
+    return this.own().add(name, range, priority);
   }
 
   /** Maps a region (read-write or read-only). */
   mapRegion(region: Region, writable: boolean): void {
-    region.map = { writable };
-    this.recompute();
+    const r = this.mine(region) ?? region;
+    r.map = { writable };
+    this.table.recompute();
   }
 
   /** Unmaps a region (it stays registered). */
   unmapRegion(region: Region): void {
-    region.map = null;
-    this.recompute();
+    const r = this.mine(region) ?? region;
+    r.map = null;
+    this.table.recompute();
   }
 
   /** Removes a region entirely. */
   removeRegion(region: Region): void {
-    const i = this.regions.indexOf(region);
-    if (i >= 0) this.regions.splice(i, 1);
-    this.recompute();
+    this.own().remove(region.id);
+    this.table.recompute();
   }
 
-  /** Notifies that a region's mappings changed. */
+  /** Replaces a region's mappings with `update(current)` (device memory windows). */
+  updateMappings(region: Region, update: (current: Mapping[]) => Mapping[]): void {
+    const r = this.mine(region) ?? region;
+    r.mappings = update(r.mappings);
+    this.table.mappingsChanged();
+    this.table.recompute();
+  }
+
+  /** Notifies that a region's mappings changed (after changing `mappings` of an allRegions() entry). */
   mappingsChanged(): void {
-    this.recompute();
-  }
-
-  private recompute(): void {
-    const mapped = this.regions.filter((r) => r.map !== null && r.range.start < r.range.end);
-    this.active = mapped
-      .filter((r, i) =>
-        !mapped.some((o, j) => o !== r && overlaps(o.range, r.range) && (o.priority > r.priority || (o.priority === r.priority && j < i))),
-      )
-      .sort((a, b) => (a.range.start < b.range.start ? -1 : 1));
+    this.own().mappingsChanged();
+    this.table.recompute();
   }
 
   /** The visible region containing `gpa`, or undefined. */
   private regionAt(gpa: bigint): Region | undefined {
-    const a = this.active;
+    const a = this.table.active;
     let lo = 0;
     let hi = a.length;
     while (lo < hi) {
@@ -358,8 +329,9 @@ export class GuestMemory implements GuestAccess {
         const m = region.mappings.find((x) => x.start <= off && off < x.end);
         if (m && off + len <= m.end && (!write || (m.writable && region.map!.writable))) {
           const at = m.offset + (off - m.start);
-          if (write) m.backing.write(at, buf);
-          else m.backing.read(at, buf);
+          const backing = this.backingOf(m.backing);
+          if (write) backing.write(at, buf);
+          else backing.read(at, buf);
           return null;
         }
       }
@@ -370,8 +342,9 @@ export class GuestMemory implements GuestAccess {
     this.segments(gpa, len, (mapping, region, addr, n, done) => {
       const at = mapping.offset + (addr - region.range.start - mapping.start);
       const part = buf.subarray(done, done + n);
-      if (write) mapping.backing.write(at, part);
-      else mapping.backing.read(at, part);
+      const backing = this.backingOf(mapping.backing);
+      if (write) backing.write(at, part);
+      else backing.read(at, part);
     });
     return null;
   }
@@ -433,9 +406,34 @@ export class GuestMemory implements GuestAccess {
   zero(gpa: bigint, len: bigint): boolean {
     if (gpa + len > U64_LIMIT || this.firstFault(gpa, len, true) !== null) return false;
     this.segments(gpa, len, (mapping, region, addr, n) => {
-      mapping.backing.zero(mapping.offset + (addr - region.range.start - mapping.start), n);
+      this.backingOf(mapping.backing).zero(mapping.offset + (addr - region.range.start - mapping.start), n);
     });
     return true;
+  }
+
+  /**
+   * Where the data of [gpa, gpa+len) ends (GuestAccess): bytes at or past the result read as zero;
+   * null when a read of the range would fault.
+   */
+  dataExtent(gpa: bigint, len: number): number | null {
+    const n = BigInt(len);
+    // Fast path: the whole range inside one mapping of one visible region (as in `access`).
+    if (this.vtl0AliasMapOffset === null && len > 0) {
+      const region = this.regionAt(gpa);
+      if (region && gpa + n <= region.range.end) {
+        const off = gpa - region.range.start;
+        const m = region.mappings.find((x) => x.start <= off && off < x.end);
+        if (m && off + n <= m.end) return this.backingOf(m.backing).dataExtent(m.offset + (off - m.start), len);
+      }
+    }
+    if (gpa + n > U64_LIMIT || this.firstFault(gpa, n, false) !== null) return null;
+    let extent = 0;
+    this.segments(gpa, n, (mapping, region, addr, count, done) => {
+      const at = mapping.offset + (addr - region.range.start - mapping.start);
+      const e = this.backingOf(mapping.backing).dataExtent(at, count);
+      if (e > 0) extent = done + e;
+    });
+    return extent;
   }
 
   /** Reads guest memory, throwing GuestMemoryError on a fault. */

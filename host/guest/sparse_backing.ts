@@ -122,6 +122,33 @@ export class SparseBacking {
     }
   }
 
+  /**
+   * Bytes from `offset` up to the end of the last page in [offset, offset+len) that holds storage
+   * (here or in a base), at most `len`; 0 when none does: past it everything reads as zero.
+   */
+  dataExtent(offset: bigint, len: number): number {
+    if (len <= 0) return 0;
+    const first = Number(offset >> PAGE_SHIFT);
+    const inPage = Number(offset & 0xfffn);
+    // The highest page with storage, over this store and its bases, scanned chunk by chunk.
+    let top = -1;
+    const last = Number((offset + BigInt(len) - 1n) >> PAGE_SHIFT);
+    for (let b: SparseBacking | null = this; b !== null; b = b.base) {
+      for (let ci = Math.floor(last / PAGES_PER_CHUNK); ci * PAGES_PER_CHUNK + PAGES_PER_CHUNK - 1 > top && ci >= Math.floor(first / PAGES_PER_CHUNK); ci--) {
+        const chunk = b.chunks.get(ci);
+        if (!chunk) continue;
+        const lo = Math.max(first, top + 1, ci * PAGES_PER_CHUNK);
+        let pn = Math.min(last, ci * PAGES_PER_CHUNK + PAGES_PER_CHUNK - 1);
+        for (; pn >= lo; pn--) if (chunk[pn - ci * PAGES_PER_CHUNK]) break;
+        if (pn >= lo) {
+          top = pn;
+          break;
+        }
+      }
+    }
+    return top < 0 ? 0 : Math.min(len, (top - first + 1) * PAGE_SIZE - inPage);
+  }
+
   /** Visits the materialized pages (page offset, bytes) in ascending order. */
   *materialized(): Generator<[bigint, Uint8Array]> {
     const keys = new Set(this.chunks.keys());

@@ -33,7 +33,8 @@ export interface BootResult {
 export function runBoot(shim: Shim, loc: BootLocation): BootResult {
   shim.reset();
   shim.call("boot_run", BigInt.asUintN(64, loc.shimBase), BigInt.asUintN(64, loc.rawOffset), loc.arch === "aarch64" ? 1 : 0, loc.hvIsolation ? 1 : 0);
-  const r = shim.out();
+  // Decoded completely before the next call into the boot core: read in place.
+  const r = shim.outView();
   const log = shim.log().slice();
   let partition: PartitionResult;
   try {

@@ -12,6 +12,11 @@ export interface GuestAccess {
   read(gpa: bigint, dst: Uint8Array): boolean;
   /** Copies `src` into guest memory at `gpa`; false when any byte is unmapped or read-only. */
   write(gpa: bigint, src: Uint8Array): boolean;
+  /**
+   * Where the data of [gpa, gpa+len) ends: every byte at or past the returned offset reads as
+   * zero (any upper bound will do, `len` always does); null when a read of the range would fault.
+   */
+  dataExtent?(gpa: bigint, len: number): number | null;
 }
 
 // ShimPanic lives with the other typed errors; re-exported here for the loader's users.
@@ -31,6 +36,8 @@ export class Shim {
   upstream: UpstreamPin = defaultUpstream();
   private guest: GuestAccess | undefined;
   private logLines: string[] = [];
+  // Set by the fd_write import: WASI's stdout holds text not read yet.
+  private stdoutWritten = true;
 
   private constructor(
     readonly exports: Exports,
@@ -44,9 +51,20 @@ export class Shim {
     const wasi = new WASI({ args: ["openhcl_boot"], env: {} });
     const imports = wasi.getImports(module) as WebAssembly.Imports;
     let shim: Shim | undefined;
+    // Note every fd_write, so a call that wrote nothing (logging off) skips reading WASI's stdout.
+    for (const ns of Object.values(imports)) {
+      const fdWrite = (ns as Record<string, unknown>).fd_write;
+      if (typeof fdWrite === "function") {
+        (ns as Record<string, unknown>).fd_write = (...a: unknown[]) => {
+          if (shim) shim.stdoutWritten = true;
+          return (fdWrite as (...x: unknown[]) => unknown)(...a);
+        };
+      }
+    }
     imports.env = {
       guest_read: (gpa: bigint, dst: number, len: number): number => shim!.onGuestRead(gpa, dst, len),
       guest_write: (gpa: bigint, src: number, len: number): number => shim!.onGuestWrite(gpa, src, len),
+      guest_data_extent: (gpa: bigint, len: number): bigint => shim!.onGuestDataExtent(gpa, len),
     };
     for (const provide of extraImports) Object.assign(imports.env, provide(() => shim!));
     const instance = await WebAssembly.instantiate(module, imports);
@@ -64,6 +82,14 @@ export class Shim {
     if (!this.guest) return 1;
     const view = new Uint8Array(this.exports.memory.buffer, dst, len);
     return this.guest.read(BigInt.asUintN(64, gpa), view) ? 0 : 1;
+  }
+
+  private onGuestDataExtent(gpa: bigint, len: number): bigint {
+    if (!this.guest) return -1n;
+    // Without the method: the whole range (the read that follows faults as a whole read would).
+    if (!this.guest.dataExtent) return BigInt(len);
+    const n = this.guest.dataExtent(BigInt.asUintN(64, gpa), len);
+    return n === null ? -1n : BigInt(n);
   }
 
   private onGuestWrite(gpa: bigint, src: number, len: number): number {
@@ -109,10 +135,22 @@ export class Shim {
     }
   }
 
-  /** The result stream written by the last call. */
+  /** The result stream written by the last call (a copy: it stays valid across later calls). */
   out(): Reader {
+    return new Reader(this.outBytes().slice());
+  }
+
+  /**
+   * The result stream written by the last call, read in place: valid only until the next call
+   * into the boot core (decode it completely first; `bytesField` still returns copies).
+   */
+  outView(): Reader {
+    return new Reader(this.outBytes());
+  }
+
+  private outBytes(): Uint8Array {
     const [ptr, len] = this.status();
-    return new Reader(new Uint8Array(this.exports.memory.buffer, ptr, len).slice());
+    return new Uint8Array(this.exports.memory.buffer, ptr, len);
   }
 
   // The runtime's status block (assembly/abi/runtime.ts abi_status): result stream pointer and
@@ -139,6 +177,8 @@ export class Shim {
   }
 
   private drainLog(): void {
+    if (!this.stdoutWritten) return;
+    this.stdoutWritten = false;
     const text = this.wasi.getStdoutString();
     if (text.length === 0) return;
     for (const line of text.split("\n")) if (line.length > 0) this.logLines.push(line);

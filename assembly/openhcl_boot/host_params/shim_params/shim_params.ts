@@ -6,7 +6,7 @@
 import { MemoryRange, RangeList } from "../../../support/memory_range/lib";
 import { panic } from "../../../rt/panic";
 import { fmtInvalidRangeDebug } from "../../../rt/fmt";
-import { guestRead } from "../../../rt/guest";
+import { guestRead, guestReadClean } from "../../../rt/guest";
 import { crc32Begin, crc32Update, crc32End } from "../../../support/crc32fast/crc32";
 
 /** Hyper-V page size. */
@@ -37,6 +37,13 @@ export const PARAVISOR_RESERVED_VTL2_SNP_SECRETS_PAGE_INDEX: u64 = 3;
 
 /** `ShimParamsRaw`: 25 fields, 192 bytes; byte offsets of each field. */
 export const SHIM_PARAMS_RAW_SIZE: u32 = 192;
+// The device tree area's copy, kept across calls (a static buffer, not the arena): bytes at and
+// past `dtBufDirty` are zero, so a boot copies only the pages that hold data and zeroes only what
+// the previous copy left behind.
+const DT_BUF_CAP: u32 = <u32>(PARAVISOR_CONFIG_DEVICE_TREE_SIZE_PAGES * HV_PAGE_SIZE);
+const DT_BUF: usize = memory.data(<i32>DT_BUF_CAP, 16);
+let dtBufDirty: u32 = 0;
+
 const O_KERNEL_ENTRY: usize = 0;
 const O_CMDLINE: usize = 8;
 const O_INITRD: usize = 16;
@@ -343,12 +350,15 @@ export class ShimParams {
     return crc32End(c);
   }
 
-  /** The device tree area copied into the arena (dtSize() bytes; untrusted host data). */
+  /**
+   * The device tree area copied out of guest memory (dtSize() bytes; untrusted host data), into
+   * a buffer kept for it across calls: only the pages that hold data are copied per boot.
+   */
   deviceTree(): usize {
     const len = <u32>this.dtSize();
-    const buf = __alloc(<usize>len);
-    guestRead(this.dtStart(), buf, len);
-    return buf;
+    if (len > DT_BUF_CAP) panic("device tree area larger than its buffer");
+    dtBufDirty = guestReadClean(this.dtStart(), DT_BUF, len, dtBufDirty);
+    return DT_BUF;
   }
 
   /** Iterator over the imported regions of the parameter region. */
