@@ -62,6 +62,8 @@ export interface ServiceOutput {
   second: BootOutput;
   agree: boolean;
   differences: string[];
+  /** Cross-version servicing only (`--from A --to B`): the pins of the first and the servicing boot. */
+  upstream?: { from: string; to: string };
 }
 
 /** The contract's failure object (kind "internal" is a bug in hclboot); a failed boot adds `bootLog`. */

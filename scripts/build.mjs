@@ -36,26 +36,43 @@ function entries(surface) {
 /** The asconfig.json targets and the surface each is built from. */
 const TARGETS = [["release", "release"], ["test", "test"], ["debug", "test"], ["coverage", "test"]];
 
+// One boot core per supported upstream pin (host/upstream.ts): asc introduces the integer constant
+// UPSTREAM_PIN (0 = 37a2806, 1 = 1488a37) that assembly/rt/upstream.ts turns into named switches.
+// build/upstream/<pin>/ holds each pin's release, test, debug and coverage builds; build/hclboot*.wasm
+// are copies of the newest pin's (the default), which bin/, the playground and older callers load.
+const PINS = [["1488a37", 1], ["37a2806", 0]];
+const OUT = { release: "hclboot.wasm", test: "hclboot.test.wasm", debug: "hclboot.debug.wasm", coverage: "hclboot.cov.base.wasm" };
+
 async function buildWasm() {
   const asc = (await import("assemblyscript/asc")).default;
   mkdirSync(join(root, "build"), { recursive: true });
-  for (const [target, surface] of TARGETS) {
-    const t0 = Date.now();
-    const { error, stderr } = await asc.main(
-      [...entries(surface), "--config", "asconfig.json", "--target", target],
-      { stdout: process.stdout, stderr: process.stderr },
-    );
-    if (error) {
-      console.error(`asc (${target}) failed: ${error.message}`);
-      process.exit(1);
+  for (const [pin, index] of PINS) {
+    const dir = join("build", "upstream", pin);
+    mkdirSync(join(root, dir), { recursive: true });
+    for (const [target, surface] of TARGETS) {
+      const t0 = Date.now();
+      const extra = ["--outFile", join(dir, OUT[target]), "--use", `UPSTREAM_PIN=${index}`];
+      if (target === "release") extra.push("--textFile", index === 1 ? join("build", "hclboot.wat") : join(dir, "hclboot.wat"));
+      const { error } = await asc.main(
+        [...entries(surface), "--config", "asconfig.json", "--target", target, ...extra],
+        { stdout: process.stdout, stderr: process.stderr },
+      );
+      if (error) {
+        console.error(`asc (${target}, upstream ${pin}) failed: ${error.message}`);
+        process.exit(1);
+      }
+      say(`built ${target} wasm (${surface} surface, upstream ${pin}) in ${Date.now() - t0} ms`);
     }
-    say(`built ${target} wasm (${surface} surface) in ${Date.now() - t0} ms`);
+    await instrumentCoverage(dir);
   }
-  await instrumentCoverage();
+  const newest = join(root, "build", "upstream", PINS[0][0]);
+  for (const f of [...Object.values(OUT), "hclboot.debug.wasm.map", "hclboot.cov.wasm"]) {
+    if (existsSync(join(newest, f))) copyFileSync(join(newest, f), join(root, "build", f));
+  }
 }
 
 /** Adds the fuzzer's edge counters to the coverage build (host/fuzz/instrument.ts). */
-async function instrumentCoverage() {
+async function instrumentCoverage(dir) {
   const esbuild = await import("esbuild");
   const t0 = Date.now();
   const tool = join(root, "build", "instrument.mjs");
@@ -64,7 +81,7 @@ async function instrumentCoverage() {
     platform: "node", format: "esm", packages: "external", logLevel: "error",
   });
   const { instrumentFile } = await import(pathToFileURL(tool).href);
-  const edges = instrumentFile(join(root, "build", "hclboot.cov.base.wasm"), join(root, "build", "hclboot.cov.wasm"), true);
+  const edges = instrumentFile(join(root, dir, "hclboot.cov.base.wasm"), join(root, dir, "hclboot.cov.wasm"), true);
   say(`instrumented coverage wasm (${edges} edges) in ${Date.now() - t0} ms`);
 }
 

@@ -25,6 +25,7 @@ import { loadImage } from "../image/load.js";
 import { defaultImagePath } from "./dtb.js";
 import type { Command } from "./commands.js";
 import { Progress } from "./progress.js";
+import { UPSTREAM_OPTION, UPSTREAM_HELP, applyUpstream } from "./upstream_opt.js";
 
 /** Processes a sweep's samples are taken in (README "Benchmarks": a process has its own offset). */
 const DEFAULT_PROCESSES = 3;
@@ -70,6 +71,8 @@ with its interval.
                    every 10 s)
   --cli            time \`hclboot --help\`, \`--version\` and \`boot\` in fresh processes: wall,
                    CPU and peak RSS (--runs N processes per command, default 7)
+${UPSTREAM_HELP}
+
 Test hook: HCLBOOT_BENCH_SLOW=PHASE[:FACTOR] busy-loops in PHASE until it takes FACTOR (default 2)
 times as long (a deliberately slowed build for --compare).`;
 
@@ -139,6 +142,7 @@ export const benchCommand: Command = {
           compare: { type: "string" }, threshold: { type: "string" }, help: { type: "boolean", short: "h" },
           soak: { type: "string" }, image: { type: "string" }, quiet: { type: "boolean" }, shard: { type: "string" }, merge: { type: "boolean" }, throughput: { type: "boolean" },
           out: { type: "string", short: "o" }, native: { type: "string" }, processes: { type: "string" }, samples: { type: "string" },
+          ...UPSTREAM_OPTION,
         },
         strict: true,
         allowPositionals: true,
@@ -152,6 +156,7 @@ export const benchCommand: Command = {
       console.log(HELP);
       return 0;
     }
+    applyUpstream(v.upstream);
     if (files.length > 0 && !v.merge) throw new InputError(`unexpected argument '${files[0]}' (input documents go after --merge)`);
     if (v.soak !== undefined) {
       const boots = Number(v.soak);

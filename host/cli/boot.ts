@@ -10,6 +10,7 @@ import { bootText } from "../harness/boot_text.js";
 import { defaultImagePath } from "./dtb.js";
 import { parseOrInput, writeOutput, failureLine } from "./io.js";
 import type { Command } from "./commands.js";
+import { UPSTREAM_OPTION, UPSTREAM_HELP, applyUpstream } from "./upstream_opt.js";
 
 const HELP = `usage: hclboot boot [IMAGE] [--json] [--kernel-dt OUT.dtb]
 
@@ -17,6 +18,7 @@ Boots IMAGE (default: the package's images/small.json) through the WASM boot cor
 boot log and the VTL2 memory map.
   --json               print the CONTRACT.md boot object instead (failures too)
   --kernel-dt OUT.dtb  write the device tree the shim built for the kernel
+${UPSTREAM_HELP}
 Exit status: 0 booted, 1 the shim failed (panic or device-tree error), 2 unusable input.`;
 
 /** Prints a failure: the contract object (with the boot log) with --json, else log + message on stderr. */
@@ -39,7 +41,7 @@ export const bootCommand: Command = {
       parseArgs({
         args,
         allowPositionals: true,
-        options: { json: { type: "boolean" }, "kernel-dt": { type: "string" }, help: { type: "boolean", short: "h" } },
+        options: { json: { type: "boolean" }, "kernel-dt": { type: "string" }, ...UPSTREAM_OPTION, help: { type: "boolean", short: "h" } },
       }),
     );
     if (values.help) {
@@ -50,8 +52,9 @@ export const bootCommand: Command = {
     const json = values.json === true;
     const out = values["kernel-dt"];
     try {
+      const upstream = applyUpstream(values.upstream);
       const image = loadImage(positionals[0] ?? defaultImagePath());
-      const shim = await loadShim();
+      const shim = await loadShim({ upstream });
       const r = bootImage(image, { shim });
       if (out !== undefined) writeOutput(out, r.kernelDtb);
       if (json) console.log(JSON.stringify(r.output, null, 2));

@@ -24,4 +24,5 @@ export const commands: Record<string, CommandEntry> = {
   boot: { summary: "boot an image (default images/small.json): boot log and memory map, or --json", load: async () => (await import("./boot.js")).bootCommand },
   service: { summary: "boot, persist, boot again (servicing) and compare the topologies", load: async () => (await import("./service.js")).serviceCommand },
   fuzz: { summary: "coverage-guided fuzzing of the boot core (findings become reproducers)", load: async () => (await import("./fuzz.js")).fuzzCommand },
+  "diff-upstream": { summary: "boot an image on two upstream versions and print the differences", load: async () => (await import("./diff_upstream.js")).diffUpstreamCommand },
 };

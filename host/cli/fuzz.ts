@@ -12,6 +12,7 @@ import { defaultWorkers } from "../fuzz/workers.js";
 import { getTarget, targetSummaries } from "../fuzz/targets/index.js";
 import { decodeJson, encodeJson } from "../fuzz/target.js";
 import type { Command } from "./commands.js";
+import { UPSTREAM_OPTION, UPSTREAM_HELP, applyUpstream } from "./upstream_opt.js";
 
 const HELP = `usage: hclboot fuzz [--target NAME] [--seed N] [--runs N] [--time SEC] [--workers N]
                     [--corpus DIR] [--out DIR] [--json]
@@ -28,8 +29,9 @@ ${targetSummaries().map(([n, s]) => `                    ${n.padEnd(10)} ${s}`).
   --corpus DIR    corpus directory, read at start and grown (default fuzz/corpus/TARGET)
   --out DIR       findings directory (default fuzz/findings/TARGET)
   --replay FILE   run one reproducer and report its verdict (exit 1 when it still fails)
-  --json          print the summary object (CONTRACT.md) instead of the progress line
-  --quiet         no progress line on stderr`;
+  --json          print the summary object (CONTRACT.md, plus "upstream") instead of the progress line
+  --quiet         no progress line on stderr
+${UPSTREAM_HELP}`;
 
 function int(v: string | undefined, name: string, dflt: number): number {
   if (v === undefined) return dflt;
@@ -92,7 +94,7 @@ export const fuzzCommand: Command = {
         options: {
           target: { type: "string" }, seed: { type: "string" }, runs: { type: "string" }, time: { type: "string" },
           workers: { type: "string" }, corpus: { type: "string" }, out: { type: "string" }, replay: { type: "string" },
-          json: { type: "boolean" }, quiet: { type: "boolean" }, help: { type: "boolean", short: "h" },
+          json: { type: "boolean" }, quiet: { type: "boolean" }, help: { type: "boolean", short: "h" }, ...UPSTREAM_OPTION,
         },
         strict: true,
       });
@@ -104,6 +106,7 @@ export const fuzzCommand: Command = {
       console.log(HELP);
       return 0;
     }
+    const upstream = applyUpstream(v.upstream);
     if (v.replay) return replay(v.replay, v.target, !!v.json);
     const target = v.target ?? "ranges";
     try {
@@ -129,7 +132,7 @@ export const fuzzCommand: Command = {
     }).finally(() => intr.dispose());
     if (summary.error) throw new InputError(summary.error);
     // Findings and corpus entries are written as they arrive, so an interrupted campaign lost none.
-    if (v.json) console.log(JSON.stringify(intr.interrupted ? { ...summary, interrupted: true } : summary, null, 2));
+    if (v.json) console.log(JSON.stringify(intr.interrupted ? { ...summary, upstream, interrupted: true } : { ...summary, upstream }, null, 2));
     else for (const f of summary.findings) console.log(`finding ${f.kind}: ${f.message.split("\n")[0]}\n  reproducer: ${f.reproducer}\n  replay: ${f.replay}`);
     if (intr.interrupted) {
       if (!v.json) console.error(`interrupted: ${summary.runs} runs, ${summary.findings.length} findings, corpus ${summary.corpus} (${summary.corpusAdded} added)`);

@@ -5,6 +5,7 @@ import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { packageRoot, wasmPath } from "../wasm/node.js";
+import { NEWEST_UPSTREAM } from "../upstream.js";
 import { InputError } from "../errors.js";
 import { parseOrInput } from "./io.js";
 import { createPlaygroundServer, listen, type ServeRoots } from "../server/server.js";
@@ -20,7 +21,8 @@ export function defaultRoots(): ServeRoots {
   const root = packageRoot();
   return {
     web: join(root, "dist", "web"),
-    wasm: wasmPath(),
+    // The page lays out the VTL2 image as the newest pin does (host/upstream.ts), so it gets that boot core.
+    wasm: wasmPath(false, "release", NEWEST_UPSTREAM),
     images: join(root, "images"),
     fixtures: join(root, "test", "fixtures", "boot"),
   };

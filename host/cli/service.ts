@@ -10,8 +10,11 @@ import { serviceText } from "../harness/service_text.js";
 import { reportFailure } from "./boot.js";
 import { parseOrInput, writeOutput, onInterrupt, keepGoing } from "./io.js";
 import type { Command } from "./commands.js";
+import { UPSTREAM_OPTION, UPSTREAM_HELP, applyUpstream } from "./upstream_opt.js";
+import { resolveUpstream } from "../upstream.js";
 
 const HELP = `usage: hclboot service IMAGE [--json] [--no-io-cpus LIST] [--io-cpus LIST] [--tamper KIND] [--save-state OUT]
+                      [--upstream SHA | --from SHA --to SHA]
 
 Boots IMAGE, writes the persisted state as OpenHCL usermode does (write_persisted_info), places it
 in the persisted-state region of a fresh guest and boots again (a servicing boot), then reports
@@ -22,6 +25,9 @@ both topologies and whether VTL2 RAM, the VTL2 address space, VTL0/VTL2 MMIO and
   --tamper KIND       damage the saved state first: ${TAMPERS.join(" | ")}
   --save-state OUT    write the bytes placed at the persisted-state region (header page, then the
                       protobuf) to OUT: an image's "persistedState" file for a servicing boot
+${UPSTREAM_HELP}
+  --from SHA --to SHA  cross-version servicing: first boot and save on upstream A, restore on B
+                       (each with its own VTL2 image layout); --json adds "upstream": {"from", "to"}
 Exit status: 0 both boots completed (agree or not), 1 a boot failed, 2 unusable input, 130 SIGINT.`;
 
 export const serviceCommand: Command = {
@@ -37,6 +43,9 @@ export const serviceCommand: Command = {
           "io-cpus": { type: "string" },
           tamper: { type: "string" },
           "save-state": { type: "string" },
+          ...UPSTREAM_OPTION,
+          from: { type: "string" },
+          to: { type: "string" },
           help: { type: "boolean", short: "h" },
         },
       }),
@@ -61,10 +70,19 @@ export const serviceCommand: Command = {
       }
       const noIoCpus = parseCpuList(values["no-io-cpus"] ?? "", "--no-io-cpus");
       const ioCpus = parseCpuList(values["io-cpus"] ?? "", "--io-cpus");
+      if (values.upstream !== undefined && (values.from !== undefined || values.to !== undefined)) {
+        throw new InputError("--upstream cannot be combined with --from/--to");
+      }
+      const upstream = applyUpstream(values.upstream);
+      const from = values.from !== undefined ? resolveUpstream(values.from) : upstream;
+      const to = values.to !== undefined ? resolveUpstream(values.to) : upstream;
+      const cross = values.from !== undefined || values.to !== undefined;
       const image = loadImage(positionals[0]!);
-      const shim = await loadShim();
+      const shim = await loadShim({ upstream: from });
+      const restoreShim = to === from ? shim : await loadShim({ upstream: to });
       if (!(await keepGoing(intr))) return interrupted("before the first boot");
-      const r = serviceImage(image, { shim, noIoCpus, ioCpus, ...(tamper ? { tamper: tamper as Tamper } : {}) });
+      const r = serviceImage(image, { shim, restoreShim, noIoCpus, ioCpus, ...(tamper ? { tamper: tamper as Tamper } : {}) });
+      if (cross) r.output.upstream = { from, to };
       const save = values["save-state"];
       if (save !== undefined) writeOutput(save, r.placed);
       if (json) console.log(JSON.stringify(r.output, null, 2));

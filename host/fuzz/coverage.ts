@@ -5,29 +5,32 @@ import { readFileSync, existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Shim } from "../wasm/loader.js";
 import { packageRoot } from "../wasm/node.js";
+import { defaultUpstream, type UpstreamPin } from "../upstream.js";
 
 /** AFL hit-count bucket of a counter value (1, 2, 3, 4-7, 8-15, 16-31, 32-127, 128-255 → one bit each). */
 const BUCKET = new Uint8Array(256);
 for (let v = 1; v < 256; v++) BUCKET[v] = v === 1 ? 1 : v === 2 ? 2 : v === 3 ? 4 : v < 8 ? 8 : v < 16 ? 16 : v < 32 ? 32 : v < 128 ? 64 : 128;
 
-/** Paths of the coverage build: the compiled base and the instrumented module. */
-export function coverageWasmPaths(): { base: string; instrumented: string } {
-  const build = join(packageRoot(), "build");
+/** Paths of the coverage build of one upstream pin (default: the process default): the compiled base and the instrumented module. */
+export function coverageWasmPaths(upstream: UpstreamPin = defaultUpstream()): { base: string; instrumented: string } {
+  const build = join(packageRoot(), "build", "upstream", upstream);
   return { base: join(build, "hclboot.cov.base.wasm"), instrumented: join(build, "hclboot.cov.wasm") };
 }
 
-let covModule: WebAssembly.Module | undefined;
+const covModules = new Map<UpstreamPin, WebAssembly.Module>();
 
-/** Compiles (once per process) the coverage build of the boot core. The build instruments it
+/** Compiles (once per process and pin) the coverage build of the boot core. The build instruments it
  * (scripts/build.mjs), so the fuzzer never loads binaryen; a stale or missing build is an error. */
-export function coverageModule(): WebAssembly.Module {
+export function coverageModule(upstream: UpstreamPin = defaultUpstream()): WebAssembly.Module {
+  let covModule = covModules.get(upstream);
   if (covModule) return covModule;
-  const { base, instrumented } = coverageWasmPaths();
+  const { base, instrumented } = coverageWasmPaths(upstream);
   if (!existsSync(instrumented)) throw new Error(`coverage build missing: ${instrumented} (run \`npm run build\`)`);
   if (existsSync(base) && statSync(base).mtimeMs > statSync(instrumented).mtimeMs) {
     throw new Error(`coverage build out of date: ${base} is newer than ${instrumented} (run \`npm run build\`)`);
   }
   covModule = new WebAssembly.Module(readFileSync(instrumented));
+  covModules.set(upstream, covModule);
   return covModule;
 }
 

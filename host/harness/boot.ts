@@ -17,6 +17,7 @@ import { Shim, ShimPanic } from "../wasm/loader.js";
 import { runBoot, bootOutputFrom, type BootResult as BootRunResult } from "../shim/boot.js";
 import type { BootOutput, Failure } from "../contract.js";
 import { errorToFailure } from "./failure.js";
+import { defaultUpstream, type UpstreamPin } from "../upstream.js";
 
 /** One E820 entry of the kernel hand-off (x86). */
 export interface E820Entry {
@@ -76,8 +77,10 @@ function vtl2OnlyLayout(r: ResolvedImage): GuestMemoryLayout {
   return { ram: [{ start: input.vtl2Base, end: input.vtl2Base + input.vtl2Size, vnode: 0 }], mmio: [] };
 }
 
-/** Fresh guest memory for `r` with the VTL2 image loaded (persisted state as given). */
-export function prepareGuest(r: ResolvedImage, persistedState?: Uint8Array | null): { guest: GuestMemory; vtl2: Vtl2Image } {
+/** Fresh guest memory for `r` with the VTL2 image loaded (persisted state as given) as `upstream`'s loader lays it out. */
+export function prepareGuest(
+  r: ResolvedImage, persistedState?: Uint8Array | null, upstream: UpstreamPin = defaultUpstream(),
+): { guest: GuestMemory; vtl2: Vtl2Image } {
   const layout = guestMemoryLayout(r) ?? vtl2OnlyLayout(r);
   let guest: GuestMemory;
   try {
@@ -89,6 +92,7 @@ export function prepareGuest(r: ResolvedImage, persistedState?: Uint8Array | nul
   const input = vtl2ImageInput(r);
   if (persistedState === null) delete input.persistedState;
   else if (persistedState !== undefined) input.persistedState = persistedState;
+  input.upstream = upstream;
   return { guest, vtl2: loadVtl2Image(guest, input) };
 }
 
@@ -116,9 +120,9 @@ export interface PreparedImage {
   readonly vpIds: bigint[] | null;
 }
 
-/** Loads `r` for repeated boots (`persistedState` as for bootImage); throws InputError like bootImage. */
-export function prepareImage(r: ResolvedImage, persistedState?: Uint8Array | null): PreparedImage {
-  const { guest, vtl2 } = prepareGuest(r, persistedState);
+/** Loads `r` for repeated boots (`persistedState` as for bootImage) by boot cores of `upstream`; throws InputError like bootImage. */
+export function prepareImage(r: ResolvedImage, persistedState?: Uint8Array | null, upstream: UpstreamPin = defaultUpstream()): PreparedImage {
+  const { guest, vtl2 } = prepareGuest(r, persistedState, upstream);
   return { image: r, guest, vtl2, hvConfig: r.image.hv ?? (defaultHv ??= defaultHvConfig()), vpIds: r.vm ? r.vm.vps.map((vp) => BigInt(vp.apicId)) : null };
 }
 
@@ -137,7 +141,7 @@ export function bootPrepared(p: PreparedImage, opts: { shim: Shim }): BootImageR
  * DtError or ShimPanic (the shim failed); `bootLogOf(error)` gives the log lines so far.
  */
 export function bootImage(r: ResolvedImage, opts: BootImageOptions): BootImageResult {
-  const { guest, vtl2 } = prepareGuest(r, opts.persistedState);
+  const { guest, vtl2 } = prepareGuest(r, opts.persistedState, opts.shim.upstream);
   return runShim(r, guest, vtl2, hypervisorFor(r), opts.shim);
 }
 

@@ -30,6 +30,12 @@ export type Tamper = (typeof TAMPERS)[number];
 /** Options of a servicing round trip. */
 export interface ServiceOptions {
   shim: Shim;
+  /**
+   * The boot core of the servicing boot when it differs from `shim` (cross-version servicing:
+   * the first boot and the save on `shim`'s pin, the restore on this one's, each with its own
+   * pin's VTL2 image layout).
+   */
+  restoreShim?: Shim;
   /** `cpus_with_mapped_interrupts_no_io` usermode saves. */
   noIoCpus?: number[];
   /** `cpus_with_outstanding_io` usermode saves. */
@@ -164,7 +170,7 @@ export function serviceImage(r: ResolvedImage, opts: ServiceOptions): ServiceRes
   const first = bootImage(r, { shim: opts.shim });
   const persisted = persistFrom(first, opts.noIoCpus, opts.ioCpus);
   const placed = opts.tamper ? applyTamper(persisted, opts.tamper, first.vtl2.params.persistedState) : persisted.image;
-  const second = bootImage(r, { shim: opts.shim, persistedState: placed });
+  const second = bootImage(r, { shim: opts.restoreShim ?? opts.shim, persistedState: placed });
   const differences = compareTopologies(first.output, second.output);
   return {
     output: { ok: true, first: first.output, second: second.output, agree: differences.length === 0, differences },

@@ -3,6 +3,8 @@
 //! page (repr(C), little-endian), with encoders.
 // Ports: vm/loader/loader_defs/src/shim.rs, vm/loader/loader_defs/src/paravisor.rs
 
+import { atLeast, type UpstreamPin } from "../upstream.js";
+
 /** Hyper-V page size. */
 export const HV_PAGE_SIZE = 0x1000n;
 
@@ -25,8 +27,24 @@ export const PARAVISOR_UNMEASURED_VTL2_CONFIG_REGION_PAGE_COUNT_MAX =
 export const PARAVISOR_MEASURED_VTL2_CONFIG_ACCEPTED_MEMORY_PAGE_INDEX = PARAVISOR_UNMEASURED_VTL2_CONFIG_REGION_PAGE_COUNT_MAX;
 /** Page index of the VTL2 measured config page (105). */
 export const PARAVISOR_MEASURED_VTL2_CONFIG_PAGE_INDEX = PARAVISOR_MEASURED_VTL2_CONFIG_ACCEPTED_MEMORY_PAGE_INDEX + 1n;
-/** Pages of the whole parameter region (106). */
+/** Pages of the whole parameter region at 37a2806 (106). */
 export const PARAVISOR_VTL2_CONFIG_REGION_PAGE_COUNT_MAX = PARAVISOR_UNMEASURED_VTL2_CONFIG_REGION_PAGE_COUNT_MAX + 2n;
+/** 61fd38fe6 (1488a37): pages of the loader's per-page expected-hashes region, after the measured config page. */
+export const PARAVISOR_MEASURED_VTL2_CONFIG_PAGE_HASHES_SIZE_PAGES = 256n;
+/** 61fd38fe6: page index of the expected-hashes region (106). */
+export const PARAVISOR_MEASURED_VTL2_CONFIG_PAGE_HASHES_PAGE_INDEX = PARAVISOR_MEASURED_VTL2_CONFIG_PAGE_INDEX + 1n;
+/** "EPHS" little-endian, version 1: the expected-hashes region header. */
+export const EXPECTED_PAGE_HASHES_MAGIC = 0x53485045;
+export const EXPECTED_PAGE_HASHES_VERSION = 1;
+/** Hashes the region holds: (256 pages - 16-byte header) / 48 bytes. */
+export const EXPECTED_PAGE_HASH_MAX_COUNT = Number((PARAVISOR_MEASURED_VTL2_CONFIG_PAGE_HASHES_SIZE_PAGES * 4096n - 16n) / 48n);
+
+/** Pages of the whole parameter region of `pin`: 106 at 37a2806, 362 at 1488a37 (61fd38fe6 adds the hashes region). */
+export function vtl2ConfigRegionPageCount(pin: UpstreamPin): bigint {
+  return atLeast(pin, "1488a37")
+    ? PARAVISOR_VTL2_CONFIG_REGION_PAGE_COUNT_MAX + PARAVISOR_MEASURED_VTL2_CONFIG_PAGE_HASHES_SIZE_PAGES
+    : PARAVISOR_VTL2_CONFIG_REGION_PAGE_COUNT_MAX;
+}
 
 /** SNP reserved pages: VMSA at 0, CPUID at 1 (2 pages), secrets at 3; 4 pages in all. */
 export const PARAVISOR_RESERVED_VTL2_SNP_VMSA_PAGE_INDEX = 0n;
@@ -204,9 +222,12 @@ export function encodeImportedRegionsPage(hash: Uint8Array, regions: readonly Im
   return out;
 }
 
-/** Encodes `ParavisorMeasuredVtl2Config` (magic, vTOM bit, padding). */
-export function encodeMeasuredVtl2Config(vtomOffsetBit: number): Uint8Array {
-  const out = new Uint8Array(16);
+/**
+ * Encodes `ParavisorMeasuredVtl2Config` (magic, vTOM bit, padding; at 1488a37 also
+ * `product_policy_size` and reserved, 4e6726821 — zero: hclboot builds no product policy).
+ */
+export function encodeMeasuredVtl2Config(vtomOffsetBit: number, pin: UpstreamPin = "37a2806"): Uint8Array {
+  const out = new Uint8Array(atLeast(pin, "1488a37") ? 24 : 16);
   const dv = new DataView(out.buffer);
   dv.setBigUint64(0, PARAVISOR_MEASURED_VTL2_CONFIG_MAGIC, true);
   dv.setUint8(8, vtomOffsetBit);

@@ -21,6 +21,8 @@ import {
   type ImportedRegionDescriptor,
 } from "./defs.js";
 import type { Area, Isolation, Vtl2Layout } from "./layout.js";
+import { expectedPageHashesArea } from "./page_hashes.js";
+import { atLeast } from "../upstream.js";
 
 /** The page TDX's reset vector code is imported at (the architectural reset page below 4 GiB). */
 export const TDX_RESET_PAGE = 0xfffffn;
@@ -76,6 +78,9 @@ export function defaultImportedRegions(
   add(pages(pr + PARAVISOR_CONFIG_PPTT_PAGE_INDEX, PARAVISOR_CONFIG_PPTT_SIZE_PAGES));
   add(pages(pr + PARAVISOR_CONFIG_DEVICE_TREE_PAGE_INDEX, PARAVISOR_CONFIG_DEVICE_TREE_SIZE_PAGES));
   add(page(pr + PARAVISOR_MEASURED_VTL2_CONFIG_PAGE_INDEX));
+  // 61fd38fe6 (1488a37): the IGVM builder imports the expected-hashes region before it lists the
+  // imported regions, so the list covers it.
+  if (atLeast(l.upstream, "1488a37")) add(expectedPageHashesArea(pr));
   add(page(configPage));
   out.sort((a, b) => (a.basePageNumber < b.basePageNumber ? -1 : a.basePageNumber > b.basePageNumber ? 1 : 0));
   return out;

@@ -4,13 +4,14 @@
 // Ports: vm/loader/src/paravisor.rs (load_openhcl_x64, load_openhcl_arm64: layout arithmetic)
 
 import { InputError } from "../errors.js";
+import { defaultUpstream, type UpstreamPin } from "../upstream.js";
 import {
   HV_PAGE_SIZE,
   PARAVISOR_DEFAULT_MEMORY_BASE_ADDRESS,
   PARAVISOR_LOCAL_MAP_SIZE,
   PARAVISOR_LOCAL_MAP_VA,
   PARAVISOR_RESERVED_VTL2_PAGE_COUNT_MAX,
-  PARAVISOR_VTL2_CONFIG_REGION_PAGE_COUNT_MAX,
+  vtl2ConfigRegionPageCount,
   PERSISTED_REGION_SIZE,
 } from "./defs.js";
 
@@ -43,6 +44,8 @@ export interface Area {
 /** Every area of the laid-out image (absolute addresses). */
 export interface Vtl2Layout {
   arch: Arch;
+  /** The upstream pin whose loader this layout follows (the parameter region size differs). */
+  upstream: UpstreamPin;
   memory: Area;
   persistedState: Area;
   bounceBuffer: Area | null;
@@ -86,7 +89,9 @@ export function calculatePdeTableCount(start: bigint, size: bigint): bigint {
 const area = (start: bigint, len: bigint): Area => ({ start, end: start + len });
 
 /** Computes the image layout as the paravisor loader does; errors carry upstream's text. */
-export function computeVtl2Layout(arch: Arch, isolation: Isolation, base: bigint, size: bigint, bin: Vtl2Binaries = {}): Vtl2Layout {
+export function computeVtl2Layout(
+  arch: Arch, isolation: Isolation, base: bigint, size: bigint, bin: Vtl2Binaries = {}, upstream: UpstreamPin = defaultUpstream(),
+): Vtl2Layout {
   if (base % LARGE_PAGE !== 0n) throw new InputError(`vtl2Base: memory is unaligned: ${base}`);
   if (size % LARGE_PAGE !== 0n) throw new InputError(`vtl2Size: memory is unaligned: ${size}`);
   const kernelSize = alignUp(bin.kernelSize ?? 0xa0_0000n, HV_PAGE_SIZE);
@@ -152,7 +157,8 @@ export function computeVtl2Layout(arch: Arch, isolation: Isolation, base: bigint
     shimParams = area(off, HV_PAGE_SIZE);
     off += HV_PAGE_SIZE;
   }
-  const parameterRegion = area(off, PARAVISOR_VTL2_CONFIG_REGION_PAGE_COUNT_MAX * HV_PAGE_SIZE);
+  // 61fd38fe6 (1488a37): the parameter region ends with the 256-page expected-hashes region.
+  const parameterRegion = area(off, vtl2ConfigRegionPageCount(upstream) * HV_PAGE_SIZE);
   off = parameterRegion.end;
   const logBuffer = area(off, 2n * HV_PAGE_SIZE);
   off = logBuffer.end;
@@ -178,6 +184,7 @@ export function computeVtl2Layout(arch: Arch, isolation: Isolation, base: bigint
 
   return {
     arch,
+    upstream,
     memory: area(base, size),
     persistedState,
     bounceBuffer,

@@ -27,6 +27,8 @@ import {
 } from "./defs.js";
 import { computeVtl2Layout, relocateVtl2Layout, type Arch, type Isolation, type Vtl2Binaries, type Vtl2Layout, type Area } from "./layout.js";
 import { defaultImportedRegions } from "./imported.js";
+import { encodeExpectedPageHashes, expectedPageHashesArea } from "./page_hashes.js";
+import { atLeast, defaultUpstream, type UpstreamPin } from "../upstream.js";
 
 /** docs/CONTRACT.md `shim` overrides: absolute addresses and sizes, plus the isolation type. */
 export interface ShimOverrides {
@@ -83,6 +85,8 @@ export interface Vtl2ImageInput {
   shim?: ShimOverrides;
   /** Sizes of the simulated kernel/shim/initrd/sidecar binaries. */
   binaries?: Vtl2Binaries;
+  /** Whose loader to follow (default: the process default pin, host/upstream.ts). */
+  upstream?: UpstreamPin;
 }
 
 /**
@@ -330,7 +334,8 @@ function sharedPagesHash(gm: GuestMemory, regions: ImportedRegionDescriptor[]): 
 /** Lays out the VTL2 image and writes its boot inputs into `gm`. */
 export function loadVtl2Image(gm: GuestMemory, input: Vtl2ImageInput): Vtl2Image {
   // The file's layout (what ShimParamsRaw and the imported-regions page record), then where it is loaded.
-  const built = computeVtl2Layout(input.arch, input.isolation, input.fileBase ?? input.vtl2Base, input.vtl2Size, input.binaries);
+  const upstream = input.upstream ?? defaultUpstream();
+  const built = computeVtl2Layout(input.arch, input.isolation, input.fileBase ?? input.vtl2Base, input.vtl2Size, input.binaries, upstream);
   const l = relocateVtl2Layout(built, input.isolation, input.vtl2Base);
   const vtl2 = l.memory;
   if (!gm.isBacked(vtl2.start, vtl2.end - vtl2.start)) {
@@ -375,7 +380,7 @@ export function loadVtl2Image(gm: GuestMemory, input: Vtl2ImageInput): Vtl2Image
   const dtBytes = input.hostDeviceTree.length > 0 ? input.hostDeviceTree : new Uint8Array(1);
   place(gm, vtl2, "shim.parameterRegionStart", "device tree area", dtStart, dtBytes);
   const vtomBit = 0; // the simulated partition has no vTOM
-  place(gm, vtl2, "shim.parameterRegionStart", "VTL2 measured config page", pr + PARAVISOR_MEASURED_VTL2_CONFIG_PAGE_INDEX * HV_PAGE_SIZE, encodeMeasuredVtl2Config(vtomBit));
+  place(gm, vtl2, "shim.parameterRegionStart", "VTL2 measured config page", pr + PARAVISOR_MEASURED_VTL2_CONFIG_PAGE_INDEX * HV_PAGE_SIZE, encodeMeasuredVtl2Config(vtomBit, upstream));
 
   const importedPage = pr + PARAVISOR_MEASURED_VTL2_CONFIG_ACCEPTED_MEMORY_PAGE_INDEX * HV_PAGE_SIZE;
   // The page's contents are file data: a relocated image keeps the file's page numbers.
@@ -384,6 +389,10 @@ export function loadVtl2Image(gm: GuestMemory, input: Vtl2ImageInput): Vtl2Image
     ? importedDescriptors(gm, input.importedRegions)
     : defaultImportedRegions(gm, built, input.isolation, fileImportedPage);
   const hash = sharedPagesHash(gm, regions);
+  if (atLeast(upstream, "1488a37")) {
+    // 61fd38fe6: the per-page expected hashes go into their own measured region.
+    place(gm, vtl2, "shim.parameterRegionStart", "expected-page-hashes region", expectedPageHashesArea(pr / HV_PAGE_SIZE).start, encodeExpectedPageHashes(gm, regions));
+  }
   place(gm, vtl2, "shim.parameterRegionStart", "imported-regions page", importedPage, encodeImportedRegionsPage(hash, regions));
 
   return {

@@ -4,6 +4,7 @@
 import { init as wasiInit, WASI } from "@wasmer/wasi";
 import { Reader } from "./codec.js";
 import { ShimPanic } from "../errors.js";
+import { defaultUpstream, type UpstreamPin } from "../upstream.js";
 
 /** Whole-range guest memory access the shim's imports go through (see host/guest). */
 export interface GuestAccess {
@@ -31,6 +32,8 @@ let wasiReady: Promise<void> | undefined;
 
 /** One instance of the boot core. Calls are synchronous; one call sequence at a time. */
 export class Shim {
+  /** The upstream pin this boot core was built for (set by its loader; host-side layout follows it). */
+  upstream: UpstreamPin = defaultUpstream();
   private guest: GuestAccess | undefined;
   private logLines: string[] = [];
   // Set by the fd_write import: WASI's stdout holds text not read yet.

@@ -13,6 +13,8 @@ import { parseImage } from "../../host/harness/browser_api.js";
 import { bootImage } from "../../host/harness/boot.js";
 import { loadImage } from "../../host/image/load.js";
 import { loadShim } from "../../host/wasm/node.js";
+// The playground serves build/hclboot.wasm, the newest pin's boot core.
+import { NEWEST_UPSTREAM } from "../../host/upstream.js";
 
 const CHROMIUM = findChromium();
 const root = join(__dirname, "..", "..");
@@ -93,7 +95,7 @@ describe.runIf(haveChromium || required)("browser playground", () => {
   const overflow = () => page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
 
   it("boots the default x86_64 small image on first load and shows its map without any click", async () => {
-    const node = bootImage(loadImage(join(root, "images", "small.json")), { shim: await loadShim() }).output;
+    const node = bootImage(loadImage(join(root, "images", "small.json")), { shim: await loadShim({ upstream: NEWEST_UPSTREAM }) }).output;
     await page.goto(serve.url);
     await page.waitForSelector("body[data-ready=true]");
     expect(await page.textContent("#wasm-status")).toMatch(/^boot core: selftest ok \(\d+ bytes of WASM memory\)$/);
@@ -142,16 +144,25 @@ describe.runIf(haveChromium || required)("browser playground", () => {
     await page.fill("#image-json", JSON.stringify(img, null, 2));
     await page.click("#boot-button");
     await page.waitForFunction(() => document.getElementById("error")!.textContent!.startsWith("boot failed (panic)"));
-    expect(await page.textContent("#error")).toBe(`boot failed (panic): ${img.expect.message}`);
+    // The image's `expect` is 37a2806's message; the page runs the newest pin, so Node boots it there too.
+    const shim = await loadShim({ upstream: NEWEST_UPSTREAM });
+    let message = "";
+    try {
+      bootImage(loadImage(join(root, "images", "fail-pool-too-large.json")), { shim });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/^failed to allocate VTL2 pool on node 0/);
+    expect(await page.textContent("#error")).toBe(`boot failed (panic): ${message}`);
     const log = (await page.textContent("#boot-log"))!.split("\n");
-    expect(log.at(-1)).toBe(`[ERROR] panicked: ${img.expect.message}`);
+    expect(log.at(-1)).toBe(`[ERROR] panicked: ${message}`);
     expect(log).toContain("[INFO] reading topology from host device tree");
     expect(await page.$$eval("#map rect.range", (rs) => rs.length)).toBe(0);
     expect(pageErrors).toEqual([]);
   });
 
   it("boots images/small.json in the browser: the map shows the real VTL2 ranges of the boot", async () => {
-    const node = bootImage(loadImage(join(root, "images", "small.json")), { shim: await loadShim() }).output;
+    const node = bootImage(loadImage(join(root, "images", "small.json")), { shim: await loadShim({ upstream: NEWEST_UPSTREAM }) }).output;
     await page.selectOption("#image-select", "small.json");
     await page.waitForFunction(() => (document.getElementById("image-json") as HTMLTextAreaElement).value.includes('"small"'));
     await page.click("#boot-button");

@@ -6,6 +6,7 @@
 
 import { panic } from "../../rt/panic";
 import { RangeList, MemoryRange } from "../../support/memory_range/lib";
+import { COM_NS16550 } from "../../support/host_fdt_parser/com_info";
 import { RecordReader } from "./record_reader";
 import { GicInfo } from "../../support/host_fdt_parser/lib";
 import { SidecarOptions } from "../../openhcl_boot/cmdline/cmdline";
@@ -94,6 +95,12 @@ export function decodeHandoffRecord(ptr: usize, len: u32): HandoffRecord {
   o.disableNvmeKeepAlive = r.bool();
   h.nvmeKeepalive = r.bool();
   h.com3SerialAvailable = r.bool();
+  // Records carry only "COM3 present": at 1488a37 that is the ns16550 at COM3's port, 115200 baud.
+  if (h.com3SerialAvailable) {
+    h.com3.kind = COM_NS16550;
+    h.com3.base = 0x3e8;
+    h.com3.currentSpeed = 115200;
+  } else h.com3.clear();
   h.hasVtl0AliasMap = r.bool();
   const mode = h.memoryAllocationMode;
   mode.vtl2 = r.bool();

@@ -5,6 +5,7 @@
 // Ports: none (input plumbing for openhcl/openhcl_boot/src/host_params/dt/mod.rs)
 
 import { RangeList } from "../../support/memory_range/lib";
+import { COM_NS16550 } from "../../support/host_fdt_parser/com_info";
 import { RecordReader } from "./record_reader";
 import { ParsedDeviceTree, VmbusInfo } from "../../support/host_fdt_parser/lib";
 import { ShimParams, IMPORTED_REGIONS_MAX } from "../../openhcl_boot/host_params/shim_params/shim_params";
@@ -89,6 +90,12 @@ export function readParsed(r: RecordReader): ParsedDeviceTree {
   memory.copy(changetype<usize>(d.commandLineBytes), cl, <usize>n);
   d.commandLineLen = <i32>n;
   d.com3SerialAvailable = r.bool();
+  // Records carry only "COM3 present": at 1488a37 that is the ns16550 at COM3's port, 115200 baud.
+  if (d.com3SerialAvailable) {
+    d.com3.kind = COM_NS16550;
+    d.com3.base = 0x3e8;
+    d.com3.currentSpeed = 115200;
+  } else d.com3.clear();
   const m = d.memoryAllocationMode;
   m.vtl2 = r.bool();
   m.hasMemorySize = r.bool();

@@ -4,6 +4,7 @@
 
 import { logInfo, logWarn } from "../../rt/log_level";
 import { logOn } from "../../rt/log";
+import { NVME_KEEPALIVE_DEFAULT_ON } from "../../rt/upstream";
 
 /** underhill_confidentiality's OPENHCL_CONFIDENTIAL_DEBUG_ENV_VAR_NAME (matched as a prefix). */
 export const OPENHCL_CONFIDENTIAL_DEBUG_ENV_VAR_NAME = "OPENHCL_CONFIDENTIAL_DEBUG";
@@ -180,8 +181,11 @@ export class BootCommandLineOptions {
   enableVtl2GpaPool: Vtl2GpaPoolConfig = Vtl2GpaPoolConfig.heuristics(LOOKUP_RELEASE);
   /** Sidecar options; default enabled without logging, threshold 100. */
   sidecar: SidecarOptions = SidecarOptions.default();
-  /** NVMe keepalive disabled; true by default and reset to true by every `parse`. */
-  disableNvmeKeepAlive: bool = true;
+  /**
+   * NVMe keepalive disabled. At 37a2806: true by default and reset to true by every `parse`; at
+   * 1488a37 (upstream 9174a491d, "nvme: fused keepalive"): false by default, never reset.
+   */
+  disableNvmeKeepAlive: bool = !NVME_KEEPALIVE_DEFAULT_ON;
   /** Split the pool evenly across NUMA nodes instead of trying node 0 first. */
   vtl2GpaPoolNumaSplit: bool = false;
 
@@ -199,10 +203,12 @@ export class BootCommandLineOptions {
 
   /**
    * Updates these options from the whitespace-separated words of `cmdline`. Options not present
-   * keep their current value, except `disableNvmeKeepAlive`, which starts over at true.
+   * keep their current value, except (at 37a2806 only) `disableNvmeKeepAlive`, which starts over
+   * at true.
    */
   parse(cmdline: string): void {
-    this.disableNvmeKeepAlive = true;
+    // 9174a491d removed the host-side workaround that disabled keepalive on every parse.
+    if (!NVME_KEEPALIVE_DEFAULT_ON) this.disableNvmeKeepAlive = true;
     let overrideConfig: Vtl2GpaPoolConfig | null = null;
     const n = cmdline.length;
     let i = 0;
@@ -227,7 +233,10 @@ export class BootCommandLineOptions {
       } else if (arg.startsWith(SIDECAR)) {
         if (value !== null) this.parseSidecar(value);
       } else if (arg.startsWith(DISABLE_NVME_KEEP_ALIVE)) {
-        if (value !== null && value == "0") this.disableNvmeKeepAlive = false;
+        if (NVME_KEEPALIVE_DEFAULT_ON) {
+          // 9174a491d: any value but `0` disables keepalive; `0` leaves the current value.
+          if (value !== null && value != "0") this.disableNvmeKeepAlive = true;
+        } else if (value !== null && value == "0") this.disableNvmeKeepAlive = false;
       } else if (arg.startsWith(VTL2_GPA_POOL_NUMA)) {
         if (value !== null) {
           if (value == "split") this.vtl2GpaPoolNumaSplit = true;

@@ -15,6 +15,8 @@ import { SidecarConfig } from "../sidecar/sidecar";
 import { FdtBuilder, FdtBuilderError, ReserveEntries } from "../../support/fdt/builder";
 import { SIDECAR_PAGE_SIZE } from "../../support/sidecar_defs/sidecar_defs";
 import { fmtRangeDebug } from "../../rt/fmt";
+import { COM_INFO } from "../../rt/upstream";
+import { COM_PL011 } from "../../support/host_fdt_parser/com_info";
 
 /** Kernel FDT buffer: 256 KiB minus the 16-byte setup_data header in front of it. */
 export const FDT_SIZE: i32 = 256 * 1024;
@@ -66,7 +68,7 @@ class Names {
   status: u32 = 0; compatible: u32 = 0; ranges: u32 = 0; numaNodeId: u32 = 0; reftimeBootStart: u32 = 0;
   reftimeBootEnd: u32 = 0; reftimeSidecarStart: u32 = 0; reftimeSidecarEnd: u32 = 0; vtl: u32 = 0;
   connectionId: u32 = 0; dmaCoherent: u32 = 0; igvmType: u32 = 0; openhclMemory: u32 = 0;
-  interruptParent: u32 = 0; interrupts: u32 = 0; enableMethod: u32 = 0;
+  interruptParent: u32 = 0; interrupts: u32 = 0; enableMethod: u32 = 0; currentSpeed: u32 = 0;
 }
 
 function writeVmbus(b: FdtBuilder, n: Names, name: string, vtl: u32, info: VmbusInfo, aarch64: bool, scratch: StaticArray<u64>, cells: StaticArray<u32>): void {
@@ -146,6 +148,8 @@ export function writeDt(
   n.interruptParent = b.addString("interrupt-parent");
   n.interrupts = b.addString("interrupts");
   n.enableMethod = b.addString("enable-method");
+  // 1ac787c2f (1488a37): one more string, in every kernel device tree (used by the PL011 node).
+  if (COM_INFO) n.currentSpeed = b.addString("current-speed");
 
   const aarch64 = p.arch == ARCH_AARCH64;
   const numCpus = h.cpuCount;
@@ -244,6 +248,22 @@ export function writeDt(
     cells[1] = pmuIndex;
     cells[2] = IRQ_TYPE_LEVEL_HIGH;
     b.startNode("pmu").addStr(n.compatible, "arm,armv8-pmuv3").addU32Array(n.interrupts, cells, 3).endNode();
+
+    // 1ac787c2f (1488a37): the host's PL011 COM3 is passed on for the kernel's console.
+    const com = h.com3;
+    if (COM_INFO && com.kind == COM_PL011) {
+      const regCells = new StaticArray<u32>(4);
+      regCells[0] = 0;
+      regCells[1] = <u32>com.base;
+      regCells[2] = 0;
+      regCells[3] = 0x1000;
+      cells[0] = 0;
+      cells[1] = com.intid;
+      cells[2] = 4;
+      b.startNodeNum("serial@", com.base, true).addStr(n.compatible, "arm,sbsa-uart").addU32Array(n.reg, regCells, 4)
+        .addU32(n.interruptParent, GIC_PHANDLE).addU32Array(n.interrupts, cells, 3).addU32(n.currentSpeed, com.currentSpeed)
+        .addStr(n.status, "okay").endNode();
+    }
   }
 
   // VMBus must sit under a simple-bus for Linux.

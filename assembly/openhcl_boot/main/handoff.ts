@@ -22,6 +22,10 @@ import { AddressSpaceManager } from "../memory/memory";
 import { RangeList, RangeWalker, WALK_RIGHT } from "../../support/memory_range/lib";
 import { fmtRangeDebugPrettyHex } from "../../rt/fmt";
 import { hvErrorDebug } from "../../support/hvdef/hv_error";
+import { COM_INFO, IMPORT_HASH_DIAGNOSTICS } from "../../rt/upstream";
+import { initrdCrcMismatchPanic, logExpectedHashesMeta } from "./boot_diagnostics";
+import { logChunkOverflow } from "../arch/x86_64/memory/hash_diagnostics";
+import { logOn } from "../../rt/log";
 import { validateVpHwIds } from "./vp_ids";
 import { startSidecar, SidecarConfig } from "../sidecar/sidecar";
 import { buildKernelCommandLine, KernelCommandLineParams } from "./kernel_cmdline";
@@ -151,6 +155,8 @@ export function checkImportedRegionsAccepted(ram: RangeList, imp: RangeList): vo
  */
 export function setupVtl2Memory(p: ShimParams, h: PartitionInfo, space: AddressSpaceManager, imp: RangeList): void {
   if (p.arch == ARCH_AARCH64 || p.isolationType == ISOLATION_NONE) return;
+  // 61fd38fe6 (1488a37): the loader's per-page expected hashes are looked up first.
+  if (IMPORT_HASH_DIAGNOSTICS) logExpectedHashesMeta(p);
   if (p.isolationType == ISOLATION_VBS) {
     const accepted = new RangeList(imp.length);
     for (let i = 0; i < imp.length; i++) if (imp.tag(i) != 0) accepted.push(imp.start(i), imp.end(i), 1);
@@ -176,6 +182,8 @@ export function setupVtl2Memory(p: ShimParams, h: PartitionInfo, space: AddressS
     one.push(bb.start, bb.end, 0);
     const w = new RangeWalker(one, h.vtl2Ram);
     while (w.next()) {}
+    // 61fd38fe6 (1488a37): pending chunks past the 256 the diagnostics track are logged as they are accepted.
+    if (IMPORT_HASH_DIAGNOSTICS && (p.isolationType == ISOLATION_SNP || p.isolationType == ISOLATION_TDX)) logChunkOverflow(imp);
   } else if (p.isolationType != ISOLATION_VBS) {
     // SNP/TDX copy a pending region through the bounce buffer 2 MiB piece by piece; without one
     // the buffer is empty and slicing the first piece out of it fails.
@@ -201,6 +209,8 @@ export function runHandoff(
   const out = new Handoff();
   const canTrustHost = p.isolationType == ISOLATION_NONE || staticConfidentialDebug;
   logInfo("openhcl_boot: logging enabled");
+  // 0c806a773 (1488a37): the serial configuration, as `{:#x?}` prints it.
+  if (COM_INFO && logOn()) logInfo("serial configuration: " + h.com3.debugPrettyHex());
   // Shown when given on the static command line, or on a trusted host's command line.
   const isConfidentialDebug = staticConfidentialDebug || h.bootOptions.confidentialDebug;
 
@@ -226,6 +236,8 @@ export function runHandoff(
 
   const initrdStart = p.initrdBase;
   const initrdEnd = p.initrdBase + p.initrdSize;
+  // 61fd38fe6 (1488a37): with confidential debug a mismatch logs and panics with a diagnostic.
+  if (IMPORT_HASH_DIAGNOSTICS && computedInitrdCrc != p.initrdCrc && isConfidentialDebug) initrdCrcMismatchPanic(p, computedInitrdCrc);
   if (computedInitrdCrc != p.initrdCrc) {
     panic("assertion `left == right` failed: computed initrd crc does not match build time calculated crc\n  left: " + computedInitrdCrc.toString() + "\n right: " + p.initrdCrc.toString());
   }

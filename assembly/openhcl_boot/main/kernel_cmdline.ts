@@ -6,6 +6,8 @@
 import { ShimParams, ISOLATION_NONE, ARCH_AARCH64, isHardwareIsolated } from "../host_params/shim_params/shim_params";
 import { PartitionInfo } from "../host_params/mod/partition_info";
 import { SidecarConfig } from "../sidecar/sidecar";
+import { COM_INFO } from "../../rt/upstream";
+import { COM_NS16550, COM_PL011 } from "../../support/host_fdt_parser/com_info";
 import { CmdlineBuf, COMMAND_LINE_SIZE } from "./cmdline_buf";
 
 /** Parameters for every OpenHCL kernel (one literal: a static string, not built at start-up). */
@@ -31,8 +33,19 @@ export function buildKernelCommandLine(params: ShimParams, info: PartitionInfo, 
   // A small SWIOTLB: 8 MiB when hardware isolated (bounce buffering is real), else the minimum.
   if (!b.str(isHardwareIsolated(params.isolationType) ? "swiotlb=4096,1 " : "swiotlb=1,1 ")) return null;
 
-  const console = info.com3SerialAvailable && p.canTrustHost ? "ttyS2,115200" : "ttynull";
-  if (!b.str("console=") || !b.str(console) || !b.byte(0x20)) return null;
+  if (COM_INFO) {
+    // 1ac787c2f (1488a37): the console follows the host's COM3 device and its speed.
+    if (!b.str("console=")) return null;
+    const com = info.com3;
+    if (com.kind == COM_NS16550 && p.canTrustHost) {
+      if (!b.str("ttyS2,") || !b.dec(<u64>com.currentSpeed) || !b.byte(0x20)) return null;
+    } else if (com.kind == COM_PL011 && p.canTrustHost) {
+      if (!b.str("ttyAMA0,") || !b.dec(<u64>com.currentSpeed) || !b.byte(0x20)) return null;
+    } else if (!b.str("ttynull ")) return null;
+  } else {
+    const console = info.com3SerialAvailable && p.canTrustHost ? "ttyS2,115200" : "ttynull";
+    if (!b.str("console=") || !b.str(console) || !b.byte(0x20)) return null;
+  }
 
   if (params.isolationType != ISOLATION_NONE && !b.str("OPENHCL_CONFIDENTIAL=1 ")) return null;
   if (p.isConfidentialDebug && !b.str("OPENHCL_CONFIDENTIAL_DEBUG=1 ")) return null;

@@ -9,8 +9,9 @@ import { isHardwareIsolated, ARCH_AARCH64 } from "../host_params/shim_params/shi
 import { MAX_CPU_COUNT } from "../host_params/mod/partition_limits";
 import { PartitionInfo } from "../host_params/mod/partition_info";
 import { hvErrorDisplay } from "../../support/hvdef/hv_error";
+import { HW_ID_CHUNK_FROM_PAGE_SIZE } from "../../rt/upstream";
 
-/** Hardware ids per HvCallGetVpIndexFromApicId call (upstream splits the list in chunks of 512). */
+/** Hardware ids per HvCallGetVpIndexFromApicId call at 37a2806 (upstream splits the list in chunks of 512). */
 export const VP_INDEX_IDS_PER_CALL: i32 = 512;
 /** Bytes of the hypercall input page after the 16-byte GetVpIndexFromApicId header. */
 const INPUT_PAGE_ROOM: i32 = 4096 - 16;
@@ -26,8 +27,11 @@ function vpIndexesFromHwIds(ids: usize, n: i32, idBytes: i32, out: usize, status
   const got = __alloc(8);
   let total = 0;
   store<u32>(status, 0);
-  for (let at = 0; at < n; at += VP_INDEX_IDS_PER_CALL) {
-    const len = min(VP_INDEX_IDS_PER_CALL, n - at);
+  // 34d639b56 (1488a37): the chunk is what fits the page after the header (1020 on x86_64, 510 on
+  // aarch64), so the aarch64 overflow below can no longer happen.
+  const perCall = HW_ID_CHUNK_FROM_PAGE_SIZE ? INPUT_PAGE_ROOM / idBytes : VP_INDEX_IDS_PER_CALL;
+  for (let at = 0; at < n; at += perCall) {
+    const len = min(perCall, n - at);
     // The ids are copied behind the header; aarch64's 64-bit MPIDRs overflow the page past 510.
     if (len * idBytes > INPUT_PAGE_ROOM) panic("called `Result::unwrap()` on an `Err` value: SizeError");
     store<u32>(got, 0);

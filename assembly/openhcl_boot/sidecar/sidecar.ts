@@ -15,6 +15,7 @@ import { SIDECAR_DISABLED_COMMAND_LINE, SIDECAR_DISABLED_SERVICING } from "../cm
 import { AddressSpaceManager, AllocationType, AllocationPolicy, ANY_VNODE } from "../memory/memory";
 import { PartitionInfo, tagVnode } from "../host_params/mod/partition_info";
 import { CmdlineBuf } from "../main/cmdline_buf";
+import { SIDECAR_SKIPS_EMPTY_NODES } from "../../rt/upstream";
 import {
   MAX_NODES, NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE, PerCpuState, requiredMemory, allocSidecarPage, writeNodeParams,
   outputError, PARAMS_HYPERCALL_PAGE, PARAMS_ENABLE_LOGGING, PARAMS_NODE_COUNT, PARAMS_INITIAL_STATE,
@@ -117,6 +118,23 @@ export function splitCpusByNode(vnodes: StaticArray<u32>, cpuCount: i32): Sideca
   return out;
 }
 
+/**
+ * 103d1be96 (1488a37): true when the node of VPs `baseVp..baseVp+size` leaves sidecar no AP to
+ * start: without per-CPU overrides a one-VP node, with them a node whose every non-base VP is
+ * kernel-started (indexing past the per-CPU array panics as upstream's slice index does).
+ */
+function sidecarNodeIsEmpty(o: PerCpuState, baseVp: u32, size: i32): bool {
+  if (!o.perCpuStateSpecified) return size == 1;
+  for (let i = 1; i < size; i++) {
+    const at = baseVp + <u32>i;
+    if (at >= <u32>NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE) {
+      panic("index out of bounds: the len is " + NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE.toString() + " but the index is " + at.toString());
+    }
+    if (unchecked(o.sidecarStartsCpu[at])) return false;
+  }
+  return true;
+}
+
 /** Plans and starts the sidecar kernel; null when sidecar is not used (the log says why). */
 export function startSidecar(p: ShimParams, h: PartitionInfo, space: AddressSpaceManager): SidecarConfig | null {
   if (p.arch == ARCH_AARCH64 || p.isolationType != ISOLATION_NONE) return null;
@@ -179,9 +197,23 @@ export function startSidecar(p: ShimParams, h: PartitionInfo, space: AddressSpac
   let baseVp: u32 = 0;
   let totalRam: u64 = 0;
   let paramsNodeCount: u32 = 0;
-  const zipped = min(nodeCount, MAX_NODES);
-  for (let k = 0; k < zipped; k++) {
+  // 37a2806 zips the chunks with the MAX_NODES parameter slots (extra chunks are dropped, then the
+  // node-count slice panics below); 1488a37 indexes the slots by created node (103d1be96).
+  const planned = SIDECAR_SKIPS_EMPTY_NODES ? nodeCount : min(nodeCount, MAX_NODES);
+  for (let k = 0; k < planned; k++) {
     const cpus = unchecked(chunks.count[k]);
+    if (SIDECAR_SKIPS_EMPTY_NODES && sidecarNodeIsEmpty(h.sidecarCpuOverrides, baseVp, cpus)) {
+      // 103d1be96: no AP left for sidecar: the kernel starts the whole node, base VP included.
+      if (state.perCpuStateSpecified) {
+        if (baseVp >= <u32>NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE) {
+          panic("index out of bounds: the len is " + NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE.toString() + " but the index is " + baseVp.toString());
+        }
+        unchecked((state.sidecarStartsCpu[baseVp] = false));
+      }
+      if (logOn()) logInfo("sidecar: node at base VP " + baseVp.toString() + " (" + cpus.toString() + " VPs) has no sidecar-started APs; kernel-starting all of them");
+      baseVp += <u32>cpus;
+      continue;
+    }
     const requiredRam = requiredMemory(<u32>cpus);
     // Prefer memory on the node of the chunk's first CPU.
     const localVnode = unchecked(h.cpuVnodes[unchecked(chunks.first[k])]);
@@ -194,7 +226,13 @@ export function startSidecar(p: ShimParams, h: PartitionInfo, space: AddressSpac
       }
       if (logOn()) logWarn("sidecar: unable to allocate memory for sidecar node on node " + localVnode.toString() + ", falling back to node " + mem.vnode.toString());
     }
-    writeNodeParams(paramsPage, k, mem.range.start, mem.range.len, baseVp, <u32>cpus);
+    const slot = SIDECAR_SKIPS_EMPTY_NODES ? <i32>paramsNodeCount : k;
+    if (slot >= MAX_NODES) panic("index out of bounds: the len is " + MAX_NODES.toString() + " but the index is " + slot.toString());
+    writeNodeParams(paramsPage, slot, mem.range.start, mem.range.len, baseVp, <u32>cpus);
+    if (SIDECAR_SKIPS_EMPTY_NODES && logOn()) {
+      // d61be5c43: one line per created node.
+      logInfo("sidecar: created node index=" + slot.toString() + " base_vp=" + baseVp.toString() + " vp_count=" + cpus.toString() + " vnode=" + localVnode.toString());
+    }
     if (state.perCpuStateSpecified) {
       // The main kernel, not sidecar, starts each node's base VP.
       if (baseVp >= <u32>NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE) {
@@ -213,14 +251,31 @@ export function startSidecar(p: ShimParams, h: PartitionInfo, space: AddressSpac
     store<u8>(paramsPage + PARAMS_STARTS_CPU + <usize>i, unchecked(state.sidecarStartsCpu[i]) ? 1 : 0);
   }
 
+  // 103d1be96: per-CPU overrides can leave no node at all; then sidecar is off.
+  const startedNodes = SIDECAR_SKIPS_EMPTY_NODES ? <i32>paramsNodeCount : nodeCount;
+  if (SIDECAR_SKIPS_EMPTY_NODES && startedNodes == 0) {
+    logInfo("sidecar: no nodes have sidecar-started APs; disabling sidecar");
+    return null;
+  }
+
   const startReftime = referenceTime();
-  if (logOn()) logInfo("sidecar starting, " + nodeCount.toString() + " nodes, " + h.cpuCount.toString() + " cpus, 0x" + totalRam.toString(16) + " total bytes");
+  if (logOn()) logInfo("sidecar starting, " + startedNodes.toString() + " nodes, " + h.cpuCount.toString() + " cpus, 0x" + totalRam.toString(16) + " total bytes");
   if (!sidecarEntry(paramsPage, outputPage)) {
     panic("failed to start sidecar: " + outputError(outputPage));
   }
   const endReftime = referenceTime();
-  if (nodeCount > MAX_NODES) {
+  if (!SIDECAR_SKIPS_EMPTY_NODES && nodeCount > MAX_NODES) {
     panic("range end index " + nodeCount.toString() + " out of range for slice of length " + MAX_NODES.toString());
+  }
+  if (SIDECAR_SKIPS_EMPTY_NODES) {
+    const config = new SidecarConfig(h.cpuCount, state, paramsPage, outputPage, startedNodes, startReftime, endReftime);
+    if (logOn()) {
+      // d61be5c43: the boot_cpus= parameter the kernel will get.
+      const buf = new CmdlineBuf(16 + 12 * MAX_CPU_COUNT);
+      config.writeKernelCommandLine(buf);
+      logInfo("sidecar: boot_cpus parameter: " + String.UTF8.decodeUnsafe(buf.ptr, <usize>buf.len));
+    }
+    return config;
   }
   return new SidecarConfig(h.cpuCount, state, paramsPage, outputPage, nodeCount, startReftime, endReftime);
 }

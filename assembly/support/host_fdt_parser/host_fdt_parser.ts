@@ -10,6 +10,7 @@
 import { MemoryRange } from "../memory_range/memory_range";
 import { outU8, outU64 } from "../../rt/out";
 import { HostDtParseError } from "./error";
+import { ComInfo } from "./com_info";
 
 export { HostDtParseError, HostDtErrorKind } from "./error";
 
@@ -104,8 +105,10 @@ export class ParsedDeviceTree {
   vmbusVtl2: VmbusInfo | null = null;
   /** Byte length of the command line. */
   commandLineLen: i32 = 0;
-  /** True when an ns16550 at COM3's port is on the x86 I/O bus. */
+  /** True when an ns16550 at COM3's port is on the x86 I/O bus (or, at 1488a37, any `com3` but None). */
   com3SerialAvailable: bool = false;
+  /** The COM3 device as 1488a37 records it (1ac787c2f: ns16550 speed, arm,sbsa-uart PL011). */
+  com3: ComInfo = new ComInfo();
   /** GIC layout, on arm64. */
   gic: GicInfo | null = null;
   /** PMU interrupt (a PPI), on arm64. */
@@ -147,6 +150,7 @@ export class ParsedDeviceTree {
     this.vmbusVtl2 = null;
     this.commandLineLen = 0;
     this.com3SerialAvailable = false;
+    this.com3.clear();
     this.gic = null;
     this.pmuGsiv = 0;
     this.hasPmuGsiv = false;

@@ -5,6 +5,8 @@
 // Ports: openhcl/host_fdt_parser/src/lib.rs (parse_inner's match arms, parse_compatible,
 // parse_vmbus, parse_simple_bus, parse_io_bus, parse_pmu_gsiv, validate_property_*)
 
+import { COM_NONE, COM_NS16550, COM_PL011 } from "./com_info";
+import { COM_INFO } from "../../rt/upstream";
 import { FdtNode, checkRead, readError, READ_OK } from "../fdt/parser";
 import { readBe32, readBe64 } from "../fdt/spec";
 import { cStr, lastStrLen, stringErrorText, stringErrorDebug, strAt, bytesEq, STR_OK } from "../fdt/error";
@@ -440,8 +442,37 @@ export class NodeHandlers {
       return this.pLen == 0 ? CH_SIMPLE_BUS : CH_NONE;
     }
     if (bytesEq(cp, cl, "x86-pio-bus")) return CH_IO_BUS;
-    if (bytesEq(cp, cl, "arm,armv8-pmuv3")) this.pmu();
+    if (COM_INFO && bytesEq(cp, cl, "arm,sbsa-uart")) this.pl011();
+    else if (bytesEq(cp, cl, "arm,armv8-pmuv3")) this.pmu();
     return CH_NONE;
+  }
+
+  /**
+   * 1ac787c2f + 0c806a773 (1488a37): an `arm,sbsa-uart` root child: `reg`, `interrupts` and
+   * `current-speed` are required; the first one found becomes COM3 (any interrupt id).
+   */
+  private pl011(): void {
+    if (!this.require(P_REG)) return;
+    const regPtr = this.pPtr;
+    const regLen = this.pLen;
+    if (!this.require(P_INTERRUPTS)) return;
+    const intPtr = this.pPtr;
+    const intLen = this.pLen;
+    if (!this.require(P_CURRENT_SPEED)) return;
+    const speed = this.readU32(this.pPtr, this.pLen, P_CURRENT_SPEED, 0);
+    if (this.err !== null) return;
+    const base = this.readU32(regPtr, regLen, P_REG, 1);
+    if (this.err !== null) return;
+    const intid = this.readU32(intPtr, intLen, P_INTERRUPTS, 1);
+    if (this.err !== null) return;
+    const com = this.tree.com3;
+    if (com.kind == COM_NONE) {
+      com.kind = COM_PL011;
+      com.base = <u64>base;
+      com.intid = intid;
+      com.currentSpeed = speed;
+      this.tree.com3SerialAvailable = true;
+    }
   }
 
   private pmu(): void {
@@ -567,7 +598,7 @@ export class NodeHandlers {
     const cp = this.sPtr;
     const cl = this.sLen;
     if (!this.require(P_CURRENT_SPEED)) return;
-    this.readU32(this.pPtr, this.pLen, P_CURRENT_SPEED, 0);
+    const speed = this.readU32(this.pPtr, this.pLen, P_CURRENT_SPEED, 0);
     if (this.err !== null) return;
     if (!this.require(P_REG)) return;
     const base = this.readU64(this.pPtr, this.pLen, P_REG, 0);
@@ -575,6 +606,13 @@ export class NodeHandlers {
     this.readU64(this.pPtr, this.pLen, P_REG, 1);
     if (this.err !== null) return;
     // The Linux kernel only finds COM3 at its fixed port.
-    if (bytesEq(cp, cl, "ns16550") && base == COM3_REG_BASE) this.tree.com3SerialAvailable = true;
+    if (bytesEq(cp, cl, "ns16550") && base == COM3_REG_BASE) {
+      this.tree.com3SerialAvailable = true;
+      const com = this.tree.com3;
+      com.kind = COM_NS16550;
+      com.base = base;
+      com.intid = 0;
+      com.currentSpeed = speed;
+    }
   }
 }

@@ -7,6 +7,7 @@ import { RangeList } from "../../../support/memory_range/lib";
 import { VmbusInfo, GicInfo, MemoryAllocationMode, HostDtParseError } from "../../../support/host_fdt_parser/lib";
 import { BootCommandLineOptions } from "../../cmdline/cmdline";
 import { PerCpuState } from "../../../support/sidecar_defs/sidecar_defs";
+import { ComInfo } from "../../../support/host_fdt_parser/com_info";
 import { MAX_VTL2_RAM_RANGES, MAX_PARTITION_RAM_RANGES, MAX_CPU_COUNT, MAX_ENTROPY_SIZE } from "./partition_limits";
 import { ISOLATION_NONE } from "../shim_params/shim_params";
 import { uninitStaticArray } from "../../../rt/storage";
@@ -128,6 +129,8 @@ export class PartitionInfo {
   /** Command line for the kernel (at most COMMAND_LINE_SIZE bytes). */
   cmdline: string = "";
   com3SerialAvailable: bool = false;
+  /** 1ac787c2f (1488a37): the host's COM3 (`com3_serial: ComInfo`). */
+  com3: ComInfo = new ComInfo();
   memoryAllocationMode: MemoryAllocationMode = new MemoryAllocationMode();
   hasEntropy: bool = false;
   entropy: StaticArray<u8> = uninitStaticArray<u8>(MAX_ENTROPY_SIZE);

@@ -7,6 +7,8 @@ import { panic } from "../../../../rt/panic";
 import { guestRead } from "../../../../rt/guest";
 import { ShimParams, ISOLATION_NONE, ARCH_AARCH64 } from "../../../host_params/shim_params/shim_params";
 import { Sha384, SHA384_DIGEST_SIZE } from "../../../../support/sha2/sha384";
+import { IMPORT_HASH_DIAGNOSTICS } from "../../../../rt/upstream";
+import { reportHashMismatch } from "./hash_diagnostics";
 
 /** Bytes of guest memory read per host call while hashing. */
 export const IMPORTED_HASH_CHUNK: u64 = 0x10000;
@@ -45,7 +47,10 @@ export function verifyImportedRegionsHash(p: ShimParams): void {
   }
   const digest = __alloc(<usize>SHA384_DIGEST_SIZE);
   h.finalize(digest);
-  if (memory.compare(digest, p.importedRegionsHash(), <usize>SHA384_DIGEST_SIZE) != 0) {
+  const expected = p.importedRegionsHash();
+  if (memory.compare(digest, expected, <usize>SHA384_DIGEST_SIZE) != 0) {
+    // 61fd38fe6 (1488a37): diagnostic error records before the panic.
+    if (IMPORT_HASH_DIAGNOSTICS) reportHashMismatch(p, imp, digest, expected);
     panic("Imported regions hash mismatch");
   }
 }

@@ -28,6 +28,10 @@ import {
 } from "../../../../rt/fmt";
 import { allocatePrivatePool } from "./private_pool";
 import { uniqueVnodes } from "./vnodes";
+import { VTL2_RAM_32K_ALIGNED } from "../../../../rt/upstream";
+
+/** 048d1cf35: one lower-VTL bitmap byte covers eight pages (32 KiB). */
+const ALIGNMENT_GRANULARITY: u64 = HV_PAGE_SIZE * 8;
 
 /** Persisted state region size at first boot: 20 pages. */
 export const PERSISTED_REGION_SIZE: u64 = 20 * 4096;
@@ -92,7 +96,13 @@ export function allocateVtl2Ram(params: ShimParams, map: RangeList, hasRamSize: 
     vtl2Size = ramSize;
   }
   if (nodeCount == 0) panic("attempt to divide by zero");
-  const ramPerNode = vtl2Size / <u64>nodeCount;
+  let ramPerNode = vtl2Size / <u64>nodeCount;
+  // 048d1cf35 (1488a37 only): the lower-VTL permission bitmaps need RAM boundaries on one bitmap
+  // byte (eight pages), so the per-node share is rounded up to 32 KiB (wrapping, as release Rust).
+  if (VTL2_RAM_32K_ALIGNED) {
+    const rem = ramPerNode % ALIGNMENT_GRANULARITY;
+    if (rem != 0) ramPerNode += ALIGNMENT_GRANULARITY - rem;
+  }
 
   // Memory still required per node, indexed by vnode (as upstream, vnodes must be 0..count).
   const perNode = new StaticArray<u64>(nodeCount);
@@ -176,10 +186,23 @@ export function allocateVtl2Ram(params: ShimParams, map: RangeList, hasRamSize: 
       if (tagVnode(tag) == <u32>node && freeStarts[i] != freeEnds[i]) {
         const len = freeEnds[i] - freeStarts[i];
         const take = len < required ? len : required;
-        const parts = new MemoryRange(freeStarts[i], freeEnds[i]).splitAtOffset(len - take);
+        let offset = len - take;
+        if (VTL2_RAM_32K_ALIGNED) {
+          // 048d1cf35: the allocation starts on a 32 KiB boundary at or below end - take, so the
+          // range left for VTL0 ends on a bitmap byte (up to seven extra pages go to VTL2).
+          const allocStart = (freeEnds[i] - take) & ~(ALIGNMENT_GRANULARITY - 1);
+          const fromStart = allocStart > freeStarts[i] ? allocStart - freeStarts[i] : 0;
+          offset = fromStart < len ? fromStart : len;
+        }
+        const parts = new MemoryRange(freeStarts[i], freeEnds[i]).splitAtOffset(offset);
         freeEnds[i] = parts.first.end;
         if (!vtl2Ram.push(parts.second.start, parts.second.end, entryTag(tagMemType(tag), <u32>node))) panic(CAPACITY_PANIC);
-        required -= take;
+        if (VTL2_RAM_32K_ALIGNED) {
+          const got = parts.second.end - parts.second.start;
+          required = required > got ? required - got : 0;
+        } else {
+          required -= take;
+        }
         if (required == 0) break;
       }
     }

@@ -160,6 +160,7 @@ export function readFromParsedDtWithHeader(
     }
   }
   storage.com3SerialAvailable = parsed.com3SerialAvailable;
+  storage.com3.copyFrom(parsed.com3);
   storage.gic = parsed.gic;
   storage.hasPmuGsiv = parsed.hasPmuGsiv;
   storage.pmuGsiv = parsed.pmuGsiv;

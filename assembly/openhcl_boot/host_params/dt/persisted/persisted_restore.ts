@@ -12,10 +12,11 @@ import { PartitionTopology, entryTag } from "../../mod/partition_info";
 import { PersistedStateHeader } from "./persisted_state";
 import { SavedState } from "./saved_state";
 import {
-  readPersistedSavedState, PersistedVtl2Ram, previousVtl2Ram, persistedRegion, savedPoolRanges, savedMmio,
+  readPersistedSavedState, PersistedVtl2Ram, previousVtl2Ram, persistedRegion, savedPoolRanges, savedMmio, collectSidecarExcludedCpus,
 } from "./persisted_topology";
 import { VTL0_MMIO, VTL2_MMIO } from "../../../../support/loader_defs/memory_vtl_type";
 import { parseHostVtl2Ram, memoryMapList, debugEntry, vtl2ConfigRanges, addCommonRanges } from "../mod/host_topology";
+import { SIDECAR_EXCLUDES_MAPPED_INTERRUPTS } from "../../../../rt/upstream";
 
 /** The restored topology plus the saved state (its CPU lists drive the sidecar overrides). */
 export class PersistedPartitionTopology {
@@ -51,6 +52,7 @@ export function topologyFromPersistedState(
 ): PersistedPartitionTopology {
   // Logs, checks the protobuf region against the shim's persisted region, decodes on the heap.
   const state = readPersistedSavedState(header, params.persistedState, params.heap.start, params.heap.len);
+  if (SIDECAR_EXCLUDES_MAPPED_INTERRUPTS) collectSidecarExcludedCpus(state);
   const protobufRegion = MemoryRange.new(header.protobufBase, header.protobufBase + header.protobufRegionLen);
 
   // The allocation mode is not saved: the host's current one applies.

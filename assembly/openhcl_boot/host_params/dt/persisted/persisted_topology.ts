@@ -20,6 +20,7 @@ import { logInfo } from "../../../../rt/log_level";
 import { panic } from "../../../../rt/panic";
 import { PersistedStateHeader, decodePersistedProtobuf, logPersistedCpus, formatCpuList } from "./persisted_state";
 import { SavedState } from "./saved_state";
+import { SIDECAR_EXCLUDES_MAPPED_INTERRUPTS } from "../../../../rt/upstream";
 
 import {
   VTL0_MMIO as VTL_TYPE_VTL0_MMIO, VTL2_MMIO as VTL_TYPE_VTL2_MMIO, VTL2_GPA_POOL as VTL_TYPE_VTL2_GPA_POOL,
@@ -180,19 +181,60 @@ export const SIDECAR_IO_NONE: i32 = 0;
 export const SIDECAR_IO_EXCLUDED: i32 = 1;
 export const SIDECAR_IO_DISABLED: i32 = 2;
 
+/** Capacity of upstream's `sidecar_excluded_cpus` (MAX_CPU_COUNT). */
+const EXCLUDED_CPUS_CAPACITY: i32 = 2048;
+const ARRAYVEC_INSERT_FULL = "called `Result::unwrap()` on an `Err` value: CapacityError: insufficient capacity";
+
+/**
+ * 8aca5df3e (1488a37): the CPUs a restore keeps off sidecar are the union of
+ * `cpus_with_outstanding_io` and `cpus_with_mapped_interrupts_no_io`, kept sorted and
+ * deduplicated by binary-search insertion into an ArrayVec of 2048 (a 2049th distinct id panics
+ * as ArrayVec::insert does). Runs right after the protobuf is decoded, as upstream.
+ */
+export function collectSidecarExcludedCpus(s: SavedState): void {
+  const out = new StaticArray<u32>(EXCLUDED_CPUS_CAPACITY);
+  let n = 0;
+  for (let pass = 0; pass < 2; pass++) {
+    const list = pass == 0 ? s.cpusIo : s.cpusNoIo;
+    const count = pass == 0 ? s.cpusIoCount : s.cpusNoIoCount;
+    for (let i = 0; i < count; i++) {
+      const c = unchecked(list[i]);
+      let lo = 0;
+      let hi = n;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (unchecked(out[mid]) < c) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo < n && unchecked(out[lo]) == c) continue;
+      if (n >= EXCLUDED_CPUS_CAPACITY) panic(ARRAYVEC_INSERT_FULL);
+      for (let j = n; j > lo; j--) unchecked((out[j] = out[j - 1]));
+      unchecked((out[lo] = c));
+      n++;
+    }
+  }
+  s.excluded = out;
+  s.excludedCount = n;
+}
+
 /**
  * CPUs with outstanding IO are started by the kernel, not the sidecar: clears their entries in
  * `startsCpu` (length NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE), or disables sidecar when the CPU
  * count or an id does not fit the per-CPU array. Logs as read_from_dt does.
  */
 export function sidecarOverridesForOutstandingIo(sidecarEnabled: bool, cpuCount: u32, s: SavedState, startsCpu: StaticArray<bool>): i32 {
-  if (!sidecarEnabled || s.cpusIoCount == 0) return SIDECAR_IO_NONE;
+  // 8aca5df3e: at 1488a37 the list is the sorted union of both saved CPU lists.
+  const useUnion = SIDECAR_EXCLUDES_MAPPED_INTERRUPTS && s.excluded !== null;
+  const list: StaticArray<u32> = useUnion ? changetype<StaticArray<u32>>(s.excluded) : s.cpusIo;
+  const count = useUnion ? s.excludedCount : s.cpusIoCount;
+  if (!sidecarEnabled || count == 0) return SIDECAR_IO_NONE;
   let maxId: u32 = 0;
-  for (let i = 0; i < s.cpusIoCount; i++) if (unchecked(s.cpusIo[i]) > maxId) maxId = unchecked(s.cpusIo[i]);
+  for (let i = 0; i < count; i++) if (unchecked(list[i]) > maxId) maxId = unchecked(list[i]);
   const cap = <u32>startsCpu.length;
   if (cpuCount <= cap && maxId < cap) {
-    for (let i = 0; i < s.cpusIoCount; i++) startsCpu[<i32>unchecked(s.cpusIo[i])] = false;
-    logInfo("sidecar: excluding CPUs " + formatCpuList(s.cpusIo, s.cpusIoCount) + " due to outstanding IO");
+    for (let i = 0; i < count; i++) startsCpu[<i32>unchecked(list[i])] = false;
+    if (useUnion) logInfo("sidecar: excluding CPUs " + formatCpuList(list, count) + " due to restored NVMe device state");
+    else logInfo("sidecar: excluding CPUs " + formatCpuList(list, count) + " due to outstanding IO");
     return SIDECAR_IO_EXCLUDED;
   }
   logInfo("sidecar: disabling, too many CPUs for per-CPU state (max id " + maxId.toString() + ")");

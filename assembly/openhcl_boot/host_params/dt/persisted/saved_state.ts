@@ -105,6 +105,13 @@ export class SavedState {
   cpusIo: StaticArray<u32>;
   /** Number of `cpus_with_outstanding_io` entries. */
   cpusIoCount: i32 = 0;
+  /**
+   * 8aca5df3e (1488a37 only): outstanding-IO then mapped-interrupt CPUs, sorted and deduplicated
+   * (upstream's `sidecar_excluded_cpus`, an ArrayVec of MAX_CPU_COUNT); filled by
+   * `collectSidecarExcludedCpus` after decoding.
+   */
+  excluded: StaticArray<u32> | null = null;
+  excludedCount: i32 = 0;
   // Rust `Vec` capacities, which drive heap allocations.
   memCap: u64 = 0;
   mmioCap: u64 = 0;
