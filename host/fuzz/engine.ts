@@ -150,7 +150,7 @@ function shrinkFinding(target: Target<any>, shim: Shim, input: unknown, verdict:
   const fails = (c: unknown): boolean => {
     if (verdict.kind === "timeout") return false; // slow runs are reported as found
     const v = guarded(target, shim, c);
-    if (!v.ok && v.kind === verdict.kind) {
+    if (!v.ok && v.kind === verdict.kind && v.site === verdict.site) {
       last = v;
       return true;
     }

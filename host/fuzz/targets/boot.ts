@@ -78,7 +78,7 @@ function bootOnce(shim: Shim, r: ResolvedImage, x: BootInput, prepared: Prepared
     if (plugins.boot) {
       const p = plugins.boot(shim, x.image);
       if (p.ok) return { ok: true, result: null, output: p.value };
-      return { ok: false, verdict: judgeFailure(p.error.message), text: JSON.stringify(p.error) };
+      return { ok: false, verdict: judgeFailure(p.error.message, true), text: JSON.stringify(p.error) };
     }
     const b = prepared && !persistedState ? bootPrepared(prepared, { shim }) : bootImage(r, { shim, ...(persistedState ? { persistedState } : {}) });
     return { ok: true, result: b, output: b.output };
@@ -89,7 +89,7 @@ function bootOnce(shim: Shim, r: ResolvedImage, x: BootInput, prepared: Prepared
 
 /** The verdict on a boot (or image load) that threw. */
 function failedOnce(e: unknown): Once & { ok: false } {
-  if (e instanceof ShimPanic || e instanceof DtError) return { ok: false, verdict: judgeFailure(e.message), text: e.message };
+  if (e instanceof ShimPanic || e instanceof DtError) return { ok: false, verdict: judgeFailure(e.message, true), text: e.message };
   if (e instanceof InputError) return { ok: false, verdict: { ok: true, failedAt: `image loader: ${e.message.split("\n")[0]}` }, text: e.message };
   return { ok: false, verdict: { ok: false, kind: "exception", message: String(e instanceof Error ? e.stack ?? e.message : e) }, text: "" };
 }
