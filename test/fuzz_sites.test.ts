@@ -47,7 +47,7 @@ describe("site tables: classification", () => {
   it("names the upstream file:line in a defect finding", () => {
     const v = judgeFailure("vtl2 range 0x0..0x1000 not contained in partition ram", true);
     expect(v.ok).toBe(false);
-    if (!v.ok) expect(v.message).toContain("openhcl/openhcl_boot/src/dt.rs:588");
+    if (!v.ok) expect(v.message).toBe("upstream defect (kdt.vtl2-range-not-partition-ram at openhcl/openhcl_boot/src/dt.rs:588): vtl2 range 0x0..0x1000 not contained in partition ram");
   });
   it("throws for a pin without a table", () => {
     expect(() => classifyFailure("no cpus", "0".repeat(40))).toThrow(/no failure-site table/);

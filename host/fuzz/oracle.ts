@@ -46,7 +46,7 @@ export function judgeFailure(message: string, defects = false): Verdict {
   const site = classifyFailure(message);
   if (!site) return { ok: false, kind: "unknown-failure", message };
   if (defects && site.class === "defect") {
-    return { ok: false, kind: "upstream-defect", message: `upstream defect at ${site.at.join(", ") || site.id} (${site.reason}): ${message}`, site: site.id };
+    return { ok: false, kind: "upstream-defect", message: `upstream defect (${site.id} at ${site.at.join(", ")}): ${message}`, site: site.id };
   }
   return { ok: true, failedAt: site.site, site: site.id };
 }
