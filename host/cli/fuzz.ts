@@ -14,6 +14,7 @@ import type { Command } from "./commands.js";
 import { loadProperties } from "../fuzz/properties.js";
 import { readKnown, writeReport } from "../fuzz/triage.js";
 import { mergeCorpora } from "../fuzz/merge.js";
+import { benchAlloc } from "../fuzz/targets/alloc_bench.js";
 
 const HELP = `usage: hclboot fuzz [--target NAME] [--seed N] [--runs N] [--time SEC] [--workers N]
                     [--corpus DIR] [--out DIR] [--known FILE] [--property FILE]... [--json]
@@ -166,6 +167,13 @@ export const fuzzCommand: Command = {
       return 0;
     }
     if (positionals.length > 0) throw new InputError(`unexpected argument '${positionals[0]}'`);
+    if (v.bench) {
+      if (target !== "alloc") throw new InputError("--bench measures the alloc target (give --target alloc)");
+      const r = await benchAlloc({ seconds: int(v.time, "time", 5), seed: int(v.seed, "seed", 1) });
+      if (v.json) console.log(JSON.stringify(r, null, 2));
+      else for (const row of r.rows) console.log(`${row.name.padEnd(16)} coverage ${row.coverage ? "on " : "off"} ${String(row.runsPerSecond).padStart(7)} runs/s  (${row.runs} runs in ${row.seconds} s, ${row.completed} completed boots)`);
+      return 0;
+    }
     let runs = int(v.runs, "runs", 0);
     const seconds = int(v.time, "time", 0);
     if (runs === 0 && seconds === 0) runs = 10_000;

@@ -33,7 +33,8 @@ export interface ServiceSpec {
 }
 
 const idx = fc.nat({ max: 1 << 16 });
-const editArb: fc.Arbitrary<SavedStateEdit> = fc.oneof(
+/** One saved-state edit. */
+export const savedStateEditArb: fc.Arbitrary<SavedStateEdit> = fc.oneof(
   fc.record({ op: fc.constantFrom("drop-memory" as const, "dup-memory" as const, "swap-memory" as const), index: idx }),
   fc.record({ op: fc.constant("shift-memory" as const), index: idx, pages: fc.integer({ min: -512, max: 512 }), end: fc.boolean() }),
   fc.record({ op: fc.constant("vnode" as const), index: idx, vnode: fc.oneof(fc.nat({ max: 8 }), fc.constant(63), fc.constant(64), fc.constant(0xffff_ffff)) }),
@@ -57,7 +58,7 @@ export const serviceSpecArb: fc.Arbitrary<ServiceSpec> = fc.record({
   noIo: cpuList,
   io: cpuList,
   cpuIds: fc.oneof({ weight: 4, arbitrary: fc.constant("mod" as const) }, { weight: 1, arbitrary: fc.constant("raw" as const) }),
-  edits: fc.array(editArb, { minLength: 1, maxLength: 4 }),
+  edits: fc.array(savedStateEditArb, { minLength: 1, maxLength: 4 }),
 }).map((s) => (s.shape === "usermode" ? { ...s, edits: [] } : s));
 
 /** The CPU lists of `spec` for a VM of `cpuCount` CPUs (sorted, unique, as usermode writes them). */
