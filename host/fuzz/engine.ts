@@ -104,7 +104,7 @@ export async function fuzzLoop(p: WorkerParams, report: (r: WorkerReport) => voi
   }
   let fresh: Uint8Array[] = [];
   let findings: RawFinding[] = [];
-  const seen = new Set<string>();
+  const seen = new Map<string, string>();
   let hits = new Map<string, number>();
   let runs = 0;
   let lastReport = Date.now();
@@ -149,11 +149,15 @@ export async function fuzzLoop(p: WorkerParams, report: (r: WorkerReport) => voi
       fresh.push(target.encode(input));
     }
     if (!verdict.ok) {
-      const b = bucketId(verdict.kind, verdict.message, verdict.site);
+      // Buckets are named after the shrunk finding (two raw buckets may shrink to one input).
+      const raw = bucketId(verdict.kind, verdict.message, verdict.site);
+      let b = seen.get(raw);
+      if (b === undefined) {
+        const f = shrinkFinding(target, shim, input, verdict, i, p);
+        findings.push(f);
+        seen.set(raw, (b = f.bucket));
+      }
       hits.set(b, (hits.get(b) ?? 0) + 1);
-      if (seen.has(b)) continue;
-      seen.add(b);
-      findings.push(shrinkFinding(target, shim, input, verdict, i, p));
     }
   }
   flush(true);
@@ -185,7 +189,7 @@ function shrinkFinding(target: Target<any>, shim: Shim, input: unknown, verdict:
   const rep = target.reproducer(shrunk.input, id);
   return {
     kind: last.kind, message: last.message, input: encoded, files: rep.files, replay: rep.replay, run,
-    bucket: bucketId(verdict.kind, verdict.message, verdict.site), ...(verdict.site ? { site: verdict.site } : {}),
+    bucket: bucketId(last.kind, last.message, last.site), ...(last.site ? { site: last.site } : {}),
     validity: target.validity ? target.validity(shrunk.input) : "hand-made", at: Date.now(),
   };
 }
