@@ -294,6 +294,11 @@ export const bootTarget: Target<BootInput> = {
   },
   run: judgeBoot,
   *shrink(x) {
+    if (x.service) {
+      // Without the servicing variation first (a finding of the first boot needs none).
+      const { service: _s, handMade, ...rest } = x;
+      yield handMade && handMade !== "independently varied saved state" ? { ...rest, handMade } : rest;
+    }
     if (x.service && x.service.edits.length > 0) {
       for (let i = 0; i < x.service.edits.length; i++) yield { ...x, service: { ...x.service, edits: x.service.edits.filter((_, j) => j !== i) } };
     }
