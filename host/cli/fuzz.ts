@@ -1,10 +1,12 @@
 //! `hclboot fuzz`: coverage-guided fuzzing of the boot core (host/fuzz/), or replay of a finding.
 // Ports: none (hclboot's command line)
 import { parseArgs } from "node:util";
-import { readFileSync, existsSync } from "node:fs";
+import { existsSync } from "node:fs";
+import { readInputFile } from "../image/read_file.js";
 import { join } from "node:path";
 import { bootInputFromImageFile } from "../fuzz/seeds.js";
-import { InputError } from "../errors.js";
+import { InputError, EXIT } from "../errors.js";
+import { onInterrupt } from "./io.js";
 import { loadShim } from "../wasm/node.js";
 import { runCampaign } from "../fuzz/campaign.js";
 import { defaultWorkers } from "../fuzz/workers.js";
@@ -64,15 +66,14 @@ function int(v: string | undefined, name: string, dflt: number): number {
 
 /** Runs one reproducer file through its target on the release boot core. */
 async function replay(file: string, targetName: string | undefined, json: boolean, properties: string[]): Promise<number> {
-  if (!existsSync(file)) throw new InputError(`reproducer not found: ${file}`);
-  const bytes = new Uint8Array(readFileSync(file));
+  const bytes = readInputFile(file, "reproducer");
   let name = targetName;
   let encoded: Uint8Array = bytes;
   const record = `${file}.finding.json`;
   if (/(^|\/)crash-[0-9a-f]{40}$/.test(file) && existsSync(record)) {
     // A libFuzzer-style crash file: the raw encoded input; its finding record names the target.
     try {
-      name ??= (JSON.parse(readFileSync(record, "utf8")) as { target?: string }).target;
+      name ??= (JSON.parse(new TextDecoder().decode(readInputFile(record, "reproducer"))) as { target?: string }).target;
     } catch {
       // no usable record: --target decides
     }
@@ -90,6 +91,7 @@ async function replay(file: string, targetName: string | undefined, json: boolea
       try {
         encoded = encodeJson(bootInputFromImageFile(file));
       } catch (e) {
+        if (e instanceof InputError) throw e; // names the file already
         throw new InputError(`${file}: ${(e as Error).message}`);
       }
     } else {
@@ -106,7 +108,7 @@ async function replay(file: string, targetName: string | undefined, json: boolea
   } catch (e) {
     throw new InputError(`${file}: not a ${name} input (${(e as Error).message})`);
   }
-  const shim = await loadShim();
+  const shim = await loadShim({ surface: "test" }); // the fuzz targets drive test-module exports
   target.prepare(shim);
   await loadProperties(properties);
   const v = target.run(shim, input);
@@ -181,7 +183,9 @@ export const fuzzCommand: Command = {
     if (workers < 1) throw new InputError("--workers must be at least 1");
     const tty = process.stderr.isTTY;
     let lastStatus = Date.now();
+    const intr = onInterrupt();
     const summary = await runCampaign({
+      signal: intr.signal,
       target, seed: int(v.seed, "seed", 1), runs, seconds, workers, known, properties,
       corpusDir: v.corpus ?? join("fuzz", "corpus", target), outDir: v.out ?? join("fuzz", "findings", target),
       progress: v.json ? undefined : (line, final) => {
@@ -191,12 +195,17 @@ export const fuzzCommand: Command = {
           process.stderr.write(line + "\n");
         }
       },
-    });
+    }).finally(() => intr.dispose());
     if (summary.error) throw new InputError(summary.error);
-    if (v.json) console.log(JSON.stringify(summary, null, 2));
+    // Findings and corpus entries are written as they arrive, so an interrupted campaign lost none.
+    if (v.json) console.log(JSON.stringify(intr.interrupted ? { ...summary, interrupted: true } : summary, null, 2));
     else {
       for (const f of summary.findings) console.log(`finding ${f.kind} [${f.bucket}, ${f.validity}, ${f.count}x]: ${f.message.split("\n")[0]}\n  reproducer: ${f.reproducer}\n  replay: ${f.replay}`);
       if (summary.report) console.log(`triage report: ${summary.report.replace(/\.json$/, ".md")}`);
+    }
+    if (intr.interrupted) {
+      if (!v.json) console.error(`interrupted: ${summary.runs} runs, ${summary.findings.length} findings, corpus ${summary.corpus} (${summary.corpusAdded} added)`);
+      return EXIT.interrupted;
     }
     return summary.findings.length > 0 ? 1 : 0;
   },

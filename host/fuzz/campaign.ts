@@ -32,6 +32,8 @@ export interface CampaignOptions {
   known?: ReadonlySet<string>;
   /** `--property` modules. */
   properties?: string[];
+  /** Aborting it (SIGINT) stops the workers; the summary then covers the runs so far. */
+  signal?: AbortSignal;
 }
 
 /** One finding in the summary (CONTRACT.md), plus how to replay it. */
@@ -185,6 +187,8 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignSummary> 
       hit(bucketId("timeout", message), 1);
     },
   );
+  if (o.signal?.aborted) pool.stop();
+  else o.signal?.addEventListener("abort", () => pool.stop(), { once: true });
   const ticker = o.progress ? setInterval(() => o.progress!(line(), false), 250) : undefined;
   await pool.done;
   if (ticker) clearInterval(ticker);

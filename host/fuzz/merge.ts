@@ -1,7 +1,8 @@
 //! Corpus minimization (`hclboot fuzz --merge DIR [MORE...]`, libFuzzer's `-merge=1`): runs every
 //! input of the directories smallest first and keeps in DIR only those that add coverage.
 // Ports: nothing upstream (libFuzzer merge semantics, single pass).
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
+import { readInputFile } from "../image/read_file.js";
 import { join } from "node:path";
 import { InputError } from "../errors.js";
 import { Corpus, inputKey } from "./corpus.js";
@@ -33,7 +34,7 @@ export async function mergeCorpora(targetName: string, out: string, sources: rea
     for (const name of readdirSync(dir).sort()) {
       const path = join(dir, name);
       if (name.startsWith(".") || !statSync(path).isFile()) continue;
-      const bytes = new Uint8Array(readFileSync(path));
+      const bytes = readInputFile(path, "corpus");
       const key = inputKey(bytes);
       if (dir === out) files.push({ path, bytes, key });
       else if (!seenKeys.has(key)) files.push({ path: null, bytes, key });

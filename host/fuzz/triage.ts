@@ -2,7 +2,8 @@
 //! report (`report.json`, `report.md`) and baseline files of known bucket ids.
 // Ports: nothing upstream (libFuzzer/ClusterFuzz-style crash grouping).
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { existsSync, readdirSync, writeFileSync, mkdirSync } from "node:fs";
+import { readInputFile } from "../image/read_file.js";
 import { join } from "node:path";
 import { InputError } from "../errors.js";
 import type { FindingKind } from "./oracle.js";
@@ -91,7 +92,7 @@ export interface TriageReport {
 /** Bucket ids in a baseline file: one per line (`#` comments), or a JSON array / report.json. */
 export function readKnown(file: string): Set<string> {
   if (!existsSync(file)) throw new InputError(`--known file not found: ${file}`);
-  const text = readFileSync(file, "utf8");
+  const text = new TextDecoder().decode(readInputFile(file, "reproducer"));
   const ids = new Set<string>();
   const trimmed = text.trim();
   if (trimmed.startsWith("[") || trimmed.startsWith("{")) {
@@ -122,7 +123,7 @@ export function loadFindings(dir: string): FindingRecord[] {
   for (const name of readdirSync(dir).sort()) {
     if (!name.endsWith(".finding.json")) continue;
     try {
-      out.push(JSON.parse(readFileSync(join(dir, name), "utf8")) as FindingRecord);
+      out.push(JSON.parse(new TextDecoder().decode(readInputFile(join(dir, name), "reproducer"))) as FindingRecord);
     } catch {
       // a half-written or foreign file: skipped
     }

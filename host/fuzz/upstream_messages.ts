@@ -36,8 +36,8 @@ export interface FailureSite {
 
 /** hclboot's own explicit capacity errors (ranges target: the caller sized the output). */
 export const CAPACITY_SITES: readonly FailureSite[] = [
-  { id: "hclboot.RangeList-full", site: "assembly/range_list.ts RangeList", at: [], class: "rejection", reason: "output capacity chosen by the caller", pattern: /^(?:RangeList full: output needs more than its capacity of \d+ ranges)$/s },
-  { id: "hclboot.RangeWalk-full", site: "assembly/range_list.ts RangeWalk", at: [], class: "rejection", reason: "output capacity chosen by the caller", pattern: /^(?:RangeWalk full: walk produces more than its capacity of \d+ ranges)$/s },
+  { id: "hclboot.RangeList-full", site: "assembly/support/memory_range/range_list.ts RangeList", at: [], class: "rejection", reason: "output capacity chosen by the caller", pattern: /^(?:RangeList full: output needs more than its capacity of \d+ ranges)$/s },
+  { id: "hclboot.RangeWalk-full", site: "assembly/support/memory_range/range_list.ts RangeWalk", at: [], class: "rejection", reason: "output capacity chosen by the caller", pattern: /^(?:RangeWalk full: walk produces more than its capacity of \d+ ranges)$/s },
 ];
 
 /** host_fdt_parser's `Error` Display: this prefix, then the ErrorKind (or the fdt parser's error). */
