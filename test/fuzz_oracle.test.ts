@@ -9,8 +9,8 @@ import { loadShim } from "../host/wasm/node.js";
 describe("classifyFailure", () => {
   it("knows upstream panic and error texts", () => {
     expect(classifyFailure("left not sorted")?.site).toContain("memory_range");
-    expect(classifyFailure("host provided MMIO range is insufficient to cover VTL2")?.site).toContain("NotEnoughVtl0Mmio");
-    expect(classifyFailure("failed to allocate 0x200000 for vnode 0x1, no memory remaining for vnode")?.site).toContain("vnode exhausted");
+    expect(classifyFailure("host provided MMIO range is insufficient to cover VTL2")?.site).toContain("NotEnoughVtl2Mmio");
+    expect(classifyFailure("failed to allocate 0x200000 for vnode 0x1, no memory remaining for vnode")?.site).toContain("vnode-exhausted");
     expect(classifyFailure("ram at 4096..8192 of type Ram overlaps ram at 4096..12288 of type Ram")?.site).toContain("MemoryRegOverlap");
     expect(classifyFailure("Parsing failed due to: FDT header magic field invalid")?.site).toContain("host_fdt_parser");
     expect(classifyFailure("Parsing failed due to: no cpus")).toBeNull(); // only host_fdt_parser / fdt texts follow the prefix
@@ -25,7 +25,7 @@ describe("classifyFailure", () => {
 
 describe("judgeFailure", () => {
   it("passes known sites, flags unknown failures and traps", () => {
-    expect(judgeFailure("no cpus")).toEqual({ ok: true, failedAt: "openhcl/openhcl_boot/src/main.rs no cpus" });
+    expect(judgeFailure("no cpus")).toEqual({ ok: true, failedAt: "openhcl/openhcl_boot/src/main.rs:651 main.no-cpus", site: "main.no-cpus" });
     expect(judgeFailure("something else")).toMatchObject({ ok: false, kind: "unknown-failure" });
     expect(judgeFailure("wasm trap: unreachable")).toMatchObject({ ok: false, kind: "trap" });
   });

@@ -9,6 +9,8 @@ import { Rng, runSeed } from "./rng.js";
 import { minimize } from "./shrink.js";
 import { getTarget } from "./targets/index.js";
 import type { Target } from "./target.js";
+import { bucketId, sha1Hex, type Validity } from "./triage.js";
+import { loadProperties } from "./properties.js";
 
 /** What a worker is told. */
 export interface WorkerParams {
@@ -28,6 +30,10 @@ export interface WorkerParams {
   seeds: Uint8Array[];
   /** Shrink budget (candidate runs) per finding. */
   shrinkBudget: number;
+  /** Campaign start (ms since epoch), for first-seen times. */
+  started?: number;
+  /** `--property` modules (absolute paths), loaded by every worker. */
+  properties?: string[];
 }
 
 /** A finding as a worker reports it (before files are written). */
@@ -41,6 +47,12 @@ export interface RawFinding {
   replay: string;
   /** Index of the run that found it. */
   run: number;
+  /** Bucket id, failure site id, and whether the VMM could have sent the input. */
+  bucket: string;
+  site?: string;
+  validity: Validity;
+  /** When it was found (ms since epoch). */
+  at: number;
 }
 
 /** Periodic report of a worker. */
@@ -52,6 +64,8 @@ export interface WorkerReport {
   /** New corpus entries since the last report (encoded inputs). */
   corpus: Uint8Array[];
   findings: RawFinding[];
+  /** Hits per bucket since the last report (first hits included). */
+  hits: [string, number][];
   done: boolean;
   /** When the worker cannot run the target (e.g. not in this build). */
   error?: string;
@@ -71,7 +85,13 @@ export async function fuzzLoop(p: WorkerParams, report: (r: WorkerReport) => voi
     target = getTarget(p.target, p.seeds);
     target.prepare(shim);
   } catch (e) {
-    report({ runs: 0, seen: coverage.seen, edges: coverage.edges, corpus: [], findings: [], done: true, error: e instanceof Error ? e.message : String(e) });
+    report({ runs: 0, seen: coverage.seen, edges: coverage.edges, corpus: [], findings: [], hits: [], done: true, error: e instanceof Error ? e.message : String(e) });
+    return;
+  }
+  try {
+    await loadProperties(p.properties ?? []);
+  } catch (e) {
+    report({ runs: 0, seen: coverage.seen, edges: coverage.edges, corpus: [], findings: [], hits: [], done: true, error: e instanceof Error ? e.message : String(e) });
     return;
   }
   const pool: unknown[] = [];
@@ -84,13 +104,15 @@ export async function fuzzLoop(p: WorkerParams, report: (r: WorkerReport) => voi
   }
   let fresh: Uint8Array[] = [];
   let findings: RawFinding[] = [];
-  const seen = new Set<string>();
+  const seen = new Map<string, string>();
+  let hits = new Map<string, number>();
   let runs = 0;
   let lastReport = Date.now();
   const flush = (done: boolean): void => {
-    report({ runs, seen: coverage.seen, edges: coverage.edges, corpus: fresh, findings, done });
+    report({ runs, seen: coverage.seen, edges: coverage.edges, corpus: fresh, findings, hits: [...hits], done });
     fresh = [];
     findings = [];
+    hits = new Map();
     lastReport = Date.now();
   };
   // Warm the coverage with the corpus so only genuinely new inputs are kept.
@@ -127,10 +149,15 @@ export async function fuzzLoop(p: WorkerParams, report: (r: WorkerReport) => voi
       fresh.push(target.encode(input));
     }
     if (!verdict.ok) {
-      const sig = findingSignature(verdict.kind, verdict.message);
-      if (seen.has(sig)) continue;
-      seen.add(sig);
-      findings.push(shrinkFinding(target, shim, input, verdict, i, p));
+      // Buckets are named after the shrunk finding (two raw buckets may shrink to one input).
+      const raw = bucketId(verdict.kind, verdict.message, verdict.site);
+      let b = seen.get(raw);
+      if (b === undefined) {
+        const f = shrinkFinding(target, shim, input, verdict, i, p);
+        findings.push(f);
+        seen.set(raw, (b = f.bucket));
+      }
+      hits.set(b, (hits.get(b) ?? 0) + 1);
     }
   }
   flush(true);
@@ -150,14 +177,19 @@ function shrinkFinding(target: Target<any>, shim: Shim, input: unknown, verdict:
   const fails = (c: unknown): boolean => {
     if (verdict.kind === "timeout") return false; // slow runs are reported as found
     const v = guarded(target, shim, c);
-    if (!v.ok && v.kind === verdict.kind) {
+    if (!v.ok && v.kind === verdict.kind && v.site === verdict.site) {
       last = v;
       return true;
     }
     return false;
   };
   const shrunk = minimize(input, (x) => target.shrink(x), fails, p.shrinkBudget);
-  const id = `${target.name}-${verdict.kind}-${run}`;
+  const encoded = target.encode(shrunk.input);
+  const id = `crash-${sha1Hex(encoded)}`;
   const rep = target.reproducer(shrunk.input, id);
-  return { kind: last.kind, message: last.message, input: target.encode(shrunk.input), files: rep.files, replay: rep.replay, run };
+  return {
+    kind: last.kind, message: last.message, input: encoded, files: rep.files, replay: rep.replay, run,
+    bucket: bucketId(last.kind, last.message, last.site), ...(last.site ? { site: last.site } : {}),
+    validity: target.validity ? target.validity(shrunk.input) : "hand-made", at: Date.now(),
+  };
 }

@@ -6,12 +6,14 @@ import type { BootOutput, RangeJson } from "../contract.js";
 import { classifyFailure } from "./upstream_messages.js";
 
 /** Kinds of finding (docs/CONTRACT.md `findings[].kind`). */
-export type FindingKind = "invariant" | "unknown-failure" | "trap" | "exception" | "timeout" | "nondeterminism";
+export type FindingKind =
+  | "invariant" | "unknown-failure" | "trap" | "exception" | "timeout" | "nondeterminism"
+  | "upstream-defect" | "property" | "property-error";
 
-/** The verdict on one run. */
+/** The verdict on one run (`site`: the failure site's id when the run ended at one). */
 export type Verdict =
-  | { ok: true; failedAt?: string }
-  | { ok: false; kind: FindingKind; message: string };
+  | { ok: true; failedAt?: string; site?: string }
+  | { ok: false; kind: FindingKind; message: string; site?: string };
 
 /** A passing verdict (completed, or failed at the named upstream site). */
 export const PASS: Verdict = { ok: true };
@@ -33,12 +35,20 @@ export function check(name: string, cond: boolean, message: () => string): strin
   return flipped ? `invariant ${name} deliberately broken (HCLBOOT_FUZZ_BREAK): ${message()}` : `invariant ${name}: ${message()}`;
 }
 
-/** The verdict for a failure message from the boot core (ShimPanic or dt error). */
-export function judgeFailure(message: string): Verdict {
+/**
+ * The verdict for a failure message from the boot core (ShimPanic or dt error). With `defects`
+ * (the whole-boot targets) a run ending at a defect site is an `upstream-defect` finding; without
+ * it (unit targets that call a function with inputs outside its contract on purpose) every known
+ * site is an expected end.
+ */
+export function judgeFailure(message: string, defects = false): Verdict {
   if (message.startsWith("wasm trap: ")) return { ok: false, kind: "trap", message };
   const site = classifyFailure(message);
   if (!site) return { ok: false, kind: "unknown-failure", message };
-  return { ok: true, failedAt: site.site };
+  if (defects && site.class === "defect") {
+    return { ok: false, kind: "upstream-defect", message: `upstream defect (${site.id} at ${site.at.join(", ")}): ${message}`, site: site.id };
+  }
+  return { ok: true, failedAt: site.site, site: site.id };
 }
 
 interface R {

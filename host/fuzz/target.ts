@@ -34,6 +34,8 @@ export interface Target<I = unknown> {
   shrink(input: I): Iterable<I>;
   /** Files that replay `input`. */
   reproducer(input: I, id: string): Reproducer;
+  /** Whether the VMM could have sent `input` (default: hand-made). */
+  validity?(input: I): "vmm" | "hand-made";
 }
 
 /** A target that the current build cannot run (its boot core module is not merged yet). */

@@ -71,7 +71,7 @@ export function startPool(
           }
         });
         worker.on("error", (e) => {
-          onReport(w, { runs: 0, seen: new Uint8Array(0), edges: 0, corpus: [], findings: [], done: true, error: `worker ${w}: ${e.message}` });
+          onReport(w, { runs: 0, seen: new Uint8Array(0), edges: 0, corpus: [], findings: [], hits: [], done: true, error: `worker ${w}: ${e.message}` });
         });
         worker.on("exit", () => {
           clearInterval(watchdog);

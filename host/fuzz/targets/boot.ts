@@ -16,6 +16,11 @@ import { shrinkBytes, shrinkStructured } from "../shrink.js";
 import { decodeJson, encodeJson, type Target } from "../target.js";
 import { bootExpectations } from "./boot_expect.js";
 import { plugins } from "./plugins.js";
+import { hypervisorOf } from "../../hv/imports.js";
+import type { SidecarStartRecord } from "../../hv/sidecar.js";
+import { checkProperties, hasProperties } from "../properties.js";
+import { propertyResult, savedStateOf, type PropertyResult } from "./boot_result.js";
+import { editSavedState, serviceCpuLists, serviceSpecArb, withSavedState, type ServiceSpec } from "./service_gen.js";
 
 /**
  * A boot input: an image object (as in images/*.json); for a `hostDeviceTree` image the blob, for
@@ -25,6 +30,10 @@ export interface BootInput {
   image: Record<string, unknown>;
   dtb?: string;
   persisted?: string;
+  /** Set when the host input is byte-mutated or hand-made (what was), unset for a VM the VMM could build. */
+  handMade?: string;
+  /** How the servicing restore's saved state is derived from the first boot (default: usermode's save, no CPU lists). */
+  service?: ServiceSpec;
 }
 
 /** The file names a blob and a saved state have inside the image. */
@@ -66,7 +75,7 @@ export function dtbInputFrom(x: BootInput): BootInput | null {
   };
 }
 
-type Once = { ok: true; result: BootImageResult | null; output: BootOutput } | { ok: false; verdict: Verdict; text: string };
+type Once = { ok: true; result: BootImageResult | null; output: BootOutput; sidecar?: SidecarStartRecord } | { ok: false; verdict: Verdict; text: string };
 
 /**
  * One boot: the output, or the verdict on its failure (upstream site, loader refusal, trap,
@@ -78,10 +87,10 @@ function bootOnce(shim: Shim, r: ResolvedImage, x: BootInput, prepared: Prepared
     if (plugins.boot) {
       const p = plugins.boot(shim, x.image);
       if (p.ok) return { ok: true, result: null, output: p.value };
-      return { ok: false, verdict: judgeFailure(p.error.message), text: JSON.stringify(p.error) };
+      return { ok: false, verdict: judgeFailure(p.error.message, true), text: JSON.stringify(p.error) };
     }
     const b = prepared && !persistedState ? bootPrepared(prepared, { shim }) : bootImage(r, { shim, ...(persistedState ? { persistedState } : {}) });
-    return { ok: true, result: b, output: b.output };
+    return { ok: true, result: b, output: b.output, ...(hasProperties() ? { sidecar: hypervisorOf(shim).lastSidecarStart } : {}) };
   } catch (e) {
     return failedOnce(e);
   }
@@ -89,7 +98,7 @@ function bootOnce(shim: Shim, r: ResolvedImage, x: BootInput, prepared: Prepared
 
 /** The verdict on a boot (or image load) that threw. */
 function failedOnce(e: unknown): Once & { ok: false } {
-  if (e instanceof ShimPanic || e instanceof DtError) return { ok: false, verdict: judgeFailure(e.message), text: e.message };
+  if (e instanceof ShimPanic || e instanceof DtError) return { ok: false, verdict: judgeFailure(e.message, true), text: e.message };
   if (e instanceof InputError) return { ok: false, verdict: { ok: true, failedAt: `image loader: ${e.message.split("\n")[0]}` }, text: e.message };
   return { ok: false, verdict: { ok: false, kind: "exception", message: String(e instanceof Error ? e.stack ?? e.message : e) }, text: "" };
 }
@@ -110,27 +119,62 @@ export function mergedTopology(o: BootOutput): BootOutput {
   };
 }
 
+/** `o` with its sidecar node ranges typed as VTL2 RAM (what a restore without sidecar sees). */
+function withoutSidecarNodes(o: BootOutput): BootOutput {
+  return { ...o, addressSpace: o.addressSpace.map((a) => (a.type === "VTL2_SIDECAR_NODE" ? { ...a, type: "VTL2_RAM" } : a)) };
+}
+
 /**
  * The servicing restore: save the boot as usermode does, boot again from it; the second boot
  * must succeed with the same VTL2 RAM, address space, MMIO and pool (as `mergedTopology`).
  */
-function checkRestore(shim: Shim, r: ResolvedImage, x: BootInput, first: BootImageResult): Verdict {
+function checkRestore(shim: Shim, r: ResolvedImage, x: BootInput, first: BootImageResult, firstResult: PropertyResult | null): Verdict {
   let placed: Uint8Array;
+  let saved: ReturnType<typeof persistFrom>;
+  let state: ReturnType<typeof persistFrom>["state"];
+  const spec = x.service;
   try {
-    placed = persistFrom(first).image;
+    const cpus = spec ? serviceCpuLists(spec, first.output.cpuCount) : { noIo: [], io: [] };
+    saved = persistFrom(first, cpus.noIo, cpus.io);
+    state = saved.state;
+    placed = saved.image;
+    if (spec && spec.shape === "varied") {
+      state = editSavedState(saved.state, spec.edits);
+      placed = withSavedState(saved, state);
+    }
   } catch (e) {
     if (e instanceof InputError) return PASS; // usermode could not save this layout (not the shim's doing)
     throw e;
   }
   const second = bootOnce(shim, r, x, null, placed);
+  if (spec?.shape === "varied") {
+    // An independently varied saved state: the restore must end at a rejection (or complete); no
+    // topology comparison, since the state no longer describes the first boot.
+    if (!second.ok) return second.verdict;
+    const v = checkBootOutput(second.output, { restored: true });
+    if (!v.ok) return v;
+    if (hasProperties()) {
+      const p = checkProperties(x, propertyResult(second.output, second.sidecar, { savedState: state, first: firstResult }));
+      if (p) return p;
+    }
+    return PASS;
+  }
   if (!second.ok) {
     if (!second.verdict.ok && second.verdict.kind !== "unknown-failure") return second.verdict;
     const c = check("service-restore", false, () => `the servicing boot from the first boot's saved state failed: ${second.text}`);
     return c ? { ok: false, kind: "invariant", message: c } : PASS;
   }
-  const diffs = compareTopologies(mergedTopology(first.output), mergedTopology(second.output));
+  // Sidecar is disabled on a servicing restore (SidecarOptions::DisabledServicing): the node
+  // memory the first boot reserved for it comes back as VTL2 RAM.
+  const firstSeen = second.output.sidecar === null ? withoutSidecarNodes(first.output) : first.output;
+  const diffs = compareTopologies(mergedTopology(firstSeen), mergedTopology(second.output));
   const c = check("service-restore", diffs.length === 0, () => `the servicing boot rebuilt a different topology: ${diffs.slice(0, 6).join("; ")}`);
-  return c ? { ok: false, kind: "invariant", message: c } : PASS;
+  if (c) return { ok: false, kind: "invariant", message: c };
+  if (hasProperties()) {
+    const p = checkProperties(x, propertyResult(second.output, second.sidecar, { savedState: state, first: firstResult }));
+    if (p) return p;
+  }
+  return PASS;
 }
 
 /** Judges one input: invariants of the output, the same output twice, and a servicing restore. */
@@ -163,23 +207,47 @@ export function judgeBoot(shim: Shim, x: BootInput): Verdict {
   const again = bootOnce(shim, r, x, prepared);
   const same = checkSame(JSON.stringify(first.output), again.ok ? JSON.stringify(again.output) : again.text);
   if (!same.ok) return same;
-  if (first.result && r.isolation === "none" && !r.persistedState && r.vm) return checkRestore(shim, r, x, first.result);
+  let firstResult: PropertyResult | null = null;
+  if (hasProperties()) {
+    const restored = r.persistedState ? { savedState: savedStateOf(r.persistedState), first: null } : null;
+    firstResult = propertyResult(first.output, first.sidecar, restored);
+    const p = checkProperties(x, firstResult);
+    if (p) return p;
+  }
+  if (first.result && r.isolation === "none" && !r.persistedState && r.vm) return checkRestore(shim, r, x, first.result, firstResult);
   return PASS;
 }
 
-/** Draws an input: a generated VM image, or (one in four) a byte-mutated host device tree of one. */
+/**
+ * A servicing input: a non-isolated VM (sidecar on half the time, with at least one CPU per node)
+ * whose restore reads a saved state as usermode writes it or independently varied.
+ */
+function generateServicing(rng: Rng): BootInput {
+  const image = sample(vmImageArb, rng) as Record<string, unknown>;
+  image.isolation = "none";
+  const spec = sample(serviceSpecArb, rng);
+  if (rng.chance(0.5)) {
+    image.binaries = { ...((image.binaries as object | undefined) ?? {}), sidecarSize: "0x100000" };
+    const cl = image.commandLine as { policy: string; text: string };
+    image.commandLine = { ...cl, text: `${cl.text.replace(/OPENHCL_SIDECAR=\S*/g, "")} OPENHCL_SIDECAR=on`.trim() };
+  }
+  return { image, service: spec, ...(spec.shape === "varied" ? { handMade: "independently varied saved state" } : {}) };
+}
+
+/** Draws an input: a generated VM image, a servicing input (one in five), or (one in four of the rest) a byte-mutated host device tree of one. */
 function generateVm(rng: Rng): BootInput {
+  if (rng.chance(0.2)) return generateServicing(rng);
   const vm: BootInput = { image: sample(vmImageArb, rng) as Record<string, unknown> };
   if (!rng.chance(0.25)) return vm;
   const d = dtbInputFrom(vm);
   if (!d) return vm;
-  return rng.chance(0.2) ? d : { ...d, dtb: toHex(mutateBytes(fromHex(d.dtb!), rng).bytes) };
+  return rng.chance(0.2) ? d : { ...d, dtb: toHex(mutateBytes(fromHex(d.dtb!), rng).bytes), handMade: "byte-mutated host device tree" };
 }
 
 /** A seed image with one part swapped for a generated one, or its blob / saved state byte-mutated. */
 function mutateSeed(x: BootInput, rng: Rng): BootInput {
-  if (x.persisted !== undefined && rng.chance(0.5)) return { ...x, persisted: toHex(mutateBytes(fromHex(x.persisted), rng).bytes) };
-  if (x.dtb !== undefined && rng.chance(0.7)) return { ...x, dtb: toHex(mutateBytes(fromHex(x.dtb), rng).bytes) };
+  if (x.persisted !== undefined && rng.chance(0.5)) return { ...x, persisted: toHex(mutateBytes(fromHex(x.persisted), rng).bytes), handMade: "byte-mutated saved state" };
+  if (x.dtb !== undefined && rng.chance(0.7)) return { ...x, dtb: toHex(mutateBytes(fromHex(x.dtb), rng).bytes), handMade: "byte-mutated host device tree" };
   const donor = sample(vmImageArb, rng) as { vm: Record<string, unknown>; commandLine: unknown; isolation: unknown };
   const image = { ...x.image };
   const vm = image.vm ? { ...(image.vm as Record<string, unknown>) } : undefined;
@@ -226,10 +294,20 @@ export const bootTarget: Target<BootInput> = {
   },
   run: judgeBoot,
   *shrink(x) {
+    if (x.service) {
+      // Without the servicing variation first (a finding of the first boot needs none).
+      const { service: _s, handMade, ...rest } = x;
+      yield handMade && handMade !== "independently varied saved state" ? { ...rest, handMade } : rest;
+    }
+    if (x.service && x.service.edits.length > 0) {
+      for (let i = 0; i < x.service.edits.length; i++) yield { ...x, service: { ...x.service, edits: x.service.edits.filter((_, j) => j !== i) } };
+    }
+    if (x.service && (x.service.noIo.length > 0 || x.service.io.length > 0)) yield { ...x, service: { ...x.service, noIo: [], io: [] } };
     if (x.dtb !== undefined) for (const d of shrinkBytes(fromHex(x.dtb))) yield { ...x, dtb: toHex(d) };
     if (x.persisted !== undefined) for (const d of shrinkBytes(fromHex(x.persisted))) yield { ...x, persisted: toHex(d) };
     for (const image of shrinkStructured(x.image)) yield { ...x, image: image as Record<string, unknown> };
   },
+  validity: (x) => (x.handMade ? "hand-made" : "vmm"),
   reproducer(x, id) {
     const files: Record<string, Uint8Array> = {};
     const image: Record<string, unknown> = { ...x.image, name: id };
@@ -238,6 +316,7 @@ export const bootTarget: Target<BootInput> = {
     files[`${id}.json`] = new TextEncoder().encode(JSON.stringify(image, null, 2) + "\n");
     if (x.dtb !== undefined) files[`${id}.dtb`] = fromHex(x.dtb);
     if (x.persisted !== undefined) files[`${id}.persisted.bin`] = fromHex(x.persisted);
-    return { files, replay: `hclboot boot {dir}/${id}.json` };
+    // A servicing input's saved-state variation is not part of an image: replay the raw input.
+    return { files, replay: x.service ? `hclboot fuzz --replay {dir}/${id}` : `hclboot boot {dir}/${id}.json` };
   },
 };

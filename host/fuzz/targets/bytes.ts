@@ -32,6 +32,8 @@ export interface ByteTargetSpec {
   crossCheck?(shim: Shim, bytes: Uint8Array, first: PluginResult<unknown>): string | null;
   /** Reproducer files for `bytes` (written as `<id>.<ext>` plus whatever replays them). */
   reproducer(bytes: Uint8Array, id: string): Reproducer;
+  /** A run ending at an upstream defect site is a finding (inputs a host could send). */
+  defects?: boolean;
 }
 
 /** Runs `f`, turning a shim panic (or trap) into the failure object `hclboot` prints for it. */
@@ -56,7 +58,7 @@ export function byteTarget(spec: ByteTargetSpec, seeds: Uint8Array[] = []): Targ
     const run = spec.runner()!;
     try {
       const r = capture(() => run(shim, b));
-      return { result: r, text: resultText(r), verdict: r.ok ? PASS : judgeFailure(r.error.message) };
+      return { result: r, text: resultText(r), verdict: r.ok ? PASS : judgeFailure(r.error.message, spec.defects === true) };
     } catch (e) {
       return { result: null, text: "", verdict: { ok: false, kind: "exception", message: String(e instanceof Error ? e.stack ?? e.message : e) } };
     }

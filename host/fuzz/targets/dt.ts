@@ -52,6 +52,7 @@ export const dtTarget = (seeds: Uint8Array[] = []) =>
     missing: "the host device-tree parser (assembly/support/host_fdt_parser/host_fdt_parser.ts) is not wired (provideDtRunner)",
     synthesize: (rng: Rng) => minimalFdt(rng.below(4)),
     crossCheck: compareWalks,
+    defects: true,
     reproducer(bytes, id) {
       // The blob, and an image naming it so `hclboot boot` replays the boot that reads it (VTL2
       // memory at the IGVM file's default base: the shim parses the host tree before it checks it).

@@ -6,9 +6,10 @@ import { cmdlineTarget } from "./cmdline.js";
 import { dtTarget } from "./dt.js";
 import { persistedTarget } from "./persisted.js";
 import { bootTargetWith } from "./boot.js";
+import { allocTargetFor } from "./alloc.js";
 
 /** Names of every target, in `--help` order. */
-export const TARGET_NAMES = ["ranges", "cmdline", "dt", "persisted", "boot"] as const;
+export const TARGET_NAMES = ["ranges", "cmdline", "dt", "persisted", "boot", "alloc"] as const;
 
 /** The target called `name`, seeded from `seeds` (byte targets, boot images); throws on an unknown name. */
 export function getTarget(name: string, seeds: Uint8Array[] = []): Target<any> {
@@ -18,6 +19,7 @@ export function getTarget(name: string, seeds: Uint8Array[] = []): Target<any> {
     case "dt": return dtTarget(seeds);
     case "persisted": return persistedTarget(seeds);
     case "boot": return bootTargetWith(seeds);
+    case "alloc": return allocTargetFor();
     default: throw new Error(`unknown fuzz target '${name}' (one of ${TARGET_NAMES.join(", ")})`);
   }
 }
