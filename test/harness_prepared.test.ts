@@ -30,7 +30,7 @@ describe("bootPrepared", () => {
     it(`boots ${f} three times exactly as bootImage does`, () => {
       const r = loadImage(join(dir, f));
       const expected = outcome(() => bootImage(r, { shim }));
-      const p = prepareImage(r);
+      const p = prepareImage(r, undefined, shim);
       const pages = p.guest.materializedBytes;
       for (let i = 0; i < 3; i++) expect(outcome(() => bootPrepared(p, { shim }))).toBe(expected);
       expect(p.guest.materializedBytes).toBe(pages);
@@ -38,7 +38,7 @@ describe("bootPrepared", () => {
   }
 
   it("gives each boot its own guest memory", () => {
-    const p = prepareImage(loadImage(join(dir, "small.json")));
+    const p = prepareImage(loadImage(join(dir, "small.json")), undefined, shim);
     const a = bootPrepared(p, { shim });
     const b = bootPrepared(p, { shim });
     const at = a.vtl2.params.persistedState.start;
