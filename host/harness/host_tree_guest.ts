@@ -112,13 +112,27 @@ function checkArch(r: ResolvedImage, tree: HostDeviceTree): void {
   }
 }
 
+/** The parts of `s` that no span of `spans` (sorted, merged) covers. */
+function uncovered(s: Span, spans: Span[]): Span[] {
+  const out: Span[] = [];
+  let at = s.start;
+  for (const x of spans) {
+    if (x.end <= at || x.start >= s.end) continue;
+    if (x.start > at) out.push({ start: at, end: x.start });
+    at = x.end;
+  }
+  if (at < s.end) out.push({ start: at, end: s.end });
+  return out;
+}
+
 /**
  * Checks the image's VTL2 memory (`shim.memoryStart`/`memorySize`) against the tree, as a VMM
- * that wrote the tree would have placed it; true when VTL2 memory must be added as RAM because
- * the tree does not describe it (possible only when the tree reports no VTL2 memory, in host
- * allocation mode: the shim then uses the measured range).
+ * that wrote the tree would have placed it, and returns the parts of it the tree does not
+ * describe, which are backed as RAM too. Only a tree in host allocation mode that reports no VTL2
+ * memory (igvm type 3) can leave parts out: the shim then uses the measured range, and itself
+ * panics when that range is not partition RAM.
  */
-function checkVtl2Memory(r: ResolvedImage, tree: HostDeviceTree, vtl2: Span, ram: Span[]): boolean {
+function checkVtl2Memory(r: ResolvedImage, tree: HostDeviceTree, vtl2: Span, ram: Span[]): Span[] {
   const where = `${r.path}: shim.memoryStart: VTL2 memory ${span(vtl2)} (shim.memoryStart/memorySize)`;
   const protectable = union(tree.memory.filter((e) => e.igvmType === VTL2_PROTECTABLE));
   if (tree.memoryAllocationMode.mode === "vtl2") {
@@ -126,20 +140,16 @@ function checkVtl2Memory(r: ResolvedImage, tree: HostDeviceTree, vtl2: Span, ram
     if (!covered(vtl2, ram)) {
       throw new InputError(`${where} is not RAM in the host device tree (memory-allocation-mode "vtl2"; its memory: ${list(ram)})`);
     }
-    return false;
+    return [];
   }
   if (protectable.length > 0) {
     // The host reports the VTL2 memory it gives VTL2 (igvm type 3): the image lies inside it.
     if (!covered(vtl2, protectable)) {
       throw new InputError(`${where} is not inside the VTL2 memory its host device tree reports (microsoft,igvm-type 3: ${list(protectable)})`);
     }
-    return false;
+    return [];
   }
-  if (covered(vtl2, ram)) return false;
-  if (overlaps(vtl2, ram)) {
-    throw new InputError(`${where} overlaps the host device tree's memory without lying inside it (its memory: ${list(ram)})`);
-  }
-  return true;
+  return uncovered(vtl2, ram);
 }
 
 /**
@@ -160,11 +170,12 @@ export function hostTreeGuest(r: ResolvedImage, shim: Shim): HostTreeGuest {
   // VTLs), whole pages of them, merged.
   const vmbus = [...(tree.vmbusVtl0?.mmio ?? []), ...(tree.vmbusVtl2?.mmio ?? [])];
   const mmio = union(vmbus.map((m) => ({ start: (m.start + PAGE - 1n) & ~(PAGE - 1n), end: m.end & ~(PAGE - 1n) })));
-  if (checkVtl2Memory(r, tree, vtl2, union(ram))) {
+  const missing = checkVtl2Memory(r, tree, vtl2, union(ram));
+  if (missing.length > 0) {
     if (overlaps(vtl2, mmio)) {
       throw new InputError(`${r.path}: shim.memoryStart: VTL2 memory ${span(vtl2)} (shim.memoryStart/memorySize) overlaps the host device tree's VMBus MMIO (${list(mmio)})`);
     }
-    ram.push({ start: vtl2.start, end: vtl2.end, vnode: 0 });
+    ram.push(...missing.map((m) => ({ ...m, vnode: 0 })));
     ram.sort((a, b) => (a.start < b.start ? -1 : 1));
   }
   return { layout: { ram, mmio }, vpIds: tree.cpus.map((c) => c.reg), tree };
