@@ -12,10 +12,10 @@ const args = new Set(process.argv.slice(2));
 const quiet = args.has("--quiet");
 const say = (m) => { if (!quiet) console.error(m); };
 
-/** Every exported entry file: assembly/api/*.ts (their exports form the WASM interface). */
+/** Every exported entry file: assembly/abi/*.ts (their exports form the WASM interface). */
 function entries() {
-  const dir = join(root, "assembly", "api");
-  return readdirSync(dir).filter((f) => f.endsWith(".ts")).sort().map((f) => join("assembly", "api", f));
+  const dir = join(root, "assembly", "abi");
+  return readdirSync(dir).filter((f) => f.endsWith(".ts")).sort().map((f) => join("assembly", "abi", f));
 }
 
 async function buildWasm() {

@@ -1,0 +1,39 @@
+//! Sequential little-endian reader over an input record the host placed in the arena.
+// Ports: none (input plumbing)
+
+import { panic } from "../../rt/panic";
+import { MemoryRange } from "../../support/memory_range/memory_range";
+
+/** Reads scalars and strings from [ptr, ptr+len); panics with a clear message when truncated. */
+export class RecordReader {
+  off: usize = 0;
+  constructor(public ptr: usize, public len: usize) {}
+  private need(n: usize): usize {
+    if (this.off + n > this.len) panic("input record truncated at offset " + this.off.toString());
+    const at = this.ptr + this.off;
+    this.off += n;
+    return at;
+  }
+  /** A byte. */
+  u8(): u8 { return load<u8>(this.need(1)); }
+  /** A boolean byte. */
+  bool(): bool { return this.u8() != 0; }
+  /** A little-endian u32. */
+  u32(): u32 { return load<u32>(this.need(4)); }
+  /** A little-endian u64. */
+  u64(): u64 { return load<u64>(this.need(8)); }
+  /** Pointer to `n` raw bytes. */
+  bytes(n: usize): usize { return this.need(n); }
+  /** Two u64s as a `MemoryRange` (start, end); panics as `MemoryRange::new` does when invalid. */
+  range(): MemoryRange {
+    const start = this.u64();
+    const end = this.u64();
+    return MemoryRange.new(start, end);
+  }
+  /** A u32-length-prefixed UTF-8 string. */
+  str(): string {
+    const n = <usize>this.u32();
+    const at = this.need(n);
+    return String.UTF8.decodeUnsafe(at, n);
+  }
+}
