@@ -1,7 +1,8 @@
-// Builds hclboot: assembly/ -> build/hclboot.wasm (release, -O3, stub runtime) and
-// build/hclboot.debug.wasm (debug) and the coverage build for `hclboot fuzz` (build/hclboot.cov.wasm,
-// edge counters added by host/fuzz/instrument.ts), then bundles host/ -> dist/ and the browser
-// playground (web/ + the same host code) -> dist/web/ with esbuild.
+// Builds hclboot: assembly/ -> build/hclboot.wasm (release: -O3, stub runtime, only the exports the
+// host's commands call), build/hclboot.test.wasm (the same plus the unit-test drivers, -O3),
+// build/hclboot.debug.wasm (test surface, debug) and the coverage build for `hclboot fuzz`
+// (test surface, build/hclboot.cov.wasm, edge counters added by host/fuzz/instrument.ts), then
+// bundles host/ -> dist/ and the browser playground (web/ + the same host code) -> dist/web/.
 // Usage: node scripts/build.mjs [--wasm-only] [--host-only] [--quiet]
 import { readdirSync, mkdirSync, statSync, existsSync, copyFileSync } from "node:fs";
 import { join, dirname } from "node:path";
@@ -12,26 +13,36 @@ const args = new Set(process.argv.slice(2));
 const quiet = args.has("--quiet");
 const say = (m) => { if (!quiet) console.error(m); };
 
-/** Every exported entry file: assembly/abi/*.ts (their exports form the WASM interface). */
-function entries() {
-  const dir = join(root, "assembly", "abi");
-  return readdirSync(dir).filter((f) => f.endsWith(".ts")).sort().map((f) => join("assembly", "abi", f));
+/**
+ * The entry files of one WASM surface (their exports form its interface): the release module is
+ * assembly/abi/*.ts (what the host's commands call); the test module adds assembly/abi/test/*.ts
+ * (the unit-test drivers).
+ */
+function entries(surface) {
+  const files = (sub) => {
+    const dir = join(root, "assembly", ...sub);
+    return readdirSync(dir).filter((f) => f.endsWith(".ts")).sort().map((f) => join("assembly", ...sub, f));
+  };
+  return surface === "release" ? files(["abi"]) : [...files(["abi"]), ...files(["abi", "test"])];
 }
+
+/** The asconfig.json targets and the surface each is built from. */
+const TARGETS = [["release", "release"], ["test", "test"], ["debug", "test"], ["coverage", "test"]];
 
 async function buildWasm() {
   const asc = (await import("assemblyscript/asc")).default;
   mkdirSync(join(root, "build"), { recursive: true });
-  for (const target of ["release", "debug", "coverage"]) {
+  for (const [target, surface] of TARGETS) {
     const t0 = Date.now();
     const { error, stderr } = await asc.main(
-      [...entries(), "--config", "asconfig.json", "--target", target],
+      [...entries(surface), "--config", "asconfig.json", "--target", target],
       { stdout: process.stdout, stderr: process.stderr },
     );
     if (error) {
       console.error(`asc (${target}) failed: ${error.message}`);
       process.exit(1);
     }
-    say(`built ${target} wasm in ${Date.now() - t0} ms`);
+    say(`built ${target} wasm (${surface} surface) in ${Date.now() - t0} ms`);
   }
   await instrumentCoverage();
 }

@@ -1,7 +1,7 @@
-// Generates assembly/runtime/str_debug_table.ts: the code point ranges that Rust's `{:?}` of a
+// Generates assembly/rt/str_debug_table.ts: the code point ranges that Rust's `{:?}` of a
 // `str` writes as `\u{..}` (non-printable and grapheme-extending chars), read off the local
 // rustc's own formatter so the table matches that toolchain's Unicode version exactly.
-// Run: rustc -O scripts/gen_str_debug_table.rs -o /tmp/gen && /tmp/gen > assembly/runtime/str_debug_table.ts
+// Run: rustc -O scripts/gen_str_debug_table.rs -o /tmp/gen && /tmp/gen > assembly/rt/str_debug_table.ts
 fn main() {
     let mut ranges: Vec<(u32, u32)> = Vec::new();
     for cp in 0u32..=0x10FFFF {

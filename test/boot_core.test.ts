@@ -3,7 +3,7 @@
 // persisted state from guest memory. Expected values are derived here from the Rust rules applied
 // to the loader's inputs (shim parameters, host device tree), not copied from a run.
 import { describe, it, expect, beforeAll } from "vitest";
-import { loadShim } from "../host/wasm/node.js";
+import { loadTestShim } from "../host/wasm/node.js";
 import { Shim, ShimPanic } from "../host/wasm/loader.js";
 import { attachHypervisor } from "../host/hv/imports.js";
 import { Hypervisor } from "../host/hv/hypervisor.js";
@@ -57,7 +57,7 @@ function expectedAddressSpace(l: Loaded, ramStart: bigint, ramEnd: bigint, poolB
 
 let shim: Shim;
 beforeAll(async () => {
-  shim = await loadShim();
+  shim = await loadTestShim();
 });
 
 describe("shim_main", () => {
@@ -221,7 +221,7 @@ describe("shim_main", () => {
   });
 
   it("does not grow WASM memory when the boot is repeated in one instance", async () => {
-    const own = await loadShim();
+    const own = await loadTestShim();
     const l = load("typical.json");
     own.setGuest(l.gm);
     attachHypervisor(own, new Hypervisor(undefined, "x86_64"));

@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll } from "vitest";
-import { loadShim } from "../host/wasm/node.js";
+import { loadTestShim } from "../host/wasm/node.js";
 import { Shim } from "../host/wasm/loader.js";
 import { runHandoff, e820Map, type AddressRangeIn, type HandoffInput } from "../host/shim/handoff.js";
 import { Hypervisor } from "../host/hv/hypervisor.js";
@@ -20,7 +20,7 @@ const e820 = (r: { e820: { addr: bigint; size: bigint; type: number }[] }) => r.
 describe("build_e820_map", () => {
   let shim: Shim;
   beforeAll(async () => {
-    shim = await loadShim();
+    shim = await loadTestShim();
   });
 
   it("reports persisted state and config as reserved and merges RAM (upstream test_e820_basic, no reclaim)", () => {

@@ -1,12 +1,12 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import fc from "fast-check";
-import { loadShim } from "../host/wasm/node.js";
+import { loadTestShim } from "../host/wasm/node.js";
 import type { Shim } from "../host/wasm/loader.js";
 import { parseBootCommandLine, type BootCommandLineOptions, type Vtl2GpaPoolConfig } from "../host/shim/cmdline.js";
 
 let shim: Shim;
 beforeAll(async () => {
-  shim = await loadShim();
+  shim = await loadTestShim();
 });
 
 const DEFAULTS = {

@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import fc from "fast-check";
-import { loadShim } from "../host/wasm/node.js";
+import { loadTestShim } from "../host/wasm/node.js";
 import type { Shim } from "../host/wasm/loader.js";
 import { vtl2CalculateDmaHint, pickPrivatePoolSize, lookupTable } from "../host/shim/dma_hint.js";
 import type { Vtl2GpaPoolConfig } from "../host/shim/cmdline.js";
@@ -10,7 +10,7 @@ const PAGES_PER_MB = MB / 0x1000n;
 
 let shim: Shim;
 beforeAll(async () => {
-  shim = await loadShim();
+  shim = await loadTestShim();
 });
 
 // The upstream tables, typed in again here so a wrong cell in the boot core fails a test.

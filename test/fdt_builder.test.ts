@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import fc from "fast-check";
-import { loadShim } from "../host/wasm/node.js";
+import { loadTestShim } from "../host/wasm/node.js";
 import type { Shim } from "../host/wasm/loader.js";
 import { FdtBuildScript, runFdtBuilder } from "../host/shim/fdt_builder.js";
 import { FdtWriter, FdtWriterError } from "../host/fdt/writer.js";
@@ -12,7 +12,7 @@ import { panicOf } from "./helpers/panic.js";
 
 let shim: Shim;
 beforeAll(async () => {
-  shim = await loadShim();
+  shim = await loadTestShim();
 });
 
 /** The same calls recorded for WASM and replayed on the TS writer. */

@@ -2,14 +2,14 @@
 // iteration, reads, and upstream's error texts; every blob dtc writes parses.
 import { describe, it, expect, beforeAll } from "vitest";
 import fc from "fast-check";
-import { loadShim } from "../host/wasm/node.js";
+import { loadTestShim } from "../host/wasm/node.js";
 import type { Shim } from "../host/wasm/loader.js";
 import { dumpFdt, tryParseHostDt, type FdtDumpNode } from "../host/shim/host_fdt.js";
 import { dtc, blob, be32, be64, Struct, StringTable, minimalTree } from "./helpers/dtc.js";
 
 let shim: Shim;
 beforeAll(async () => {
-  shim = await loadShim();
+  shim = await loadTestShim();
 });
 
 /** The generic parser's error text for a blob. */

@@ -1,7 +1,7 @@
 // The byte fuzz targets `dt` and `persisted` (host/fuzz/targets/dt.ts, persisted.ts): their seeds,
 // the cross-checks (both walk orders, protobufjs) and that each check really catches a difference.
 import { describe, it, expect, beforeAll, afterEach } from "vitest";
-import { loadShim } from "../host/wasm/node.js";
+import { loadTestShim } from "../host/wasm/node.js";
 import type { Shim } from "../host/wasm/loader.js";
 import { dtSeeds, fixtureDtbs, imageHostDeviceTrees, persistedSeeds } from "../host/fuzz/seeds.js";
 import { compareWalks, dtTarget, minimalFdt, runHostDt } from "../host/fuzz/targets/dt.js";
@@ -19,7 +19,7 @@ import { mutateWire, parseWire, writeWire } from "../host/fuzz/targets/protobuf_
 
 let shim: Shim;
 beforeAll(async () => {
-  shim = await loadShim();
+  shim = await loadTestShim();
 });
 afterEach(() => {
   delete plugins.dt;

@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll } from "vitest";
-import { loadShim } from "../host/wasm/node.js";
+import { loadTestShim } from "../host/wasm/node.js";
 import type { Shim } from "../host/wasm/loader.js";
 import { runHandoff, crc32 } from "../host/shim/handoff.js";
 import { partition, hv, BOUNCE_BUFFER, KERNEL_BASE_PARAMETERS, KERNEL_X86_PARAMETERS } from "./helpers/handoff.js";
@@ -8,7 +8,7 @@ import { shimPanicOf } from "./helpers/panic.js";
 describe("build_kernel_command_line", () => {
   let shim: Shim;
   beforeAll(async () => {
-    shim = await loadShim();
+    shim = await loadTestShim();
   });
 
   it("writes the exact line for a plain x86 partition without sidecar", () => {
@@ -58,7 +58,7 @@ describe("build_kernel_command_line", () => {
 describe("shim_main checks after read_from_dt", () => {
   let shim: Shim;
   beforeAll(async () => {
-    shim = await loadShim();
+    shim = await loadTestShim();
   });
 
   it("panics with `no cpus` for an empty CPU list", () => {

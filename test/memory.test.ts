@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import fc from "fast-check";
-import { loadShim } from "../host/wasm/node.js";
+import { loadTestShim } from "../host/wasm/node.js";
 import type { Shim } from "../host/wasm/loader.js";
 import { runAddressSpace, type BuilderSpec, type MemoryOp, type OpResult, type Range } from "../host/shim/memory.js";
 import { panicOf } from "./helpers/panic.js";
@@ -29,7 +29,7 @@ function allocated(res: OpResult): { start: bigint; end: bigint; vnode: number }
 describe("AddressSpaceManager (upstream memory.rs tests)", () => {
   let shim: Shim;
   beforeAll(async () => {
-    shim = await loadShim();
+    shim = await loadTestShim();
   });
 
   it("allocates high then low, and leaves the middle free (test_allocate)", () => {
@@ -174,7 +174,7 @@ describe("AddressSpaceManager (upstream memory.rs tests)", () => {
 describe("AddressSpaceManagerBuilder errors and panics", () => {
   let shim: Shim;
   beforeAll(async () => {
-    shim = await loadShim();
+    shim = await loadTestShim();
   });
 
   it("returns AlreadyInitialized on a second init", () => {
@@ -236,7 +236,7 @@ function poolless(vtl2Ram = [ram(0, 0x20000)]): BuilderSpec {
 describe("AddressSpaceManager invariants (properties)", () => {
   let shim: Shim;
   beforeAll(async () => {
-    shim = await loadShim();
+    shim = await loadTestShim();
   });
 
   // Random layouts: per node one or two ram ranges (in pages), allocations of random sizes/policies.

@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import fc from "fast-check";
-import { loadShim } from "../host/wasm/node.js";
+import { loadTestShim } from "../host/wasm/node.js";
 import { Shim, ShimPanic } from "../host/wasm/loader.js";
 import * as R from "../host/shim/memory_range.js";
 import type { TaggedRange } from "../host/shim/memory_range.js";
@@ -14,7 +14,7 @@ const U64_MAX = (1n << 64n) - 1n;
 
 let shim: Shim;
 beforeAll(async () => {
-  shim = await loadShim();
+  shim = await loadTestShim();
 });
 
 /** Builds a range list from [start, end] pairs. */

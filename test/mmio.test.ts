@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import fc from "fast-check";
-import { loadShim } from "../host/wasm/node.js";
+import { loadTestShim } from "../host/wasm/node.js";
 import { ShimPanic, type Shim } from "../host/wasm/loader.js";
 import { selectVtl2MmioRange } from "../host/shim/mmio.js";
 import { subtractRanges, type Range } from "../host/shim/memory_range.js";
@@ -12,7 +12,7 @@ const r = (start: bigint, end: bigint): Range => ({ start, end });
 
 let shim: Shim;
 beforeAll(async () => {
-  shim = await loadShim();
+  shim = await loadTestShim();
 });
 
 describe("select_vtl2_mmio_range (upstream mmio_range_partitioned_correctly)", () => {

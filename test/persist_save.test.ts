@@ -3,7 +3,7 @@
 // tamper helpers, and the full save -> guest memory -> shim read path.
 import { describe, it, expect, beforeAll } from "vitest";
 import fc from "fast-check";
-import { loadShim } from "../host/wasm/node.js";
+import { loadTestShim } from "../host/wasm/node.js";
 import { Shim, ShimPanic } from "../host/wasm/loader.js";
 import { encodeSavedState, decodeSavedStateJs, type SavedState } from "../host/persist/saved_state_proto.js";
 import {
@@ -208,7 +208,7 @@ describe("tamper helpers", () => {
 describe("save -> guest memory -> openhcl_boot read", () => {
   let shim: Shim;
   beforeAll(async () => {
-    shim = await loadShim();
+    shim = await loadTestShim();
   });
 
   function place(image: Uint8Array, at: bigint): void {

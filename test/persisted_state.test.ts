@@ -3,7 +3,7 @@
 // failure text of mesh_protobuf / the shim's bump heap.
 import { describe, it, expect, beforeAll } from "vitest";
 import fc from "fast-check";
-import { loadShim } from "../host/wasm/node.js";
+import { loadTestShim } from "../host/wasm/node.js";
 import type { Shim } from "../host/wasm/loader.js";
 import { decodeSavedState, tryDecodeSavedState, readPersistedRegionHeader, decodeSavedStateFromGuest } from "../host/shim/persisted_state.js";
 import { encodeSavedState, decodeSavedStateJs, type SavedState } from "../host/persist/saved_state_proto.js";
@@ -20,7 +20,7 @@ const decodeFailed = (err: string) => `failed to decode protobuf: Error(ErrorInn
 
 let shim: Shim;
 beforeAll(async () => {
-  shim = await loadShim();
+  shim = await loadTestShim();
 });
 
 function plain(s: SavedState): SavedState {

@@ -1,7 +1,7 @@
 // topology_from_persisted_state pieces (region checks, merged VTL2 RAM, persisted region, pool,
 // MMIO) and the servicing sidecar overrides, driven by images the save side writes.
 import { describe, it, expect, beforeAll } from "vitest";
-import { loadShim } from "../host/wasm/node.js";
+import { loadTestShim } from "../host/wasm/node.js";
 import type { Shim } from "../host/wasm/loader.js";
 import { persistInputFromBoot, writePersistedInfo, tamperProtobufRegion, tamperPayloadLen, encodeHeader, type BootTopology, type PersistInput } from "../host/persist/save.js";
 import { persistedTopologyParts } from "../host/shim/persisted_state.js";
@@ -27,7 +27,7 @@ const boot: BootTopology = {
 
 let shim: Shim;
 beforeAll(async () => {
-  shim = await loadShim();
+  shim = await loadTestShim();
 });
 
 function place(image: Uint8Array): void {

@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import { readFileSync } from "node:fs";
-import { loadShim } from "../host/wasm/node.js";
+import { loadTestShim } from "../host/wasm/node.js";
 import type { Shim } from "../host/wasm/loader.js";
 
 // Oracle written by rustc 1.95 (upstream's rust-version): scripts/gen_rust_fmt_oracle.rs.
@@ -35,7 +35,7 @@ function listDebug(shim: Shim, ranges: [string, string][], opt: string | null): 
 describe("fmtStrDebug (<str as Debug>)", () => {
   let shim: Shim;
   beforeAll(async () => {
-    shim = await loadShim();
+    shim = await loadTestShim();
   });
   it("escapes quotes, backslashes and the named controls", () => {
     expect(strDebug(shim, "q\"b\\s")).toBe("\"q\\\"b\\\\s\"");
@@ -58,7 +58,7 @@ describe("fmtStrDebug (<str as Debug>)", () => {
 describe("range slice and Option Debug ({:x?}, {:#x?})", () => {
   let shim: Shim;
   beforeAll(async () => {
-    shim = await loadShim();
+    shim = await loadTestShim();
   });
   it("matches rustc for empty, one and two ranges", () => {
     for (const [ranges, hex, pretty] of oracle.lists) {

@@ -5,7 +5,7 @@
 // openhcl/openhcl_boot/src/host_params/dt/bump_alloc.rs, Rust's RawVec amortized growth.
 import { describe, it, expect, beforeAll } from "vitest";
 import fc from "fast-check";
-import { loadShim } from "../host/wasm/node.js";
+import { loadTestShim } from "../host/wasm/node.js";
 import type { Shim } from "../host/wasm/loader.js";
 import { tryDecodeSavedState } from "../host/shim/persisted_state.js";
 
@@ -229,7 +229,7 @@ const heap = fc.oneof(
 
 let shim: Shim;
 beforeAll(async () => {
-  shim = await loadShim();
+  shim = await loadTestShim();
 });
 
 describe("mesh_protobuf::decode::<SavedState> on the bump heap (differential against a model)", () => {

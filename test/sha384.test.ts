@@ -1,9 +1,9 @@
-// SHA-384 of the boot core (assembly/sha384.ts) against node:crypto: FIPS 180-4 vectors, a large
+// SHA-384 of the boot core (assembly/support/sha2/sha384.ts) against node:crypto: FIPS 180-4 vectors, a large
 // random message, and arbitrary splits of a message into update() pieces.
 import { describe, it, expect, beforeAll } from "vitest";
 import { createHash, randomBytes } from "node:crypto";
 import fc from "fast-check";
-import { loadShim } from "../host/wasm/node.js";
+import { loadTestShim } from "../host/wasm/node.js";
 import type { Shim } from "../host/wasm/loader.js";
 import { sha384 } from "../host/shim/sha384.js";
 
@@ -13,7 +13,7 @@ const ascii = (s: string) => new TextEncoder().encode(s);
 
 let shim: Shim;
 beforeAll(async () => {
-  shim = await loadShim();
+  shim = await loadTestShim();
 });
 
 describe("Sha384", () => {

@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import { GuestMemory, type GuestMemoryLayout } from "../host/guest/guest_memory.js";
 import { loadVtl2Image, type Vtl2ImageInput } from "../host/vtl2/load.js";
-import { loadShim } from "../host/wasm/node.js";
+import { loadTestShim } from "../host/wasm/node.js";
 import type { Shim } from "../host/wasm/loader.js";
 import { readShimParams, type ShimLocation } from "../host/shim/shim_params.js";
 import { shimPanicOf } from "./helpers/panic.js";
@@ -20,7 +20,7 @@ function vm(): GuestMemoryLayout {
 
 let shim: Shim;
 beforeAll(async () => {
-  shim = await loadShim();
+  shim = await loadTestShim();
 });
 
 /** Loads a default image into fresh guest memory attached to the shim. */

@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import fc from "fast-check";
-import { loadShim } from "../host/wasm/node.js";
+import { loadTestShim } from "../host/wasm/node.js";
 import type { Shim } from "../host/wasm/loader.js";
 import { runHandoff, splitCpusByNode, utf8Error } from "../host/shim/handoff.js";
 import { sidecarRequiredMemory } from "../host/hv/sidecar.js";
@@ -10,7 +10,7 @@ import { shimPanicOf } from "./helpers/panic.js";
 describe("start_sidecar", () => {
   let shim: Shim;
   beforeAll(async () => {
-    shim = await loadShim();
+    shim = await loadTestShim();
   });
 
   it("plans 64 nodes of 32 CPUs for 2048 CPUs over 64 NUMA nodes, each on its own node", () => {

@@ -10,7 +10,7 @@ import { describe, it, expect, beforeAll } from "vitest";
 import fc from "fast-check";
 import { parseImage } from "../host/image/resolve.js";
 import { resolveImage, loadImage } from "../host/image/load.js";
-import { loadShim } from "../host/wasm/node.js";
+import { loadTestShim } from "../host/wasm/node.js";
 import { ShimPanic, type Shim } from "../host/wasm/loader.js";
 import { bootImage, type BootImageResult } from "../host/harness/boot.js";
 import { serviceImage, topologyOf } from "../host/harness/service.js";
@@ -28,7 +28,7 @@ const GB1 = 0x4000_0000n;
 
 let shim: Shim;
 beforeAll(async () => {
-  shim = await loadShim();
+  shim = await loadTestShim();
 });
 
 const boot = (image: unknown): BootImageResult => bootImage(resolveImage(parseImage(image), IMAGES), { shim });

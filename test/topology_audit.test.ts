@@ -3,7 +3,7 @@
 // decides the outcome. Expected values are worked out from the Rust at the pinned commit.
 import { describe, it, expect, beforeAll } from "vitest";
 import fc from "fast-check";
-import { loadShim } from "../host/wasm/node.js";
+import { loadTestShim } from "../host/wasm/node.js";
 import { Shim, ShimPanic } from "../host/wasm/loader.js";
 import { runAddressSpace, type Range } from "../host/shim/memory.js";
 import { readFromDtValues, type ShimValues, type HostDtValues, type ReadOptions } from "../host/shim/partition.js";
@@ -27,7 +27,7 @@ const PAGE = 0x1000n;
 
 let shim: Shim;
 beforeAll(async () => {
-  shim = await loadShim();
+  shim = await loadTestShim();
 });
 
 describe("AddressSpaceManagerBuilder::init walks lazily", () => {

@@ -1,4 +1,4 @@
-// Differential test of the VTL2 address space manager (assembly/memory.ts) against the pinned
+// Differential test of the VTL2 address space manager (assembly/openhcl_boot/memory/memory.ts) against the pinned
 // upstream memory.rs's own outputs (test/fixtures/upstream_address_space.json; its header says how
 // they were produced) on seeded random builder inputs and operation scripts: the same init result
 // (error Display and Debug texts), the same allocated ranges, free/VTL2/reserved range lists and
@@ -6,7 +6,7 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import { readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
-import { loadShim } from "../host/wasm/node.js";
+import { loadTestShim } from "../host/wasm/node.js";
 import type { Shim } from "../host/wasm/loader.js";
 import { runAddressSpace, type InitResult, type OpResult } from "../host/shim/memory.js";
 import { addressSpaceCase, addressSpaceCaseLine } from "./helpers/address_space_cases.js";
@@ -52,7 +52,7 @@ function ours(shim: Shim, i: number): Outcome {
 describe("upstream oracle: AddressSpaceManager (memory.rs) on seeded layouts and operation scripts", () => {
   let shim: Shim;
   beforeAll(async () => {
-    shim = await loadShim();
+    shim = await loadTestShim();
   });
 
   it("regenerates exactly the scenarios upstream was run on", () => {

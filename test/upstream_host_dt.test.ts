@@ -8,7 +8,7 @@ import { describe, it, expect, beforeAll } from "vitest";
 import { readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { gunzipSync } from "node:zlib";
-import { loadShim } from "../host/wasm/node.js";
+import { loadTestShim } from "../host/wasm/node.js";
 import { Shim, ShimPanic } from "../host/wasm/loader.js";
 import { tryParseHostDt, dumpFdt, type HostDeviceTree, type FdtDumpNode } from "../host/shim/host_fdt.js";
 import { hostDtJson } from "../host/cli/dt.js";
@@ -87,7 +87,7 @@ describe("upstream oracle: host device tree (support/fdt + host_fdt_parser on im
   let shim: Shim;
   const all = inputs();
   beforeAll(async () => {
-    shim = await loadShim();
+    shim = await loadTestShim();
   });
 
   it("regenerates exactly the inputs upstream was run on", () => {

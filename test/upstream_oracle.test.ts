@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import { readFileSync } from "node:fs";
-import { loadShim } from "../host/wasm/node.js";
+import { loadTestShim } from "../host/wasm/node.js";
 import type { Shim } from "../host/wasm/loader.js";
 import { vtl2CalculateDmaHint } from "../host/shim/dma_hint.js";
 import { parseBootCommandLine } from "../host/shim/cmdline.js";
@@ -27,7 +27,7 @@ function outcome<T>(f: () => T): { ok: T } | { panic: string } {
 describe("upstream oracle (pinned commit's own code on generated inputs)", () => {
   let shim: Shim;
   beforeAll(async () => {
-    shim = await loadShim();
+    shim = await loadTestShim();
   });
 
   it("vtl2_calculate_dma_hint: same pages and log lines for every (table, vp_count, mem_size)", () => {

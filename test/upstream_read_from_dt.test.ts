@@ -7,7 +7,7 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import { readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
-import { loadShim } from "../host/wasm/node.js";
+import { loadTestShim } from "../host/wasm/node.js";
 import { Shim, ShimPanic } from "../host/wasm/loader.js";
 import { DtError } from "../host/errors.js";
 import { readFromDtValues, type PartitionResult } from "../host/shim/partition.js";
@@ -107,7 +107,7 @@ function oursFor(shim: Shim, c: ReadFromDtCase): Outcome {
 describe("upstream oracle: read_from_dt host path (topology_from_host_dt, allocate_vtl2_ram, allocate_private_pool)", () => {
   let shim: Shim;
   beforeAll(async () => {
-    shim = await loadShim();
+    shim = await loadTestShim();
   });
 
   it("regenerates exactly the inputs upstream was run on", () => {

@@ -13,7 +13,7 @@ import {
   decodeShimParamsRaw,
 } from "../host/vtl2/defs.js";
 import { InputError } from "../host/errors.js";
-import { loadShim } from "../host/wasm/node.js";
+import { loadTestShim } from "../host/wasm/node.js";
 import type { Shim } from "../host/wasm/loader.js";
 import { readShimParams, readShimDeviceTree, type ShimLocation } from "../host/shim/shim_params.js";
 import { panicOf } from "./helpers/panic.js";
@@ -51,7 +51,7 @@ function loc(img: ReturnType<typeof loadVtl2Image>, arch: "x86_64" | "aarch64" =
 
 let shim: Shim;
 beforeAll(async () => {
-  shim = await loadShim();
+  shim = await loadTestShim();
 });
 
 describe("repr(C) layouts (loader_defs)", () => {

@@ -1,6 +1,6 @@
 //! WASM exports for `hclboot bench`: each runs one boot phase N times on inputs decoded once, so
 //! the host divides one call's elapsed time by N and measures the phase, not the JS↔WASM crossing.
-//! The heap is rewound to a mark after every repetition (assembly/bench/arena_mark.ts).
+//! The heap is rewound to a mark after every repetition (assembly/rt/arena_mark.ts).
 // Ports: none (benchmark drivers for host_params/dt/mod.rs, sidecar.rs, main.rs, dt.rs)
 
 import { arenaMark, arenaRewind } from "../rt/arena_mark";
@@ -13,7 +13,7 @@ import { PartitionInfo, PartitionTopology, tagVnode, tagMemType } from "../openh
 import { readFromParsedDtWithHeader } from "../openhcl_boot/host_params/dt/mod/read_from_dt";
 import { hostTopologyRanges, initHostAddressSpace, allocateHostPool } from "../openhcl_boot/host_params/dt/mod/host_topology";
 import { outAddressSpace } from "./records/partition_result";
-import { RangeList } from "../support/memory_range/memory_range";
+import { RangeList } from "../support/memory_range/lib";
 import { outBegin, outU8, outU32, outU64 } from "../rt/out";
 import { decodeHandoffRecord, HandoffRecord } from "./records/handoff_record";
 import { getRefTime } from "../openhcl_boot/main/handoff";
@@ -72,7 +72,7 @@ const PHASE_POOL: u32 = 2;
  * copied back before every run, which the time includes). With `emit`, writes the last run's
  * result to the out stream: phase 0 the VTL2 ram (u32 count, then start u64, end u64, vnode u32,
  * memType u32), phases 1 and 2 the address space as read_from_dt's result record writes it
- * (assembly/partition_result.ts `outAddressSpace`) and the pool flag (u8). Returns the entry count of the last result, or -1 when
+ * (assembly/abi/records/partition_result.ts `outAddressSpace`) and the pool flag (u8). Returns the entry count of the last result, or -1 when
  * read_from_dt or the topology returned an error.
  */
 export function bench_read_from_dt_phase(ptr: usize, len: u32, phase: u32, iterations: u32, emit: bool): i32 {

@@ -9,8 +9,8 @@ import { outHandoff } from "./records/handoff_result";
 
 /**
  * Boots the shim at `shimBase` (raw parameters at `shimBase + rawOffset`, a signed offset), for
- * `arch` (0 x86_64, 1 aarch64). Result: the partition result record (assembly/partition_result.ts:
- * a DtError record ends it), then the hand-off record (assembly/handoff_result.ts) with the kernel
+ * `arch` (0 x86_64, 1 aarch64). Result: the partition result record (assembly/abi/records/partition_result.ts:
+ * a DtError record ends it), then the hand-off record (assembly/abi/records/handoff_result.ts) with the kernel
  * DTB. Panics become traps the host reports as ShimPanic.
  */
 export function boot_run(shimBase: u64, rawOffset: u64, arch: u32, hvIsolation: bool): void {

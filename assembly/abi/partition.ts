@@ -19,7 +19,7 @@ import { outDtError, outPartitionInfo } from "./records/partition_result";
 /**
  * Runs read_from_dt on an input record: shim parameters, the first byte of the host device tree
  * area, the persisted header bytes (flag + 32 bytes) and the parsed device tree. Writes the
- * partition result record (see assembly/partition_result.ts); panics as upstream does.
+ * partition result record (see assembly/abi/records/partition_result.ts); panics as upstream does.
  */
 export function partition_read_from_record(ptr: usize, len: u32): void {
   outBegin();

@@ -17,8 +17,3 @@ export function arena_alloc(len: u32): usize {
   memory.fill(ptr, 0, <usize>len);
   return ptr;
 }
-
-/** Current size of linear memory in bytes (for the host's memory accounting). */
-export function memory_bytes(): u32 {
-  return <u32>memory.size() << 16;
-}

@@ -1,10 +1,9 @@
 //! Rust `core::fmt` renderings the shim's messages use, so panic and log texts match upstream
 //! byte for byte: `{:#x}`, `{:x}`, derived `Debug` of a `MemoryRange` in its four forms, of an
-//! `InvalidMemoryRange` and of range slices, `Option`, and `{:?}` of a `str`. The one home of
+//! `InvalidMemoryRange`, `Option`, and `{:?}` of a `str`. The one home of
 //! these helpers.
 // Ports: core::fmt (derived Debug, `<str as Debug>`) as built by upstream's toolchain.
 
-import { RangeList } from "../support/memory_range/range_list";
 import { STR_DEBUG_ESCAPED, STR_DEBUG_ESCAPED_RANGES } from "./str_debug_table";
 
 /** `{:#x}`: 0x-prefixed lowercase hex. */
@@ -48,24 +47,6 @@ export function fmtRangeDebugPrettyHex(start: u64, end: u64, indent: i32 = 0): s
 export function fmtOptionHexPretty(has: bool, v: u64): string {
   if (!has) return "None";
   return "Some(\n    0x" + v.toString(16) + ",\n)";
-}
-
-/** `{:x?}` of a slice of `MemoryRange`s (an ArrayVec or `&[MemoryRange]`): `[MemoryRange { .. }, ..]`. */
-export function fmtRangeListDebugHex(list: RangeList): string {
-  let s = "[";
-  for (let i = 0; i < list.length; i++) {
-    if (i > 0) s += ", ";
-    s += fmtRangeDebugHex(list.start(i), list.end(i));
-  }
-  return s + "]";
-}
-
-/** `{:#x?}` of a slice of `MemoryRange`s: one nested pretty entry per line, `[]` when empty. */
-export function fmtRangeListDebugPrettyHex(list: RangeList): string {
-  if (list.length == 0) return "[]";
-  let s = "[\n";
-  for (let i = 0; i < list.length; i++) s += "    " + fmtRangeDebugPrettyHex(list.start(i), list.end(i), 4) + ",\n";
-  return s + "]";
 }
 
 /**

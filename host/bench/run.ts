@@ -6,8 +6,8 @@ import { readFileSync } from "node:fs";
 import { Shim } from "../wasm/loader.js";
 import { wasmPath } from "../wasm/node.js";
 import { hvImports } from "../hv/imports.js";
-import { measurePoint, PHASES } from "./phases.js";
-import { resultJson, scaling, type BenchJson } from "./report.js";
+import { measurePoint } from "./phases.js";
+import { resultJson, scaling, phaseNames, STATS, type BenchJson } from "./report.js";
 import { median, type TimingOptions } from "./timing.js";
 import { BASE_VARIANT, type BenchConfig } from "./sweep.js";
 import type { Series } from "./svg.js";
@@ -30,11 +30,12 @@ export async function coldStart(runs = 5): Promise<{ compileMs: number; instanti
   return { compileMs: median(compile), instantiateMs: median(inst), module: module! };
 }
 
-/** Runs `configs` and returns the `bench --json` document; `progress` is told about each point. */
+/** Runs `configs` and returns the `bench --json` document; `progress` is told about each point
+ * (answering false stops the sweep there). */
 export async function runBench(
   configs: BenchConfig[],
   timing: TimingOptions,
-  progress?: (done: number, total: number, label: string) => void,
+  progress?: (done: number, total: number, label: string) => void | boolean | Promise<boolean>,
 ): Promise<BenchJson> {
   const t0 = performance.now();
   const cold = await coldStart();
@@ -43,7 +44,8 @@ export async function runBench(
   const results = [];
   for (let i = 0; i < configs.length; i++) {
     const c = configs[i]!;
-    progress?.(i, configs.length, `${c.cpus} CPUs, ${c.nodes} nodes, ${c.ranges} ranges, ${c.mode}`);
+    // A progress callback that answers false (SIGINT) ends the sweep with the points so far.
+    if ((await progress?.(i, configs.length, `${c.cpus} CPUs, ${c.nodes} nodes, ${c.ranges} ranges, ${c.mode}`)) === false) break;
     results.push(resultJson(measurePoint(shim, c, timing)));
   }
   return {
@@ -52,16 +54,20 @@ export async function runBench(
     coldStart: { compileMs: Math.round(cold.compileMs * 100) / 100, instantiateMs: Math.round(cold.instantiateMs * 100) / 100 },
     wasmMemoryBytes: shim.memoryBytes(),
     seconds: Math.round((performance.now() - t0) / 100) / 10,
+    stats: STATS,
   };
 }
 
-/** The chart's series: each phase's median against CPUs on the "cpus" axis, base variant. */
+/** The chart's series: each phase's median (band: min … max) against CPUs on the "cpus" axis, base variant. */
 export function cpuSeries(doc: BenchJson): Series[] {
   const base = doc.results.filter(
     (r) => r.axis === "cpus" && r.mode === BASE_VARIANT.mode && r.sidecar === BASE_VARIANT.sidecar && r.pool === BASE_VARIANT.pool,
   );
-  return PHASES.map((phase) => ({
+  return phaseNames(base).map((phase) => ({
     name: phase,
-    points: base.filter((r) => r.phases[phase]).map((r) => ({ x: r.cpus, y: r.phases[phase]!.medianNs })),
+    points: base.filter((r) => r.phases[phase]).map((r) => {
+      const t = r.phases[phase]!;
+      return { x: r.cpus, y: t.medianNs, lo: t.minNs, hi: t.maxNs ?? t.medianNs };
+    }),
   })).filter((s) => s.points.length > 0);
 }

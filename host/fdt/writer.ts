@@ -1,6 +1,6 @@
 //! Host-side flattened device tree writer: the same blob layout and errors as the boot core's
 //! builder (header, reservation map, fixed-capacity string table, then the structure block).
-// Ports: support/fdt/src/builder.rs (host TypeScript version; assembly/fdt/builder.ts is the WASM one)
+// Ports: support/fdt/src/builder.rs (host TypeScript version; assembly/support/fdt/builder.ts is the WASM one)
 
 /** FDT header magic. */
 export const FDT_MAGIC = 0xd00dfeed;

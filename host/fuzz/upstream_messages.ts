@@ -145,8 +145,8 @@ export const FAILURE_SITES: readonly FailureSite[] = [
  * sized by the caller): expected where the caller asked for a small capacity.
  */
 export const CAPACITY_SITES: readonly FailureSite[] = [
-  F("assembly/range_list.ts RangeList", "RangeList full: output needs more than its capacity of \\d+ ranges"),
-  F("assembly/range_list.ts RangeWalk", "RangeWalk full: walk produces more than its capacity of \\d+ ranges"),
+  F("assembly/support/memory_range/range_list.ts RangeList", "RangeList full: output needs more than its capacity of \\d+ ranges"),
+  F("assembly/support/memory_range/range_list.ts RangeWalk", "RangeWalk full: walk produces more than its capacity of \\d+ ranges"),
 ];
 
 /** host_fdt_parser's `Error` Display: this prefix, then the ErrorKind (or the fdt parser's error). */

@@ -1,5 +1,5 @@
 //! HvError texts for host-side stubs that format hypervisor errors (the sidecar entry point):
-//! the Display text of each status code, as the boot core's assembly/hv_error.ts has it.
+//! the Display text of each status code, as the boot core's assembly/support/hvdef/hv_error.ts has it.
 // Ports: vm/hv1/hvdef/src/lib.rs (HvError Display)
 
 const TEXTS: Record<number, string> = {

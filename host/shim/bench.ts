@@ -1,6 +1,6 @@
-//! Typed bindings for the benchmark exports (assembly/api/bench.ts): one call repeats a boot phase
+//! Typed bindings for the benchmark exports (assembly/abi/bench.ts): one call repeats a boot phase
 //! N times inside WASM on inputs decoded once; these return the elapsed time of that call.
-// Ports: none (host binding of assembly/api/bench.ts)
+// Ports: none (host binding of assembly/abi/bench.ts)
 import type { Shim } from "../wasm/loader.js";
 import { attachHypervisor } from "../hv/imports.js";
 import { Hypervisor } from "../hv/hypervisor.js";

@@ -1,11 +1,12 @@
-//! Binding for the whole-boot export (assembly/api/boot.ts `boot_run`): runs shim_main over the
+//! Binding for the whole-boot export (assembly/abi/boot.ts `boot_run`): runs shim_main over the
 //! guest memory and hypervisor the caller attached, and decodes the partition and hand-off
 //! results; assembles the CONTRACT.md `boot --json` object from them.
-// Ports: none (host binding of assembly/api/boot.ts)
+// Ports: none (host binding of assembly/abi/boot.ts)
 import type { Shim } from "../wasm/loader.js";
 import type { BootOutput } from "../contract.js";
 import { decodePartitionResult, partitionJson, type PartitionResult } from "./partition.js";
 import { decodeHandoffResult, handoffJson, type HandoffResult } from "./handoff.js";
+import { DtError } from "../errors.js";
 
 /** Where the shim sits in guest memory and what the boot runs on. */
 export interface BootLocation {
@@ -38,7 +39,7 @@ export function runBoot(shim: Shim, loc: BootLocation): BootResult {
   try {
     partition = decodePartitionResult(r);
   } catch (e) {
-    if (e instanceof Error) Object.assign(e, { log });
+    if (e instanceof DtError) e.log = log;
     throw e;
   }
   const handoff = decodeHandoffResult(r);

@@ -1,5 +1,5 @@
-//! Typed binding for the boot command line parser export (assembly/api/cmdline.ts).
-// Ports: none (host binding of assembly/api/cmdline.ts)
+//! Typed binding for the boot command line parser export (assembly/abi/cmdline.ts).
+// Ports: none (host binding of assembly/abi/cmdline.ts)
 import type { Shim } from "../wasm/loader.js";
 
 /** Upstream `Vtl2GpaPoolConfig`. */

@@ -1,5 +1,5 @@
-//! Typed bindings for the VTL2 private pool sizing exports (assembly/api/dma_hint.ts).
-// Ports: none (host binding of assembly/api/dma_hint.ts)
+//! Typed bindings for the VTL2 private pool sizing exports (assembly/abi/dma_hint.ts).
+// Ports: none (host binding of assembly/abi/dma_hint.ts)
 import type { Shim } from "../wasm/loader.js";
 import type { Vtl2GpaPoolConfig } from "./cmdline.js";
 

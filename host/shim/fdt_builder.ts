@@ -1,6 +1,6 @@
-//! Bindings for the boot core's FDT builder test entry (assembly/api/fdt_builder.ts): a script
+//! Bindings for the boot core's FDT builder test entry (assembly/abi/fdt_builder.ts): a script
 //! recorder with the builder's API, run in WASM with one call.
-// Ports: none (host binding of assembly/api/fdt_builder.ts)
+// Ports: none (host binding of assembly/abi/fdt_builder.ts)
 import type { Shim } from "../wasm/loader.js";
 
 const utf8 = new TextEncoder();

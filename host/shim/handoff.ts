@@ -1,7 +1,7 @@
-//! Typed bindings for the kernel hand-off exports (assembly/api/handoff.ts): encode the input
+//! Typed bindings for the kernel hand-off exports (assembly/abi/handoff.ts): encode the input
 //! record, run the hand-off with a hypervisor stub attached, decode the sidecar nodes, kernel
 //! command line, E820 map, boot_params page and kernel DTB.
-// Ports: none (host binding of assembly/api/handoff.ts)
+// Ports: none (host binding of assembly/abi/handoff.ts)
 import type { Shim } from "../wasm/loader.js";
 import type { Reader } from "../wasm/codec.js";
 import { hex } from "../wasm/codec.js";
@@ -107,7 +107,7 @@ function usageCode(u: AddressRangeIn["usage"]): number {
   return i;
 }
 
-/** Encodes the input record the boot core decodes (assembly/handoff_record.ts). */
+/** Encodes the input record the boot core decodes (assembly/abi/records/handoff_record.ts). */
 export function encodeHandoffInput(i: HandoffInput): Uint8Array {
   const w = new Writer();
   const mode = i.memoryAllocationMode ?? { mode: "host" };
@@ -184,7 +184,7 @@ export function runHandoff(shim: Shim, input: HandoffInput, hv?: Hypervisor): Ha
   return decodeHandoffResult(shim.out());
 }
 
-/** Decodes a hand-off result record (assembly/handoff_result.ts). */
+/** Decodes a hand-off result record (assembly/abi/records/handoff_result.ts). */
 export function decodeHandoffResult(r: Reader): HandoffResult {
   let sidecar: HandoffResult["sidecar"] = null;
   if (r.u8() !== 0) {

@@ -1,6 +1,6 @@
-//! Typed bindings for the boot core's device tree exports (assembly/api/host_fdt.ts): the host
+//! Typed bindings for the boot core's device tree exports (assembly/abi/host_fdt.ts): the host
 //! device tree as openhcl_boot parses it, a generic FDT dump, and the in-WASM timing loop.
-// Ports: none (host binding of assembly/api/host_fdt.ts)
+// Ports: none (host binding of assembly/abi/host_fdt.ts)
 import type { Shim } from "../wasm/loader.js";
 import type { Reader } from "../wasm/codec.js";
 import { DtError } from "../errors.js";

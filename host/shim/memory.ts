@@ -1,5 +1,5 @@
-//! Binding for the address space manager script export (assembly/api/memory.ts `memory_run`).
-// Ports: none (host binding of assembly/api/memory.ts)
+//! Binding for the address space manager script export (assembly/abi/memory.ts `memory_run`).
+// Ports: none (host binding of assembly/abi/memory.ts)
 import type { Shim } from "../wasm/loader.js";
 
 /** A guest physical range, end exclusive. */

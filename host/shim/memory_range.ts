@@ -1,6 +1,6 @@
-//! Typed bindings for the range algebra exports (assembly/api/memory_range.ts). Each function runs
+//! Typed bindings for the range algebra exports (assembly/abi/memory_range.ts). Each function runs
 //! one call sequence (reset, put inputs, call, decode) and throws ShimPanic with upstream's text.
-// Ports: none (host binding of assembly/api/memory_range.ts)
+// Ports: none (host binding of assembly/abi/memory_range.ts)
 import type { Shim } from "../wasm/loader.js";
 import type { Reader } from "../wasm/codec.js";
 

@@ -1,5 +1,5 @@
-//! Typed binding for the VTL2 MMIO selection export (assembly/api/mmio.ts).
-// Ports: none (host binding of assembly/api/mmio.ts)
+//! Typed binding for the VTL2 MMIO selection export (assembly/abi/mmio.ts).
+// Ports: none (host binding of assembly/abi/mmio.ts)
 import type { Shim } from "../wasm/loader.js";
 import { packRanges, type Range } from "./memory_range.js";
 

@@ -1,7 +1,7 @@
-//! Binding for the partition topology export (assembly/api/partition.ts): runs read_from_dt on
+//! Binding for the partition topology export (assembly/abi/partition.ts): runs read_from_dt on
 //! explicit shim parameter values + a parsed host device tree, and decodes the result into the
 //! CONTRACT.md `boot --json` fields.
-// Ports: none (host binding of assembly/api/partition.ts)
+// Ports: none (host binding of assembly/abi/partition.ts)
 import type { Shim } from "../wasm/loader.js";
 import type { Reader } from "../wasm/codec.js";
 import { hex } from "../wasm/codec.js";
@@ -71,7 +71,7 @@ export interface PartitionResult {
   sidecarPerCpuStateSpecified: boolean;
 }
 
-/** Encodes the read_from_dt input record (decoded by assembly/partition_record.ts). */
+/** Encodes the read_from_dt input record (decoded by assembly/abi/records/partition_record.ts). */
 export function encodePartitionRecord(shim: ShimValues, dt: HostDtValues, opts: ReadOptions = {}): Uint8Array {
   const w = new RecordWriter();
   w.u64(shim.memoryStart); w.u64(shim.memorySize);
@@ -130,8 +130,8 @@ function rangeList(r: Reader): Range[] {
   return out;
 }
 
-/** Decodes a partition result record (assembly/partition_result.ts); a DtError record throws DtError
- * (with `variant`, `source` and Rust `debug` attached). */
+/** Decodes a partition result record (assembly/abi/records/partition_result.ts); a DtError record throws DtError
+ * (with its `variant`, `source` and Rust `debug`). */
 export function decodePartitionResult(r: Reader): PartitionResult {
   if (r.u8() !== 0) {
     const message = r.str();
@@ -139,9 +139,7 @@ export function decodePartitionResult(r: Reader): PartitionResult {
     const source = r.str();
     const debug = r.str();
     // The contract's message: the DtError's Display, then its source's Display when it has one.
-    const e = new DtError(source !== "" ? `${message}: ${source}` : message);
-    Object.assign(e, { variant, source, debug });
-    throw e;
+    throw new DtError(source !== "" ? `${message}: ${source}` : message, { variant, source, debug });
   }
   const isolation = ISOLATION[r.u32()] ?? "none";
   const memoryAllocationMode = readMemoryAllocationMode(r);

@@ -1,5 +1,5 @@
-//! Typed bindings for the persisted-state exports (assembly/api/persisted_state.ts).
-// Ports: none (host binding of assembly/api/persisted_state.ts and persisted_topology.ts)
+//! Typed bindings for the persisted-state exports (assembly/abi/persisted_state.ts).
+// Ports: none (host binding of assembly/abi/persisted_state.ts and persisted_topology.ts)
 import type { Shim } from "../wasm/loader.js";
 import type { Reader } from "../wasm/codec.js";
 import type { SavedState } from "../persist/saved_state_proto.js";

@@ -1,5 +1,5 @@
-//! Typed binding of assembly/api/sha384.ts: SHA-384 computed by the boot core.
-// Ports: none (host binding of assembly/api/sha384.ts)
+//! Typed binding of assembly/abi/sha384.ts: SHA-384 computed by the boot core.
+// Ports: none (host binding of assembly/abi/sha384.ts)
 import type { Shim } from "../wasm/loader.js";
 
 /** SHA-384 of `data` by the boot core, fed in pieces of the given lengths (the rest in one last piece). */

@@ -1,6 +1,6 @@
-//! Typed binding of assembly/api/shim_params.ts: reads ShimParams through the boot core from the
+//! Typed binding of assembly/abi/shim_params.ts: reads ShimParams through the boot core from the
 //! guest memory attached to the Shim (shim.setGuest) and decodes every field.
-// Ports: none (host binding of assembly/api/shim_params.ts)
+// Ports: none (host binding of assembly/abi/shim_params.ts)
 import type { Shim } from "../wasm/loader.js";
 import type { Reader } from "../wasm/codec.js";
 import type { ShimParamsAddresses, ImportedRegionInput } from "../vtl2/load.js";

@@ -1,4 +1,4 @@
-// Typed binding for the TDX AP page-table checks (assembly/api/tdx_page_tables.ts).
+// Typed binding for the TDX AP page-table checks (assembly/abi/tdx_page_tables.ts).
 import type { Shim } from "../wasm/loader.js";
 import { packRanges, type Range } from "./memory_range.js";
 

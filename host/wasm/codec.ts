@@ -1,4 +1,4 @@
-//! Decoder for the shim's result stream (assembly/runtime/out.ts): little-endian records.
+//! Decoder for the shim's result stream (assembly/rt/out.ts): little-endian records.
 // Ports: none (host plumbing)
 
 const utf8 = new TextDecoder("utf-8", { fatal: false });

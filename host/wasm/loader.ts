@@ -3,6 +3,7 @@
 // Ports: none (host plumbing)
 import { init as wasiInit, WASI } from "@wasmer/wasi";
 import { Reader } from "./codec.js";
+import { ShimPanic } from "../errors.js";
 
 /** Whole-range guest memory access the shim's imports go through (see host/guest). */
 export interface GuestAccess {
@@ -12,13 +13,8 @@ export interface GuestAccess {
   write(gpa: bigint, src: Uint8Array): boolean;
 }
 
-/** A panic (or trap) inside the boot core, with the shim's message. */
-export class ShimPanic extends Error {
-  constructor(message: string, readonly log: string[]) {
-    super(message);
-    this.name = "ShimPanic";
-  }
-}
+// ShimPanic lives with the other typed errors; re-exported here for the loader's users.
+export { ShimPanic };
 
 type Exports = Record<string, any> & { memory: WebAssembly.Memory };
 
@@ -75,8 +71,7 @@ export class Shim {
 
   /** Starts a call sequence: empties the arena, the panic message and the log. */
   reset(): void {
-    this.exports.arena_reset();
-    this.exports.panic_clear();
+    this.exports.abi_reset();
     this.logLines = [];
   }
 
@@ -90,7 +85,9 @@ export class Shim {
   /** Runs one export; a trap becomes a ShimPanic with the panic message and the log so far. */
   call<T>(name: string, ...args: unknown[]): T {
     const fn = this.exports[name];
-    if (typeof fn !== "function") throw new Error(`boot core has no export '${name}'`);
+    if (typeof fn !== "function") {
+      throw new Error(`boot core has no export '${name}' (unit-test drivers are in build/hclboot.test.wasm: loadTestShim())`);
+    }
     try {
       const r = fn(...args) as T;
       this.exports.log_flush();
@@ -99,9 +96,9 @@ export class Shim {
     } catch (e) {
       if (e instanceof WebAssembly.RuntimeError) {
         this.drainLog();
-        const len = this.exports.panic_message_len() as number;
+        const [, , panicPtr, len] = this.status();
         const msg = len > 0
-          ? new TextDecoder().decode(new Uint8Array(this.exports.memory.buffer, this.exports.panic_message_ptr(), len))
+          ? new TextDecoder().decode(new Uint8Array(this.exports.memory.buffer, panicPtr, len))
           : `wasm trap: ${e.message}`;
         throw new ShimPanic(msg, this.logLines.slice());
       }
@@ -111,9 +108,16 @@ export class Shim {
 
   /** The result stream written by the last call. */
   out(): Reader {
-    const ptr = this.exports.out_ptr() as number;
-    const len = this.exports.out_len() as number;
+    const [ptr, len] = this.status();
     return new Reader(new Uint8Array(this.exports.memory.buffer, ptr, len).slice());
+  }
+
+  // The runtime's status block (assembly/abi/runtime.ts abi_status): result stream pointer and
+  // length, panic message pointer and length.
+  private status(): [number, number, number, number] {
+    const at = this.exports.abi_status() as number;
+    const v = new DataView(this.exports.memory.buffer, at, 16);
+    return [v.getUint32(0, true), v.getUint32(4, true), v.getUint32(8, true), v.getUint32(12, true)];
   }
 
   /** Boot log lines written since the last reset. */

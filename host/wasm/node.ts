@@ -1,4 +1,5 @@
-//! Node-side WASM loading: finds build/hclboot.wasm (or the debug build) next to the package.
+//! Node-side WASM loading: finds the boot core next to the package: build/hclboot.wasm (release:
+//! what the commands call), build/hclboot.test.wasm (plus the unit-test drivers) or the debug build.
 // Ports: none (host plumbing)
 import { readFileSync, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -17,14 +18,18 @@ export function packageRoot(): string {
   }
 }
 
-/** Path of the compiled boot core. */
-export function wasmPath(debug = false): string {
-  return join(packageRoot(), "build", debug ? "hclboot.debug.wasm" : "hclboot.wasm");
+/** Which module: the release surface (the commands' exports) or the test surface (plus the drivers). */
+export type WasmSurface = "release" | "test";
+
+/** Path of the compiled boot core (the debug build has the test surface). */
+export function wasmPath(debug = false, surface: WasmSurface = "release"): string {
+  const file = debug ? "hclboot.debug.wasm" : surface === "test" ? "hclboot.test.wasm" : "hclboot.wasm";
+  return join(packageRoot(), "build", file);
 }
 
-/** Compiles (once per process) and instantiates the boot core. */
-export async function loadShim(opts: { debug?: boolean } = {}): Promise<Shim> {
-  const path = wasmPath(opts.debug);
+/** Compiles (once per process and module) and instantiates the boot core. */
+export async function loadShim(opts: { debug?: boolean; surface?: WasmSurface } = {}): Promise<Shim> {
+  const path = wasmPath(opts.debug, opts.surface);
   let mod = moduleCache.get(path);
   if (!mod) {
     if (!existsSync(path)) throw new Error(`boot core not built: ${path} is missing (run \`npm run build\`)`);
@@ -32,4 +37,9 @@ export async function loadShim(opts: { debug?: boolean } = {}): Promise<Shim> {
     moduleCache.set(path, mod);
   }
   return Shim.create(mod, [hvImports]);
+}
+
+/** The test module (build/hclboot.test.wasm): the release exports plus the unit-test drivers. */
+export function loadTestShim(): Promise<Shim> {
+  return loadShim({ surface: "test" });
 }

@@ -5,9 +5,9 @@
 // of host_params/mod.rs, host_params/shim_params.rs and memory.rs.
 
 import { panic } from "../../rt/panic";
-import { RangeList, MemoryRange } from "../../support/memory_range/memory_range";
+import { RangeList, MemoryRange } from "../../support/memory_range/lib";
 import { RecordReader } from "./record_reader";
-import { GicInfo } from "../../support/host_fdt_parser/host_fdt_parser";
+import { GicInfo } from "../../support/host_fdt_parser/lib";
 import { SidecarOptions } from "../../openhcl_boot/cmdline/cmdline";
 import { ShimParams, ARCH_AARCH64, ARCH_X86_64, IMPORTED_REGIONS_MAX } from "../../openhcl_boot/host_params/shim_params/shim_params";
 import { PartitionInfo, entryTag, setVmbusMmio } from "../../openhcl_boot/host_params/mod/partition_info";

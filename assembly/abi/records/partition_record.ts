@@ -4,9 +4,9 @@
 //! so these functions are not WASM exports).
 // Ports: none (input plumbing for openhcl/openhcl_boot/src/host_params/dt/mod.rs)
 
-import { RangeList } from "../../support/memory_range/memory_range";
+import { RangeList } from "../../support/memory_range/lib";
 import { RecordReader } from "./record_reader";
-import { ParsedDeviceTree, VmbusInfo } from "../../support/host_fdt_parser/host_fdt_parser";
+import { ParsedDeviceTree, VmbusInfo } from "../../support/host_fdt_parser/lib";
 import { ShimParams, IMPORTED_REGIONS_MAX } from "../../openhcl_boot/host_params/shim_params/shim_params";
 
 function readVmbus(r: RecordReader): VmbusInfo | null {

@@ -3,9 +3,9 @@
 // Ports: none (result plumbing for openhcl/openhcl_boot/src/host_params/dt/mod.rs)
 
 import { outU8, outU32, outU64, outStr } from "../../rt/out";
-import { RangeList } from "../../support/memory_range/memory_range";
+import { RangeList } from "../../support/memory_range/lib";
 import { AddressSpaceManager } from "../../openhcl_boot/memory/memory";
-import { VmbusInfo, outMemoryAllocationMode } from "../../support/host_fdt_parser/host_fdt_parser";
+import { VmbusInfo, outMemoryAllocationMode } from "../../support/host_fdt_parser/lib";
 import { PartitionInfo, DtError, tagVnode, tagMemType } from "../../openhcl_boot/host_params/mod/partition_info";
 
 /** Result status bytes. */

@@ -2,7 +2,7 @@
 // Ports: none (input plumbing)
 
 import { panic } from "../../rt/panic";
-import { MemoryRange } from "../../support/memory_range/memory_range";
+import { MemoryRange } from "../../support/memory_range/lib";
 
 /** Reads scalars and strings from [ptr, ptr+len); panics with a clear message when truncated. */
 export class RecordReader {

@@ -5,10 +5,10 @@
 // Ports: openhcl/openhcl_boot/src/dt.rs (write_dt)
 
 import { panic } from "../../rt/panic";
-import { RangeList, RangeWalker, WALK_LEFT, WALK_RIGHT, WALK_BOTH } from "../../support/memory_range/memory_range";
+import { RangeList, RangeWalker, WALK_LEFT, WALK_RIGHT, WALK_BOTH } from "../../support/memory_range/lib";
 import { ShimParams, ISOLATION_NONE, ISOLATION_VBS, ISOLATION_SNP, ISOLATION_TDX, ARCH_AARCH64 } from "../host_params/shim_params/shim_params";
 import { PartitionInfo, tagVnode, tagMemType } from "../host_params/mod/partition_info";
-import { VmbusInfo } from "../../support/host_fdt_parser/host_fdt_parser";
+import { VmbusInfo } from "../../support/host_fdt_parser/lib";
 import { AddressSpaceManager, MAX_ADDRESS_RANGES, MAX_RESERVED_MEM_RANGES } from "../memory/memory";
 import { VTL0, VTL0_MMIO, VTL2_MMIO } from "../../support/loader_defs/memory_vtl_type";
 import { SidecarConfig } from "../sidecar/sidecar";

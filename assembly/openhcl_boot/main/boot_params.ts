@@ -4,7 +4,7 @@
 // Ports: openhcl/openhcl_boot/src/main.rs (x86_boot: build_e820_map, build_boot_params)
 
 import { panic } from "../../rt/panic";
-import { RangeList } from "../../support/memory_range/memory_range";
+import { RangeList } from "../../support/memory_range/lib";
 import { AddressSpaceManager, MAX_ADDRESS_RANGES } from "../memory/memory";
 import {
   memoryVtlTypeName, VTL2_RAM, VTL2_CONFIG, VTL2_SIDECAR_IMAGE, VTL2_SIDECAR_NODE, VTL2_RESERVED, VTL2_GPA_POOL,

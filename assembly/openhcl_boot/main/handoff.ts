@@ -5,13 +5,13 @@
 // Ports: openhcl/openhcl_boot/src/main.rs (shim_main after read_from_dt, get_ref_time)
 //
 // setup_vtl2_memory runs its assertions, the bounce-buffer slicing of pending imported regions
-// and, on TDX, the AP page-table allocation and builder checks (assembly/tdx_page_tables.ts).
+// and, on TDX, the AP page-table allocation and builder checks (assembly/openhcl_boot/arch/x86_64/memory/tdx_page_tables.ts).
 // Not modelled (no observable output: the hypervisor stub never fails these calls, and their
 // effects are on hardware state): the memory acceptance, visibility and VTL protection hypercalls
 // and the VSM partition config register write of setup_vtl2_memory (x86_64 and aarch64), the AP
 // page-table contents and TDX trampoline context, setup_vtl2_vp (TDX enable/start VP, aarch64
 // enable VP VTL), the SNP cc_blob setup_data. verify_imported_regions_hash runs right after
-// setup_vtl2_memory (assembly/imported_regions_hash.ts).
+// setup_vtl2_memory (assembly/openhcl_boot/arch/x86_64/memory/imported_regions_hash.ts).
 
 import { panic } from "../../rt/panic";
 import { logInfo } from "../../rt/log_level";
@@ -19,7 +19,7 @@ import { cpuid, hvVtl, hvGetRegister, readMmfr0, referenceTime, rdtsc, HV_REGIST
 import { ShimParams, ISOLATION_NONE, ISOLATION_VBS, ISOLATION_SNP, ISOLATION_TDX, ARCH_AARCH64, isHardwareIsolated } from "../host_params/shim_params/shim_params";
 import { PartitionInfo } from "../host_params/mod/partition_info";
 import { AddressSpaceManager } from "../memory/memory";
-import { RangeList, RangeWalker, WALK_RIGHT } from "../../support/memory_range/memory_range";
+import { RangeList, RangeWalker, WALK_RIGHT } from "../../support/memory_range/lib";
 import { fmtRangeDebugPrettyHex } from "../../rt/fmt";
 import { hvErrorDebug } from "../../support/hvdef/hv_error";
 import { validateVpHwIds } from "./vp_ids";

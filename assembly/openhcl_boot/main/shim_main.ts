@@ -5,12 +5,12 @@
 //
 // Not modelled (no observable output here): enlightened panic registration, boot logger setup,
 // hypercall page initialization and the jump itself; setup_vtl2_memory runs in the hand-off
-// (assembly/handoff.ts lists what of it and of setup_vtl2_vp is not modelled).
+// (assembly/openhcl_boot/main/handoff.ts lists what of it and of setup_vtl2_vp is not modelled).
 
 import { logPanicLine } from "../../rt/panic";
 import { ShimParams, ISOLATION_NONE } from "../host_params/shim_params/shim_params";
 import { BootCommandLineOptions } from "../cmdline/cmdline";
-import { ParsedDeviceTree } from "../../support/host_fdt_parser/host_fdt_parser";
+import { ParsedDeviceTree } from "../../support/host_fdt_parser/lib";
 import { AddressSpaceManager } from "../memory/memory";
 import { PartitionInfo, DtError } from "../host_params/mod/partition_info";
 import { readFromDt } from "../host_params/dt/mod/read_from_dt";

@@ -4,8 +4,8 @@
 // Ports: openhcl/openhcl_boot/src/memory.rs
 
 import { panic } from "../../rt/panic";
-import { MemoryRange, PAGE_SIZE } from "../../support/memory_range/memory_range";
-import { RangeList, RangeWalker, WALK_LEFT, WALK_RIGHT, WALK_BOTH } from "../../support/memory_range/memory_range";
+import { MemoryRange, PAGE_SIZE } from "../../support/memory_range/lib";
+import { RangeList, RangeWalker, WALK_LEFT, WALK_RIGHT, WALK_BOTH } from "../../support/memory_range/lib";
 import { MAX_NUMA_NODES, MAX_VTL2_RAM_RANGES, SIDECAR_MAX_NODES } from "../host_params/mod/partition_limits";
 import { fmtRangeDebug, fmtRangeDebugPrettyHex } from "../../rt/fmt";
 import * as VtlType from "../../support/loader_defs/memory_vtl_type";

@@ -10,7 +10,6 @@
 import { MemoryRange } from "../memory_range/memory_range";
 import { outU8, outU64 } from "../../rt/out";
 import { HostDtParseError } from "./error";
-import { parseHostDeviceTree } from "./walk";
 
 export { HostDtParseError, HostDtErrorKind } from "./error";
 
@@ -137,14 +136,6 @@ export class ParsedDeviceTree {
   /** Command line and entropy storage. */
   readonly commandLineBytes: StaticArray<u8> = uninitStaticArray<u8>(MAX_COMMAND_LINE_SIZE);
   readonly entropyBytes: StaticArray<u8> = uninitStaticArray<u8>(MAX_ENTROPY_SIZE);
-
-  /**
-   * Parses the blob of `len` bytes at `ptr` into `storage` (upstream `ParsedDeviceTree::parse`);
-   * null on success. `storage` is cleared first, so one instance can be reused.
-   */
-  static parse(ptr: usize, len: u32, storage: ParsedDeviceTree): HostDtParseError | null {
-    return parseHostDeviceTree(ptr, len, storage, false);
-  }
 
   /** Empties every field (upstream `ParsedDeviceTree::new`). */
   clear(): void {

@@ -3,16 +3,13 @@
 // Ports: vm/vmcore/memory_range/src/lib.rs
 //
 // This file holds `MemoryRange` and `AlignedSubranges`; the fixed-capacity lists live in
-// range_list.ts and the walk algorithms in range_walk.ts. Everything is re-exported from here so
-// other modules import one path: `import { MemoryRange, RangeList, walkRanges } from "./memory_range"`.
+// range_list.ts and the walk algorithms in range_walk.ts. lib.ts re-exports all three so other
+// modules import one path: `import { MemoryRange, RangeList, walkRanges } from ".../memory_range/lib"`.
 //
 // Arithmetic follows the upstream release build (overflow checks off): u64 operations wrap.
 
 import { panic } from "../../rt/panic";
 import { fmtHex, fmtRangeDebug } from "../../rt/fmt";
-
-export * from "./range_list";
-export * from "./range_walk";
 
 /** 4 KiB page size. */
 export const PAGE_SIZE: u64 = 0x1000;
@@ -23,7 +20,7 @@ export const ONE_GB: u64 = 0x4000_0000;
 /** Returned by `MemoryRange.offsetOf` when the address is outside the range (upstream `None`). */
 export const NO_OFFSET: u64 = u64.MAX_VALUE;
 
-/** Formats `v` as Rust's `{:#x}` does (runtime/fmt.ts `fmtHex`). */
+/** Formats `v` as Rust's `{:#x}` does (rt/fmt.ts `fmtHex`). */
 export function hex64(v: u64): string {
   return fmtHex(v);
 }

@@ -9,6 +9,7 @@
 import { panic } from "../../rt/panic";
 import { MemoryRange } from "./memory_range";
 import { uninitStaticArray } from "../../rt/storage";
+import { fmtRangeDebugHex, fmtRangeDebugPrettyHex } from "../../rt/fmt";
 
 /** Size of one packed (start, end, tag) input record, see `RangeList.fromRecords`. */
 export const RANGE_RECORD_BYTES: usize = 24;
@@ -230,4 +231,22 @@ export class RangeWalk {
   @inline clear(): void {
     this.count = 0;
   }
+}
+
+/** `{:x?}` of a slice of `MemoryRange`s (an ArrayVec or `&[MemoryRange]`): `[MemoryRange { .. }, ..]`. */
+export function fmtRangeListDebugHex(list: RangeList): string {
+  let s = "[";
+  for (let i = 0; i < list.length; i++) {
+    if (i > 0) s += ", ";
+    s += fmtRangeDebugHex(list.start(i), list.end(i));
+  }
+  return s + "]";
+}
+
+/** `{:#x?}` of a slice of `MemoryRange`s: one nested pretty entry per line, `[]` when empty. */
+export function fmtRangeListDebugPrettyHex(list: RangeList): string {
+  if (list.length == 0) return "[]";
+  let s = "[\n";
+  for (let i = 0; i < list.length; i++) s += "    " + fmtRangeDebugPrettyHex(list.start(i), list.end(i), 4) + ",\n";
+  return s + "]";
 }

@@ -49,7 +49,7 @@ export const dtTarget = (seeds: Uint8Array[] = []) =>
     summary: "mutated host device tree blobs (header fields, property lengths, truncation, splicing); both walk orders agree",
     ext: "dtb",
     runner: () => plugins.dt ?? runHostDt,
-    missing: "the host device-tree parser (assembly/host_fdt_parser.ts) is not wired (provideDtRunner)",
+    missing: "the host device-tree parser (assembly/support/host_fdt_parser/host_fdt_parser.ts) is not wired (provideDtRunner)",
     synthesize: (rng: Rng) => minimalFdt(rng.below(4)),
     crossCheck: compareWalks,
     reproducer(bytes, id) {

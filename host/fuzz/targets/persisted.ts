@@ -56,7 +56,7 @@ export const persistedTarget = (seeds: Uint8Array[] = []) =>
     summary: "SavedState payloads saved from boot-like topologies, byte- and wire-mutated; decode equals protobufjs",
     ext: "bin",
     runner: () => plugins.persisted ?? runSavedState,
-    missing: "the persisted-state decoder (assembly/persisted_state.ts) is not wired (providePersistedRunner)",
+    missing: "the persisted-state decoder (assembly/openhcl_boot/host_params/dt/persisted/persisted_state.ts) is not wired (providePersistedRunner)",
     synthesize(rng: Rng) {
       try {
         return payloadFor(randomTopology(rng));

@@ -2,7 +2,7 @@
 //! gave VTL0; low MMIO (below 4 GiB) always stays with VTL0.
 // Ports: openhcl/openhcl_boot/src/host_params/mmio.rs
 
-import { MemoryRange, RangeList } from "../../../support/memory_range/memory_range";
+import { MemoryRange, RangeList } from "../../../support/memory_range/lib";
 
 /** MMIO at or above this address (4 GiB) is high MMIO. */
 export const MMIO_HIGH_RANGE_START: u64 = 1 << 32;

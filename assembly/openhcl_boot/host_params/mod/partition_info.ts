@@ -3,8 +3,8 @@
 // Ports: openhcl/openhcl_boot/src/host_params/mod.rs (PartitionInfo),
 //        openhcl/openhcl_boot/src/host_params/dt/mod.rs (DtError, PartitionTopology)
 
-import { RangeList } from "../../../support/memory_range/memory_range";
-import { VmbusInfo, GicInfo, MemoryAllocationMode, HostDtParseError } from "../../../support/host_fdt_parser/host_fdt_parser";
+import { RangeList } from "../../../support/memory_range/lib";
+import { VmbusInfo, GicInfo, MemoryAllocationMode, HostDtParseError } from "../../../support/host_fdt_parser/lib";
 import { BootCommandLineOptions } from "../../cmdline/cmdline";
 import { PerCpuState } from "../../../support/sidecar_defs/sidecar_defs";
 import { MAX_VTL2_RAM_RANGES, MAX_PARTITION_RAM_RANGES, MAX_CPU_COUNT, MAX_ENTROPY_SIZE } from "./partition_limits";

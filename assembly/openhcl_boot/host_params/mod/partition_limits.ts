@@ -19,3 +19,14 @@ export const SIDECAR_MAX_NODES: i32 = 128;
 export const NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE: i32 = 400;
 /** Hypervisor page size. */
 export { HV_PAGE_SIZE } from "../shim_params/shim_params";
+
+import {
+  MAX_MEMORY_ENTRIES, MAX_CPU_ENTRIES, MAX_COMMAND_LINE_SIZE, MAX_ENTROPY_SIZE as FDT_MAX_ENTROPY_SIZE,
+} from "../../../support/host_fdt_parser/limits";
+
+// The host device tree parser's capacities are this module's (upstream instantiates the parser
+// with them): a compile error if the two sets of numbers drift apart.
+if (MAX_MEMORY_ENTRIES != MAX_PARTITION_RAM_RANGES) ERROR("host_fdt_parser MAX_MEMORY_ENTRIES != MAX_PARTITION_RAM_RANGES");
+if (MAX_CPU_ENTRIES != MAX_CPU_COUNT) ERROR("host_fdt_parser MAX_CPU_ENTRIES != MAX_CPU_COUNT");
+if (MAX_COMMAND_LINE_SIZE != COMMAND_LINE_SIZE) ERROR("host_fdt_parser MAX_COMMAND_LINE_SIZE != COMMAND_LINE_SIZE");
+if (FDT_MAX_ENTROPY_SIZE != MAX_ENTROPY_SIZE) ERROR("host_fdt_parser MAX_ENTROPY_SIZE != MAX_ENTROPY_SIZE");

@@ -3,7 +3,7 @@
 //! the imported-regions list.
 // Ports: openhcl/openhcl_boot/src/host_params/shim_params.rs (with arch/*/vsm.rs get_isolation_type)
 
-import { MemoryRange, RangeList } from "../../../support/memory_range/memory_range";
+import { MemoryRange, RangeList } from "../../../support/memory_range/lib";
 import { panic } from "../../../rt/panic";
 import { fmtInvalidRangeDebug } from "../../../rt/fmt";
 import { guestRead } from "../../../rt/guest";

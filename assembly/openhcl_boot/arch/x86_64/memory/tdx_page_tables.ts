@@ -10,7 +10,7 @@
 import { panic } from "../../../../rt/panic";
 import { ShimParams } from "../../../host_params/shim_params/shim_params";
 import { AddressSpaceManager, AllocationType, AllocationPolicy, ANY_VNODE } from "../../../memory/memory";
-import { MemoryRange, RangeList, TWO_MB, ONE_GB, PAGE_SIZE } from "../../../../support/memory_range/memory_range";
+import { MemoryRange, RangeList, TWO_MB, ONE_GB, PAGE_SIZE } from "../../../../support/memory_range/lib";
 import { VTL2_RAM } from "../../../../support/loader_defs/memory_vtl_type";
 
 /** Page tables the AP identity map may use (page_table::x64::PAGE_TABLE_MAX_COUNT). */

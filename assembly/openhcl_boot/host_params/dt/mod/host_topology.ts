@@ -7,8 +7,9 @@ import { panic } from "../../../../rt/panic";
 import { log, logOn } from "../../../../rt/log";
 import {
   MemoryRange, RangeList, RangeWalker, subtractRanges, WALK_LEFT, WALK_RIGHT, WALK_BOTH,
-} from "../../../../support/memory_range/memory_range";
-import { ParsedDeviceTree, MEMORY_TYPE_VTL2_PROTECTABLE } from "../../../../support/host_fdt_parser/host_fdt_parser";
+  fmtRangeListDebugHex, fmtRangeListDebugPrettyHex,
+} from "../../../../support/memory_range/lib";
+import { ParsedDeviceTree, MEMORY_TYPE_VTL2_PROTECTABLE } from "../../../../support/host_fdt_parser/lib";
 import { memoryEntryDebug } from "../../../../support/host_fdt_parser/error";
 import { BootCommandLineOptions } from "../../../cmdline/cmdline";
 import { pickPrivatePoolSize } from "../dma_hint/dma_hint";
@@ -23,9 +24,10 @@ import {
   entryTag, tagVnode, tagMemType, vmbusMmioList,
 } from "../../mod/partition_info";
 import {
-  fmtRangeDebugPrettyHex, fmtInvalidRangeDebug, fmtHex, fmtHexBare, fmtRangeListDebugHex, fmtRangeListDebugPrettyHex,
+  fmtRangeDebugPrettyHex, fmtInvalidRangeDebug, fmtHex, fmtHexBare,
 } from "../../../../rt/fmt";
 import { allocatePrivatePool } from "./private_pool";
+import { uniqueVnodes } from "./vnodes";
 
 /** Persisted state region size at first boot: 20 pages. */
 export const PERSISTED_REGION_SIZE: u64 = 20 * 4096;
@@ -43,29 +45,6 @@ export function memoryMapList(parsed: ParsedDeviceTree): RangeList {
 /** `{:?}` of a MemoryEntry given as a range and entry tag. */
 export function debugEntry(start: u64, end: u64, tag: u64): string {
   return memoryEntryDebug(start, end, tagMemType(tag), tagVnode(tag));
-}
-
-// Inserts `v` into the sorted unique set (binary search insert, ArrayVec capacity MAX_NUMA_NODES).
-function insertNode(nodes: StaticArray<u32>, count: i32, v: u32): i32 {
-  let lo = 0;
-  let hi = count;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (nodes[mid] < v) lo = mid + 1;
-    else hi = mid;
-  }
-  if (lo < count && nodes[lo] == v) return count;
-  if (count >= MAX_NUMA_NODES) panic(CAPACITY_PANIC);
-  for (let j = count; j > lo; j--) nodes[j] = nodes[j - 1];
-  nodes[lo] = v;
-  return count + 1;
-}
-
-/** Sorted unique vnodes of a memory entry list; returns the count. */
-export function uniqueVnodes(entries: RangeList, nodes: StaticArray<u32>): i32 {
-  let count = 0;
-  for (let i = 0; i < entries.length; i++) count = insertNode(nodes, count, tagVnode(entries.tag(i)));
-  return count;
 }
 
 /** VTL2 ram from the host-provided VTL2_PROTECTABLE ranges (or the measured range). */

@@ -4,12 +4,12 @@
 
 import { panic } from "../../../../rt/panic";
 import { log, logOn } from "../../../../rt/log";
-import { RangeList } from "../../../../support/memory_range/memory_range";
+import { RangeList } from "../../../../support/memory_range/lib";
 import { AddressSpaceManager, AllocationType, AllocationPolicy } from "../../../memory/memory";
 import { MAX_NUMA_NODES, HV_PAGE_SIZE } from "../../mod/partition_limits";
 import { tagVnode } from "../../mod/partition_info";
 import { fmtRangeDebugPrettyHex, fmtOptionHexPretty, fmtHex } from "../../../../rt/fmt";
-import { uniqueVnodes } from "./host_topology";
+import { uniqueVnodes } from "./vnodes";
 import { Vtl2GpaPoolConfig } from "../../../cmdline/cmdline";
 
 /** Capacity of the free-range diagnostic string in the failure message. */

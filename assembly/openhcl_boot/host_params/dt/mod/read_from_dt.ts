@@ -7,7 +7,7 @@
 import { panic } from "../../../../rt/panic";
 import { logInfo, logError } from "../../../../rt/log_level";
 import { logOn } from "../../../../rt/log";
-import { ParsedDeviceTree } from "../../../../support/host_fdt_parser/host_fdt_parser";
+import { ParsedDeviceTree, parseDeviceTree } from "../../../../support/host_fdt_parser/lib";
 import { BootCommandLineOptions, SidecarOptions, SIDECAR_ENABLED } from "../../../cmdline/cmdline";
 import { AddressSpaceManager } from "../../../memory/memory";
 import { COMMAND_LINE_SIZE } from "../../mod/partition_limits";
@@ -37,7 +37,7 @@ export function readFromDt(
     logError("host did not provide a device tree");
     return new DtError(DT_NO_DEVICE_TREE);
   }
-  const perr = ParsedDeviceTree.parse(dt, <u32>params.dtSize(), parsed);
+  const perr = parseDeviceTree(dt, <u32>params.dtSize(), parsed);
   if (perr !== null) return DtError.deviceTree(perr);
   return readFromParsedDt(params, parsed, storage, addressSpace, options, canTrustHost, true);
 }

@@ -4,8 +4,8 @@
 // Ports: openhcl/openhcl_boot/src/host_params/dt/mod.rs (topology_from_persisted_state)
 
 import { panic } from "../../../../rt/panic";
-import { MemoryRange, RangeList } from "../../../../support/memory_range/memory_range";
-import { ParsedDeviceTree } from "../../../../support/host_fdt_parser/host_fdt_parser";
+import { MemoryRange, RangeList } from "../../../../support/memory_range/lib";
+import { ParsedDeviceTree } from "../../../../support/host_fdt_parser/lib";
 import { AddressSpaceManager, AddressSpaceManagerBuilder } from "../../../memory/memory";
 import { ShimParams } from "../../shim_params/shim_params";
 import { PartitionTopology, entryTag } from "../../mod/partition_info";

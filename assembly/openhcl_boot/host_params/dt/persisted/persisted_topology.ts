@@ -15,7 +15,7 @@
 //   persisted region, pool ranges (savedPoolRanges) and the common ranges (caller);
 //   8. savedMmio for VTL0 and VTL2.
 
-import { MemoryRange } from "../../../../support/memory_range/memory_range";
+import { MemoryRange } from "../../../../support/memory_range/lib";
 import { logInfo } from "../../../../rt/log_level";
 import { panic } from "../../../../rt/panic";
 import { PersistedStateHeader, decodePersistedProtobuf, logPersistedCpus, formatCpuList } from "./persisted_state";

@@ -1,11 +1,11 @@
 //! WASM export driving the VTL2 address space manager with a script of builder inputs and
-//! operations (tests and fuzzing of assembly/memory.ts).
+//! operations (tests and fuzzing of assembly/openhcl_boot/memory/memory.ts).
 // Ports: none (test driver of openhcl/openhcl_boot/src/memory.rs)
 
-import { outBegin, outU8, outU32, outU64, outStr } from "../rt/out";
-import { RecordReader } from "./records/record_reader";
-import { RangeList } from "../support/memory_range/memory_range";
-import { AddressSpaceManager, AddressSpaceManagerBuilder, AllocatedRange, MemoryError } from "../openhcl_boot/memory/memory";
+import { outBegin, outU8, outU32, outU64, outStr } from "../../rt/out";
+import { RecordReader } from "../records/record_reader";
+import { RangeList } from "../../support/memory_range/lib";
+import { AddressSpaceManager, AddressSpaceManagerBuilder, AllocatedRange, MemoryError } from "../../openhcl_boot/memory/memory";
 
 const OP_ALLOCATE: u8 = 1;
 const OP_ALLOCATE_ALIGNED: u8 = 2;

@@ -1,4 +1,4 @@
-//! WASM exports of the range algebra (assembly/memory_range.ts) for the host bindings and tests.
+//! WASM exports of the range algebra (assembly/support/memory_range/memory_range.ts) for the host bindings and tests.
 // Ports: vm/vmcore/memory_range/src/lib.rs (public API surface)
 //
 // Range lists cross as packed records of 24 bytes each (start u64, end u64, tag u64, little
@@ -16,8 +16,8 @@ import {
   subtractRanges,
   flattenRanges,
   mergeAdjacentRanges,
-} from "../support/memory_range/memory_range";
-import { outBegin, outU8, outU32, outU64, outStr } from "../rt/out";
+} from "../../support/memory_range/lib";
+import { outBegin, outU8, outU32, outU64, outStr } from "../../rt/out";
 
 // Reads `count` packed records at `ptr` into a new list of exactly that capacity.
 function readList(ptr: usize, count: u32): RangeList {

@@ -1,8 +1,8 @@
 //! WASM exports of the SHA-384 module: hash a buffer fed in caller-chosen pieces.
-// Ports: none (test plumbing for assembly/sha384.ts)
+// Ports: none (test plumbing for assembly/support/sha2/sha384.ts)
 
-import { Sha384, SHA384_DIGEST_SIZE } from "../support/sha2/sha384";
-import { outBegin, outBytes } from "../rt/out";
+import { Sha384, SHA384_DIGEST_SIZE } from "../../support/sha2/sha384";
+import { outBegin, outBytes } from "../../rt/out";
 
 /**
  * SHA-384 of `len` bytes at `ptr`, fed to one hasher as consecutive pieces whose lengths are the

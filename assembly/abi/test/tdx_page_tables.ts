@@ -1,9 +1,9 @@
-//! WASM exports of the TDX AP page-table checks (assembly/tdx_page_tables.ts).
+//! WASM exports of the TDX AP page-table checks (assembly/openhcl_boot/arch/x86_64/memory/tdx_page_tables.ts).
 // Ports: vm/loader/page_table/src/x64.rs (PageTableBuilder::new checks, build table count)
 
-import { RangeList, RANGE_RECORD_BYTES } from "../support/memory_range/memory_range";
-import { pageTableBuilderError, apPageTableCount } from "../openhcl_boot/arch/x86_64/memory/tdx_page_tables";
-import { outBegin, outStr, outU32 } from "../rt/out";
+import { RangeList, RANGE_RECORD_BYTES } from "../../support/memory_range/lib";
+import { pageTableBuilderError, apPageTableCount } from "../../openhcl_boot/arch/x86_64/memory/tdx_page_tables";
+import { outBegin, outStr, outU32 } from "../../rt/out";
 
 /**
  * The page table builder over packed range records: the PageTableBuilder::new error's Debug name

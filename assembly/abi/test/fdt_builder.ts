@@ -11,9 +11,9 @@
 // where bytes = u32 length + UTF-8/raw bytes and name = u32 index of an earlier `string` op.
 // Result stream: u32 status (0 ok, else the error kind), str message, bytes blob, u32 struct size.
 
-import { FdtBuilder, ReserveEntries, MAX_MEMORY_RESERVATIONS } from "../support/fdt/builder";
-import { outBegin, outBytes, outStr, outU32 } from "../rt/out";
-import { panic } from "../rt/panic";
+import { FdtBuilder, ReserveEntries, MAX_MEMORY_RESERVATIONS } from "../../support/fdt/builder";
+import { outBegin, outBytes, outStr, outU32 } from "../../rt/out";
+import { panic } from "../../rt/panic";
 
 /** Most property names one script may define. */
 const MAX_SCRIPT_NAMES: i32 = 256;

@@ -1,9 +1,9 @@
 //! WASM exports of the persisted-state module: header read and SavedState decode.
 // Ports: openhcl/openhcl_boot/src/host_params/dt/mod.rs (persisted state read path).
 
-import { outBegin, outU8, outU32, outU64, outStr } from "../rt/out";
-import { readPersistedRegionHeader, decodePersistedProtobuf, decodeSavedStateLogged, logPersistedCpus } from "../openhcl_boot/host_params/dt/persisted/persisted_state";
-import { SavedState, decodeSavedState } from "../openhcl_boot/host_params/dt/persisted/saved_state";
+import { outBegin, outU8, outU32, outU64, outStr } from "../../rt/out";
+import { readPersistedRegionHeader, decodePersistedProtobuf, decodeSavedStateLogged, logPersistedCpus } from "../../openhcl_boot/host_params/dt/persisted/persisted_state";
+import { SavedState, decodeSavedState } from "../../openhcl_boot/host_params/dt/persisted/saved_state";
 
 /** Reads the header at `start`: u8 present, then magic, base, region len, payload len (u64s). */
 export function persisted_header_read(isolated: u32, start: u64): void {

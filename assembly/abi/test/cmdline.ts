@@ -1,9 +1,9 @@
-//! WASM exports of the boot command line parser (assembly/cmdline.ts).
+//! WASM exports of the boot command line parser (assembly/openhcl_boot/cmdline/cmdline.ts).
 // Ports: openhcl/openhcl_boot/src/cmdline.rs (BootCommandLineOptions::new + parse)
 
-import { BootCommandLineOptions } from "../openhcl_boot/cmdline/cmdline";
-import { panic } from "../rt/panic";
-import { outBegin, outU8, outU32, outU64, outStr } from "../rt/out";
+import { BootCommandLineOptions } from "../../openhcl_boot/cmdline/cmdline";
+import { panic } from "../../rt/panic";
+import { outBegin, outU8, outU32, outU64, outStr } from "../../rt/out";
 
 /**
  * Parses `count` command lines in order into one `BootCommandLineOptions::new()` (as the shim

@@ -1,15 +1,15 @@
 //! WASM exports for the persisted-topology pieces (tests and the service command use them).
 // Ports: openhcl/openhcl_boot/src/host_params/dt/mod.rs (`topology_from_persisted_state`).
 
-import { outBegin, outU8, outU32, outU64 } from "../rt/out";
-import { NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE } from "../openhcl_boot/host_params/mod/partition_limits";
-import { MemoryRange } from "../support/memory_range/memory_range";
-import { readPersistedRegionHeader } from "../openhcl_boot/host_params/dt/persisted/persisted_state";
+import { outBegin, outU8, outU32, outU64 } from "../../rt/out";
+import { NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE } from "../../openhcl_boot/host_params/mod/partition_limits";
+import { MemoryRange } from "../../support/memory_range/lib";
+import { readPersistedRegionHeader } from "../../openhcl_boot/host_params/dt/persisted/persisted_state";
 import {
   readPersistedSavedState, previousVtl2Ram, PersistedVtl2Ram, persistedRegion, checkProtobufRegion,
   savedPoolRanges, savedMmio, sidecarOverridesForOutstandingIo,
   VTL_TYPE_VTL0_MMIO, VTL_TYPE_VTL2_MMIO,
-} from "../openhcl_boot/host_params/dt/persisted/persisted_topology";
+} from "../../openhcl_boot/host_params/dt/persisted/persisted_topology";
 
 /**
  * Reads header and SavedState from the persisted region [start, end) in guest memory and writes:

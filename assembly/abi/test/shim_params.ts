@@ -2,9 +2,9 @@
 //! every field, the measured command line, the imported regions and their hash.
 // Ports: openhcl/openhcl_boot/src/host_params/shim_params.rs (exported for the host and tests)
 
-import { ShimParams } from "../openhcl_boot/host_params/shim_params/shim_params";
-import { outBegin, outU8, outU32, outU64, outStr, outBytes } from "../rt/out";
-import { MemoryRange } from "../support/memory_range/memory_range";
+import { ShimParams } from "../../openhcl_boot/host_params/shim_params/shim_params";
+import { outBegin, outU8, outU32, outU64, outStr, outBytes } from "../../rt/out";
+import { MemoryRange } from "../../support/memory_range/lib";
 
 function outRange(r: MemoryRange): void {
   outU64(r.start);

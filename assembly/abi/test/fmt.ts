@@ -1,9 +1,9 @@
-//! WASM exports of the Rust formatting helpers (assembly/runtime/fmt.ts), for exactness tests.
+//! WASM exports of the Rust formatting helpers (assembly/rt/fmt.ts), for exactness tests.
 // Ports: core::fmt as used by openhcl_boot's messages
 
-import { fmtStrDebug, fmtRangeListDebugHex, fmtRangeListDebugPrettyHex, fmtOptionHexPretty } from "../rt/fmt";
-import { RangeList } from "../support/memory_range/range_list";
-import { outBegin, outStr } from "../rt/out";
+import { fmtStrDebug, fmtOptionHexPretty } from "../../rt/fmt";
+import { RangeList, fmtRangeListDebugHex, fmtRangeListDebugPrettyHex } from "../../support/memory_range/lib";
+import { outBegin, outStr } from "../../rt/out";
 
 /** `{:?}` of the UTF-8 string at `ptr` (`len` bytes): one str. */
 export function fmt_str_debug(ptr: usize, len: u32): void {

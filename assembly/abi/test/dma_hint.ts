@@ -1,9 +1,9 @@
-//! WASM exports of the VTL2 private pool sizing (assembly/dma_hint.ts).
+//! WASM exports of the VTL2 private pool sizing (assembly/openhcl_boot/host_params/dt/dma_hint/dma_hint.ts).
 // Ports: openhcl/openhcl_boot/src/host_params/dt/dma_hint.rs
 
-import { vtl2CalculateDmaHint, pickPrivatePoolSize, lookupRows, lookupCell } from "../openhcl_boot/host_params/dt/dma_hint/dma_hint";
-import { Vtl2GpaPoolConfig } from "../openhcl_boot/cmdline/cmdline";
-import { outBegin, outU8, outU32, outU64 } from "../rt/out";
+import { vtl2CalculateDmaHint, pickPrivatePoolSize, lookupRows, lookupCell } from "../../openhcl_boot/host_params/dt/dma_hint/dma_hint";
+import { Vtl2GpaPoolConfig } from "../../openhcl_boot/cmdline/cmdline";
+import { outBegin, outU8, outU32, outU64 } from "../../rt/out";
 
 /** vtl2_calculate_dma_hint: u64 pages. */
 export function dma_hint_calculate(table: u32, vpCount: u64, memSize: u64): void {
