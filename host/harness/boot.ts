@@ -5,7 +5,7 @@
 //        before it (membacking GuestMemory, vm/loader/src/paravisor.rs) comes from host/guest and
 //        host/vtl2.
 
-import { InputError } from "../errors.js";
+import { InputError, InternalError } from "../errors.js";
 import { GuestMemory } from "../guest/guest_memory.js";
 import { Hypervisor } from "../hv/hypervisor.js";
 import { defaultHvConfig, type HvConfig } from "../hv/schema.js";
@@ -88,7 +88,7 @@ export function prepareGuest(r: ResolvedImage, persistedState?: Uint8Array | nul
   let layout = guestMemoryLayout(r);
   let vpIds: bigint[] | null = r.vm ? r.vm.vps.map((vp) => BigInt(vp.apicId)) : null;
   if (!layout) {
-    if (!shim) throw new Error(`${r.path}: prepareGuest: an image naming a host device tree needs the boot core to read it`);
+    if (!shim) throw new InternalError(`${r.path}: prepareGuest: an image naming a host device tree needs the boot core to read it`);
     const t = hostTreeGuest(r, shim);
     layout = t.layout;
     vpIds = t.vpIds;
