@@ -18,7 +18,7 @@ describe("hclboot dtb", () => {
   });
 
   it("exits 2 with an input error for an image whose tree does not fit", async () => {
-    expect(await main(["dtb", join(__dirname, "..", "images", "max-overflow.json"), "-o", join(dir, "x.dtb")])).toBe(2);
+    expect(await main(["dtb", join(__dirname, "..", "images", "fail-host-dt-overflow.json"), "-o", join(dir, "x.dtb")])).toBe(2);
   });
 
   it("exits 2 for a missing image", async () => {

@@ -237,7 +237,8 @@ describe("image loader", () => {
     ["small.json", 4, 3],
     ["typical.json", 64, 4],
     ["vtl2-allocate.json", 8, 2],
-    ["max.json", 2048, 817],
+    ["max.json", 2048, 619],
+    ["fail-kernel-dt-overflow.json", 2048, 817],
   ])("loads %s: %i CPUs and %i memory nodes, accepted by dtc", (file, cpus, mems) => {
     const img = loadImage(join(images, file));
     const dts = dtcDecode(img.hostDeviceTree);
@@ -258,8 +259,8 @@ describe("image loader", () => {
     expect(vm.memoryMap[vm.memoryMap.length - 1]!.igvmType).toBe(3);
   });
 
-  it("max is the largest: one more RAM range no longer fits the 64-page area", () => {
-    const json = JSON.parse(readFileSync(join(images, "max.json"), "utf8"));
+  it("fail-kernel-dt-overflow has the most RAM ranges that fit: one more no longer fits the 64-page area", () => {
+    const json = JSON.parse(readFileSync(join(images, "fail-kernel-dt-overflow.json"), "utf8"));
     const ranges = json.vm.memory.ranges;
     const last = ranges[ranges.length - 1];
     const start = BigInt(last.end) + 2n * MB;
@@ -269,9 +270,9 @@ describe("image loader", () => {
     );
   });
 
-  it("rejects max-overflow with a clear input error naming the size", () => {
-    expect(inputError(() => loadImage(join(images, "max-overflow.json")))).toMatch(
-      /max-overflow\.json: vm: host device tree is 284528 bytes, larger than the 262144-byte \(64 pages\) device-tree parameter area/,
+  it("rejects fail-host-dt-overflow with a clear input error naming the size", () => {
+    expect(inputError(() => loadImage(join(images, "fail-host-dt-overflow.json")))).toMatch(
+      /fail-host-dt-overflow\.json: vm: host device tree is 284528 bytes, larger than the 262144-byte \(64 pages\) device-tree parameter area/,
     );
   });
 

@@ -72,7 +72,8 @@ describe("every image in images/ boots as its `expect` says", () => {
       const want = JSON.parse(readFileSync(join(dir, f), "utf8")).expect ?? { ok: true };
       expect(want.ok, `${f}: ${(e as Error).message}`).toBe(false);
       expect(bootFailure(e).error.kind).toBe(want.kind ?? "input");
-      if (want.message) expect((e as Error).message).toBe(want.message);
+      // the loader's message names the image file first
+      if (want.message) expect((e as Error).message).toBe(`${join(dir, f)}: ${want.message}`);
       return;
     }
     const want = r.image.expect ?? { ok: true };
@@ -91,6 +92,25 @@ describe("every image in images/ boots as its `expect` says", () => {
     expect(out.arch).toBe(r.arch);
     expect(out.isolation).toBe(r.isolation);
     expectInvariants(out);
+  });
+});
+
+describe("images designed to fail are named and documented as such", () => {
+  const readme = readFileSync(join(dir, "README.md"), "utf8");
+  const failing = readme.slice(readme.indexOf("## Designed to fail"));
+  const want = (f: string) => JSON.parse(readFileSync(join(dir, f), "utf8")).expect ?? { ok: true };
+
+  it.each(files)("%s: fail-* exactly when it expects a failure, with its kind and exact message", (f) => {
+    const e = want(f);
+    expect(f.startsWith("fail-"), `${f} expects ok=${e.ok}`).toBe(!e.ok);
+    if (!e.ok) {
+      expect(e.kind, `${f}: expect.kind`).toBeDefined();
+      expect(e.message, `${f}: expect.message`).toBeDefined();
+    }
+  });
+
+  it.each(files.filter((f) => f.startsWith("fail-")))("%s is listed under images/README.md's \"Designed to fail\"", (f) => {
+    expect(failing).toContain(`**${f}**`);
   });
 });
 

@@ -120,11 +120,11 @@ describe("write_dt", () => {
     expect(size(withLow(k, e + 1))).toBeNull();
   });
 
-  it("images/max.json overflows the kernel device tree as the real shim would (Fdt(OutOfSpace))", () => {
+  it("images/fail-kernel-dt-overflow.json overflows the kernel device tree as the real shim would (Fdt(OutOfSpace))", () => {
     // 2048 x86 CPU nodes alone take 999 * 84 + 1049 * 88 bytes of structure (cpu@1..cpu@999 names
     // fit 8 bytes, cpu@1000.. need 12), and each of the 816 RAM ranges yields at least one
     // /openhcl memory node of >= 128 bytes: more than the 262128-byte buffer upstream has too.
-    const l = load("max.json");
+    const l = load("fail-kernel-dt-overflow.json");
     const cpuBytes = 999 * 84 + 1049 * 88;
     expect(cpuBytes + 816 * 128).toBeGreaterThan(256 * 1024 - 16);
     expect(panicOf(() => boot(shim, l))).toBe("called `Result::unwrap()` on an `Err` value: Fdt(OutOfSpace)");

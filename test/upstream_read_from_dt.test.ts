@@ -158,7 +158,7 @@ describe("upstream oracle: read_from_dt host path (topology_from_host_dt, alloca
         } catch (e) {
           const log = bootLogOf(e).join("\n");
           expect(log).toContain(want.log);
-          // a later stage may still fail (max.json overflows the kernel device tree): read_from_dt finished as upstream's did
+          // a later stage may still fail (fail-kernel-dt-overflow.json overflows the kernel device tree): read_from_dt finished as upstream's did
           if ("ok" in want) return;
           if ("panic" in want) {
             expect(e).toBeInstanceOf(ShimPanic);

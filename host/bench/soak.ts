@@ -42,7 +42,7 @@ function outcome(run: () => { output: unknown }): string {
 export async function runSoak(image: ResolvedImage, boots: number, progress?: (done: number) => void | boolean | Promise<boolean>): Promise<SoakJson> {
   const shim = await loadShim();
   const initial = shim.memoryBytes();
-  const prepared = prepareImage(image);
+  const prepared = prepareImage(image, undefined, shim);
   const first = outcome(() => bootPrepared(prepared, { shim }));
   const afterFirstBoot = shim.memoryBytes();
   const step = Math.max(1, Math.min(1024, Math.floor(boots / 100))); // so SIGINT is seen soon

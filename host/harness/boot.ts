@@ -5,8 +5,8 @@
 //        before it (membacking GuestMemory, vm/loader/src/paravisor.rs) comes from host/guest and
 //        host/vtl2.
 
-import { InputError } from "../errors.js";
-import { GuestMemory, type GuestMemoryLayout } from "../guest/guest_memory.js";
+import { InputError, InternalError } from "../errors.js";
+import { GuestMemory } from "../guest/guest_memory.js";
 import { Hypervisor } from "../hv/hypervisor.js";
 import { defaultHvConfig, type HvConfig } from "../hv/schema.js";
 import { attachHypervisor } from "../hv/imports.js";
@@ -18,6 +18,7 @@ import { runBoot, bootOutputFrom, type BootResult as BootRunResult } from "../sh
 import type { BootOutput, Failure } from "../contract.js";
 import { errorToFailure } from "./failure.js";
 import { defaultUpstream, type UpstreamPin } from "../upstream.js";
+import { hostTreeGuest } from "./host_tree_guest.js";
 
 /** One E820 entry of the kernel hand-off (x86). */
 export interface E820Entry {
@@ -71,17 +72,30 @@ export function bootFailure(e: unknown): Failure {
   return { ...errorToFailure(e), bootLog: bootLogOf(e) };
 }
 
-/** Guest memory layout of an image that names a host device tree: VTL2 memory is all that is RAM. */
-function vtl2OnlyLayout(r: ResolvedImage): GuestMemoryLayout {
-  const input = vtl2ImageInput(r);
-  return { ram: [{ start: input.vtl2Base, end: input.vtl2Base + input.vtl2Size, vnode: 0 }], mmio: [] };
+/** Fresh guest memory for a prepared boot, the VTL2 image loaded into it and the VM's processors. */
+export interface PreparedGuest {
+  guest: GuestMemory;
+  vtl2: Vtl2Image;
+  /** Hardware ids of the VM's processors by VP index (null: the hypervisor stub maps ids to themselves). */
+  vpIds: bigint[] | null;
 }
 
-/** Fresh guest memory for `r` with the VTL2 image loaded (persisted state as given) as `upstream`'s loader lays it out. */
-export function prepareGuest(
-  r: ResolvedImage, persistedState?: Uint8Array | null, upstream: UpstreamPin = defaultUpstream(),
-): { guest: GuestMemory; vtl2: Vtl2Image } {
-  const layout = guestMemoryLayout(r) ?? vtl2OnlyLayout(r);
+/**
+ * Fresh guest memory for `r` with the VTL2 image loaded (persisted state as given) as the pin's
+ * loader lays it out. `with` is the boot core (its pin, and its parser reads the tree of an image
+ * naming a host device tree: host_tree_guest.ts) or just an upstream pin (VM images only).
+ */
+export function prepareGuest(r: ResolvedImage, persistedState?: Uint8Array | null, using?: Shim | UpstreamPin): PreparedGuest {
+  const shim = typeof using === "object" ? using : undefined;
+  const upstream: UpstreamPin = typeof using === "string" ? using : shim?.upstream ?? defaultUpstream();
+  let layout = guestMemoryLayout(r);
+  let vpIds: bigint[] | null = r.vm ? r.vm.vps.map((vp) => BigInt(vp.apicId)) : null;
+  if (!layout) {
+    if (!shim) throw new InternalError(`${r.path}: prepareGuest: an image naming a host device tree needs the boot core to read it`);
+    const t = hostTreeGuest(r, shim);
+    layout = t.layout;
+    vpIds = t.vpIds;
+  }
   let guest: GuestMemory;
   try {
     guest = GuestMemory.build(layout);
@@ -93,16 +107,16 @@ export function prepareGuest(
   if (persistedState === null) delete input.persistedState;
   else if (persistedState !== undefined) input.persistedState = persistedState;
   input.upstream = upstream;
-  return { guest, vtl2: loadVtl2Image(guest, input) };
+  return { guest, vtl2: loadVtl2Image(guest, input), vpIds };
 }
 
 // The default `hv` settings, parsed once (the stub only reads its configuration).
 let defaultHv: HvConfig | undefined;
 
-/** The hypervisor stub for `r`: its `hv` settings, and the VM's processors by APIC id. */
-export function hypervisorFor(r: ResolvedImage): Hypervisor {
+/** The hypervisor stub for `r`: its `hv` settings, and the VM's processors by hardware id (`vpIds`). */
+export function hypervisorFor(r: ResolvedImage, vpIds: bigint[] | null = r.vm ? r.vm.vps.map((vp) => BigInt(vp.apicId)) : null): Hypervisor {
   const hv = new Hypervisor(r.image.hv ?? (defaultHv ??= defaultHvConfig()), r.arch);
-  if (r.vm) hv.setVpTopology(r.vm.vps.map((vp) => BigInt(vp.apicId)));
+  if (vpIds) hv.setVpTopology(vpIds);
   return hv;
 }
 
@@ -116,14 +130,17 @@ export interface PreparedImage {
   readonly guest: GuestMemory;
   readonly vtl2: Vtl2Image;
   readonly hvConfig: HvConfig;
-  /** The VM's processors by APIC id (null when the image names a host device tree). */
+  /** The VM's processors by hardware id (for a host device tree: its CPUs; null when it does not parse). */
   readonly vpIds: bigint[] | null;
 }
 
-/** Loads `r` for repeated boots (`persistedState` as for bootImage) by boot cores of `upstream`; throws InputError like bootImage. */
-export function prepareImage(r: ResolvedImage, persistedState?: Uint8Array | null, upstream: UpstreamPin = defaultUpstream()): PreparedImage {
-  const { guest, vtl2 } = prepareGuest(r, persistedState, upstream);
-  return { image: r, guest, vtl2, hvConfig: r.image.hv ?? (defaultHv ??= defaultHvConfig()), vpIds: r.vm ? r.vm.vps.map((vp) => BigInt(vp.apicId)) : null };
+/**
+ * Loads `r` for repeated boots (`persistedState` as for bootImage); throws InputError like
+ * bootImage. `using` as for prepareGuest (an image naming a host device tree needs the boot core).
+ */
+export function prepareImage(r: ResolvedImage, persistedState?: Uint8Array | null, using?: Shim | UpstreamPin): PreparedImage {
+  const { guest, vtl2, vpIds } = prepareGuest(r, persistedState, using);
+  return { image: r, guest, vtl2, hvConfig: r.image.hv ?? (defaultHv ??= defaultHvConfig()), vpIds };
 }
 
 /**
@@ -141,8 +158,8 @@ export function bootPrepared(p: PreparedImage, opts: { shim: Shim }): BootImageR
  * DtError or ShimPanic (the shim failed); `bootLogOf(error)` gives the log lines so far.
  */
 export function bootImage(r: ResolvedImage, opts: BootImageOptions): BootImageResult {
-  const { guest, vtl2 } = prepareGuest(r, opts.persistedState, opts.shim.upstream);
-  return runShim(r, guest, vtl2, hypervisorFor(r), opts.shim);
+  const { guest, vtl2, vpIds } = prepareGuest(r, opts.persistedState, opts.shim);
+  return runShim(r, guest, vtl2, hypervisorFor(r, vpIds), opts.shim);
 }
 
 // The shim over loaded guest memory and a hypervisor stub.

@@ -26,7 +26,7 @@ import {
   type ShimParamsRawValues,
 } from "./defs.js";
 import { computeVtl2Layout, relocateVtl2Layout, type Arch, type Isolation, type Vtl2Binaries, type Vtl2Layout, type Area } from "./layout.js";
-import { defaultImportedRegions } from "./imported.js";
+import { TDX_RESET_PAGE, defaultImportedRegions } from "./imported.js";
 import { encodeExpectedPageHashes, expectedPageHashesArea } from "./page_hashes.js";
 import { atLeast, defaultUpstream, type UpstreamPin } from "../upstream.js";
 
@@ -254,8 +254,13 @@ function placeZeros(gm: GuestMemory, vtl2: Area, field: string, what: string, gp
   if (!gm.zero(gpa, len)) throw new InputError(`${field}: the ${what} at ${hexs(gpa)}-${hexs(end)} is not writable guest RAM`);
 }
 
-/** Checks the image's imported regions and turns them into descriptors. */
-function importedDescriptors(gm: GuestMemory, regions: ImportedRegionInput[]): ImportedRegionDescriptor[] {
+/**
+ * Checks the image's imported regions and turns them into descriptors. A region must be guest RAM
+ * (the VMM writes its pages), inside VTL2 memory or not: the shim itself checks that a region
+ * outside VTL2 RAM was accepted at launch. The one exception is TDX's reset page (0xfffff), which
+ * every TDX image imports accepted although the host reports no RAM there.
+ */
+function importedDescriptors(gm: GuestMemory, regions: ImportedRegionInput[], isolation: Isolation): ImportedRegionDescriptor[] {
   if (regions.length > IMPORTED_REGIONS_MAX) {
     throw new InputError(`importedRegions: ${regions.length} regions do not fit the imported-regions page (at most ${IMPORTED_REGIONS_MAX})`);
   }
@@ -263,7 +268,8 @@ function importedDescriptors(gm: GuestMemory, regions: ImportedRegionInput[]): I
     const f = `importedRegions[${i}]`;
     if (r.start % HV_PAGE_SIZE !== 0n || r.end % HV_PAGE_SIZE !== 0n) throw new InputError(`${f}: ${hexs(r.start)}-${hexs(r.end)} is not page aligned`);
     if (r.end <= r.start) throw new InputError(`${f}: ${hexs(r.start)}-${hexs(r.end)} is empty (a zero page count ends the list)`);
-    if (!gm.isBacked(r.start, r.end - r.start)) throw new InputError(`${f}: ${hexs(r.start)}-${hexs(r.end)} is not guest RAM`);
+    const resetPage = isolation === "tdx" && r.accepted && r.start === TDX_RESET_PAGE * HV_PAGE_SIZE && r.end === r.start + HV_PAGE_SIZE;
+    if (!resetPage && !gm.isBacked(r.start, r.end - r.start)) throw new InputError(`${f}: ${hexs(r.start)}-${hexs(r.end)} is not guest RAM`);
     return { basePageNumber: r.start / HV_PAGE_SIZE, pageCount: (r.end - r.start) / HV_PAGE_SIZE, accepted: r.accepted };
   });
 }
@@ -386,7 +392,7 @@ export function loadVtl2Image(gm: GuestMemory, input: Vtl2ImageInput): Vtl2Image
   // The page's contents are file data: a relocated image keeps the file's page numbers.
   const fileImportedPage = built.parameterRegion.start / HV_PAGE_SIZE + PARAVISOR_MEASURED_VTL2_CONFIG_ACCEPTED_MEMORY_PAGE_INDEX;
   const regions = input.importedRegions
-    ? importedDescriptors(gm, input.importedRegions)
+    ? importedDescriptors(gm, input.importedRegions, input.shim?.isolation ?? input.isolation)
     : defaultImportedRegions(gm, built, input.isolation, fileImportedPage);
   const hash = sharedPagesHash(gm, regions);
   if (atLeast(upstream, "1488a37")) {

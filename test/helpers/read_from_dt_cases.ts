@@ -221,7 +221,7 @@ export function imageReadFromDtCase(shim: Shim, r: ResolvedImage): ReadFromDtCas
   let p;
   let tree;
   try {
-    const { guest, vtl2 } = prepareGuest(r);
+    const { guest, vtl2 } = prepareGuest(r, undefined, shim);
     shim.reset();
     shim.setGuest(guest);
     try {

@@ -190,7 +190,7 @@ export function judgeBoot(shim: Shim, x: BootInput): Verdict {
   let prepared: PreparedImage | null = null;
   if (!plugins.boot) {
     try {
-      prepared = prepareImage(r);
+      prepared = prepareImage(r, undefined, shim);
     } catch (e) {
       return failedOnce(e).verdict; // the loader refused the image (or a host error)
     }
