@@ -1,5 +1,5 @@
 // The one host <-> WASM boundary (host/wasm/records.ts): every enveloped record — partition
-// input/result, hand-off input/result, host_fdt result — is decoded by its schema table from real
+// input/result, hand-off input/result, host_fdt result, bench phase result — is decoded by its schema table from real
 // bytes (written by the TypeScript encoders or by the boot core), must consume exactly its body,
 // and re-encodes to the same bytes. The AssemblyScript ids/versions match the table, and a reader
 // on either side that would consume fewer or more bytes than written fails as an internal error.
@@ -10,7 +10,7 @@ import { loadShim, packageRoot } from "../host/wasm/node.js";
 import { Shim, ShimPanic } from "../host/wasm/loader.js";
 import { Reader, RecordError } from "../host/wasm/codec.js";
 import {
-  RECORDS, PARTITION_INPUT, PARTITION_RESULT, HANDOFF_INPUT, HANDOFF_RESULT, HOST_FDT_RESULT, RECORD_HEADER_BYTES,
+  RECORDS, PARTITION_INPUT, PARTITION_RESULT, HANDOFF_INPUT, HANDOFF_RESULT, HOST_FDT_RESULT, BENCH_PHASE_RESULT, RECORD_HEADER_BYTES,
   decodeRecord, encodeRecord, envelope, type RecordSchema,
 } from "../host/wasm/records.js";
 import { loadImage } from "../host/image/load.js";
@@ -123,6 +123,13 @@ describe("every record round-trips through its schema", () => {
       shim.reset();
       shim.call("host_fdt_parse", shim.put(p.blob), p.blob.length, 0);
       roundTrip(HOST_FDT_RESULT, shim.out().whole());
+      for (const phase of [0, 1, 2]) { // topology, address space, pool (host/shim/bench.ts TOPOLOGY_PHASES)
+        shim.reset();
+        expect(shim.call<number>("bench_read_from_dt_phase", shim.put(p.partitionRecord), p.partitionRecord.length, phase, 2, 1)).toBeGreaterThan(0);
+        const rec = shim.out().whole();
+        roundTrip(BENCH_PHASE_RESULT, rec);
+        expect(decodeRecord(BENCH_PHASE_RESULT, new Reader(rec)).phase).toMatchObject({ tag: phase === 0 ? 0 : 1 });
+      }
     }
     // The error branch: a blob that is not a device tree.
     shim.reset();

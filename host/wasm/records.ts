@@ -137,8 +137,19 @@ export const HOST_FDT_RESULT: RecordSchema = {
   } }]],
 };
 
-/** Every enveloped record, by name. */
-export const RECORDS: readonly RecordSchema[] = [PARTITION_INPUT, PARTITION_RESULT, HANDOFF_INPUT, HANDOFF_RESULT, HOST_FDT_RESULT];
+/** The last run of a read_from_dt benchmark phase: VTL2 RAM (topology, tag 0) or the address space. */
+export const BENCH_PHASE_RESULT: RecordSchema = {
+  name: "bench phase result", id: 6, version: 1, writer: "wasm",
+  fields: [["phase", { union: {
+    0: [["vtl2Ram", { list: entry }]],
+    1: [["addressSpace", { list: [...range, ["vnode", "u32"], ["vtlType", "u32"]] }], ["vtl2Pool", "u8"]],
+  } }]],
+};
+
+/** Every enveloped record. */
+export const RECORDS: readonly RecordSchema[] = [
+  PARTITION_INPUT, PARTITION_RESULT, HANDOFF_INPUT, HANDOFF_RESULT, HOST_FDT_RESULT, BENCH_PHASE_RESULT,
+];
 
 /** Wraps an encoded body in its envelope (u16 id, u16 version, u32 length). */
 export function envelope(schema: RecordSchema, body: Uint8Array): Uint8Array {

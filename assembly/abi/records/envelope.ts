@@ -18,3 +18,6 @@ export const REC_HANDOFF_RESULT_VERSION: u16 = 1;
 /** Host device tree parse outcome (abi/host_fdt.ts writes). */
 export const REC_HOST_FDT_RESULT: u16 = 5;
 export const REC_HOST_FDT_RESULT_VERSION: u16 = 1;
+/** The last run of a read_from_dt benchmark phase (abi/bench.ts writes). */
+export const REC_BENCH_PHASE_RESULT: u16 = 6;
+export const REC_BENCH_PHASE_RESULT_VERSION: u16 = 1;
