@@ -138,7 +138,12 @@ describe("renderSvg", () => {
     expect(svg.match(/<g class="series"/g)).toHaveLength(PHASES.length);
     for (const p of PHASES) expect(svg).toContain(`data-phase="${p}"`);
     expect(svg.match(/<polyline /g)).toHaveLength(PHASES.length);
-    expect(svg.match(/<circle /g)).toHaveLength(PHASES.length * 4);
+    // one marker per point in every series (shapes differ by series)
+    for (const g of svg.split('<g class="series"').slice(1)) {
+      expect(g.slice(0, g.indexOf("</g>")).match(/<(circle|rect|path) /g)).toHaveLength(4);
+    }
+    // few series: each is labelled at its line end too
+    expect(svg.match(/<g class="direct-labels">/g)).toHaveLength(1);
     expect(svg).toContain("CPUs (log scale)");
     expect(svg).toContain("median time per run (log scale)");
     expect(svg).toContain("time vs CPUs &lt;log-log&gt; &amp; more");
@@ -295,9 +300,16 @@ describe("runBench", () => {
       expect(typeof r.ranges).toBe("number");
       expect(Object.keys(r.phases)).toEqual([...PHASES]);
       for (const t of Object.values(r.phases)) {
-        expect(Object.keys(t).sort()).toEqual(["medianNs", "minNs"]);
+        expect(Object.keys(t).sort()).toEqual(["ciHighNs", "ciLowNs", "iterations", "madPct", "maxNs", "medianNs", "minNs", "samplesNs"]);
         expect(t.minNs).toBeGreaterThan(0);
         expect(t.minNs).toBeLessThanOrEqual(t.medianNs);
+        // min ≤ interval low ≤ median ≤ interval high ≤ max, over the 3 samples taken
+        expect(t.samplesNs).toHaveLength(3);
+        expect(t.ciLowNs!).toBeGreaterThanOrEqual(t.minNs);
+        expect(t.ciLowNs!).toBeLessThanOrEqual(t.medianNs);
+        expect(t.ciHighNs!).toBeGreaterThanOrEqual(t.medianNs);
+        expect(t.ciHighNs!).toBeLessThanOrEqual(t.maxNs!);
+        expect(t.medianNs).toBeCloseTo(median(t.samplesNs!), 0);
       }
     }
     expect(json.results.map((r) => [r.cpus, r.nodes, r.ranges])).toEqual([[1, 1, 2], [16, 2, 4], [2048, 64, 1024]]);
@@ -305,6 +317,7 @@ describe("runBench", () => {
     expect(json.results[2]!.phases).toEqual({});
     expect(json.scaling.map((s) => s.phase)).toEqual([...PHASES]);
     for (const s of json.scaling) expect(typeof s.exponent === "number" || s.exponent === null).toBe(true);
+    expect(json.stats).toMatchObject({ confidence: 0.95, resamples: 2000 });
     expect(json.scaling.find((s) => s.phase === "dtParse")!.exponent).not.toBeNull();
     expect(json.wasmMemoryBytes).toBeGreaterThan(0);
     expect(cpuSeries(json).map((s) => s.points.length)).toEqual(PHASES.map(() => 2));

@@ -4,14 +4,15 @@
 // Pure functions only (no DOM): the page inserts the SVG string, tests assert on it.
 import type { BootOutput } from "../host/contract.js";
 import { buildScale, toX, type Scale } from "./scale.js";
+import { palette, textOn } from "../host/bench/palette.js";
 
-/** The rows of the map, top to bottom. */
+/** The rows of the map, top to bottom (`short`: the title on narrow screens). */
 export const LANES = [
-  { id: "partition", title: "Partition RAM (VTL0)" },
-  { id: "mmio", title: "MMIO (VTL0 / VTL2)" },
-  { id: "vtl2ram", title: "VTL2 RAM" },
-  { id: "vtl2", title: "VTL2 address space" },
-  { id: "sidecar", title: "Sidecar node memory" },
+  { id: "partition", title: "Partition RAM (VTL0)", short: "VTL0 RAM" },
+  { id: "mmio", title: "MMIO (VTL0 / VTL2)", short: "MMIO" },
+  { id: "vtl2ram", title: "VTL2 RAM", short: "VTL2 RAM" },
+  { id: "vtl2", title: "VTL2 address space", short: "VTL2 space" },
+  { id: "sidecar", title: "Sidecar node memory", short: "Sidecar" },
 ] as const;
 
 export type LaneId = (typeof LANES)[number]["id"];
@@ -29,11 +30,16 @@ export interface MapItem {
   note?: string;
 }
 
-/** Map geometry. */
-export const GEOMETRY = { labelWidth: 180, laneHeight: 30, laneGap: 8, top: 10, axisHeight: 110, legendRow: 20 };
+/** Map geometry (labelWidth: the lane titles' column at full width; narrow maps use narrowLabelWidth). */
+export const GEOMETRY = { labelWidth: 180, narrowLabelWidth: 74, narrowBelow: 700, laneHeight: 30, laneGap: 8, top: 10, axisHeight: 110, legendRow: 20, legendColumn: 90, tickSpacing: 14 };
 
-/** Colors of the NUMA nodes (RAM lanes), cycled. */
-export const NODE_COLORS = ["#4e79a7", "#59a14f", "#9c755f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7"];
+/** Colors of the NUMA nodes (RAM lanes): one distinct color for each of the 64 nodes (host/bench/palette.ts). */
+export const NODE_COLORS: readonly string[] = palette();
+
+/** The color of NUMA node `vnode`. */
+export function nodeColor(vnode: number): string {
+  return NODE_COLORS[((vnode % NODE_COLORS.length) + NODE_COLORS.length) % NODE_COLORS.length]!;
+}
 
 /** Colors of the VTL2 range types (MemoryVtlType names). */
 export const TYPE_COLORS: Record<string, string> = {
@@ -130,7 +136,7 @@ export function tooltipText(it: MapItem): string {
 
 /** Fill color of an item: RAM by NUMA node, everything else by type. */
 export function itemColor(it: MapItem): string {
-  if (it.type === "RAM") return NODE_COLORS[(it.vnode ?? 0) % NODE_COLORS.length];
+  if (it.type === "RAM") return nodeColor(it.vnode ?? 0);
   return TYPE_COLORS[it.type] ?? "#444444";
 }
 
@@ -154,11 +160,13 @@ export interface RenderOptions {
   compareWith?: BootOutput;
 }
 
-/** A rendered map: the SVG text, the scale used and the items drawn (in rect order). */
+/** A rendered map: the SVG text, the scale used, the items drawn (in rect order) and where the map starts. */
 export interface RenderedMap {
   svg: string;
   scale: Scale | null;
   drawn: MapItem[];
+  /** x of the address space's start (the lane titles' column width). */
+  labelWidth: number;
 }
 
 const f1 = (x: number) => (Math.round(x * 10) / 10).toString();
@@ -166,27 +174,28 @@ const f1 = (x: number) => (Math.round(x * 10) / 10).toString();
 /** Renders the address-space map of a boot result as an SVG string. */
 export function renderMap(boot: BootOutput, opts: RenderOptions = {}): RenderedMap {
   const width = opts.width ?? 1100;
-  const g = GEOMETRY;
+  const narrow = width < GEOMETRY.narrowBelow;
+  const g = { ...GEOMETRY, labelWidth: narrow ? GEOMETRY.narrowLabelWidth : GEOMETRY.labelWidth };
   const items = mapItems(boot);
   const mapWidth = width - g.labelWidth - 10;
   const lanesHeight = LANES.length * (g.laneHeight + g.laneGap);
   const full = domainOf(items);
   const domain = opts.zoom ?? full;
   const visible = domain ? items.filter((it) => it.start < domain.end && it.end > domain.start && it.end > it.start) : [];
-  const legend = legendEntries(visible);
-  const legendHeight = Math.ceil(legend.length / 4) * g.legendRow + 10;
+  const legend = legendLayout(legendEntries(visible), width);
+  const legendHeight = legend.rows * g.legendRow + 10;
   const height = g.top + lanesHeight + g.axisHeight + legendHeight;
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" class="hcl-map" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`);
   out.push(`<defs><pattern id="gap-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#fafafa"/><line x1="0" y1="0" x2="0" y2="6" stroke="#d0d0d0" stroke-width="2"/></pattern></defs>`);
   LANES.forEach((lane, i) => {
     const y = g.top + i * (g.laneHeight + g.laneGap);
-    out.push(`<text class="lane-title" x="4" y="${y + g.laneHeight / 2 + 4}">${xmlEscape(lane.title)}</text>`);
+    out.push(`<text class="lane-title" x="4" y="${y + g.laneHeight / 2 + 4}">${xmlEscape(narrow ? lane.short : lane.title)}</text>`);
     out.push(`<rect class="lane-bg" x="${g.labelWidth}" y="${y}" width="${mapWidth}" height="${g.laneHeight}" fill="#f4f4f4"/>`);
   });
   if (!domain || domain.end <= domain.start) {
     out.push(`<text class="empty" x="${g.labelWidth + 10}" y="${g.top + 20}">no ranges</text></svg>`);
-    return { svg: out.join(""), scale: null, drawn: [] };
+    return { svg: out.join(""), scale: null, drawn: [], labelWidth: g.labelWidth };
   }
   const scale = buildScale(visible, domain.start, domain.end, mapWidth);
   // compressed gaps: hatched columns across all lanes with a break mark
@@ -213,13 +222,13 @@ export function renderMap(boot: BootOutput, opts: RenderOptions = {}): RenderedM
     );
     const label = it.type === "RAM" ? `node ${it.vnode}` : shortType(it.type);
     if (w > label.length * 6.2 + 6) {
-      out.push(`<text class="range-label" x="${f1(x0 + 3)}" y="${y + g.laneHeight / 2 + 4}" fill="#ffffff" pointer-events="none">${xmlEscape(label)}</text>`);
+      out.push(`<text class="range-label" x="${f1(x0 + 3)}" y="${y + g.laneHeight / 2 + 4}" fill="${textOn(itemColor(it))}" pointer-events="none">${xmlEscape(label)}</text>`);
     }
   }
   out.push(axis(scale, g.top + lanesHeight, g.labelWidth));
-  out.push(legendSvg(legend, g.top + lanesHeight + g.axisHeight, g.labelWidth));
+  out.push(legendSvg(legend.placed, g.top + lanesHeight + g.axisHeight));
   out.push(`</svg>`);
-  return { svg: out.join(""), scale, drawn };
+  return { svg: out.join(""), scale, drawn, labelWidth: g.labelWidth };
 }
 
 /** Short label inside a rect: MMIO ranges keep their VTL, VTL2 types drop the prefix. */
@@ -228,7 +237,11 @@ function shortType(t: string): string {
   return t.replace(/^VTL2_/, "").replace(/_/g, " ").toLowerCase();
 }
 
-/** Axis ticks at piece boundaries, skipping labels closer than 15 px to the previous one. */
+/**
+ * Axis ticks at piece boundaries; labels are vertical and thinned: a label closer than
+ * GEOMETRY.tickSpacing px to the previous one is left out (its tick stays), so 64 nodes' worth of
+ * boundaries stay readable.
+ */
 function axis(scale: Scale, y: number, x0: number): string {
   const out: string[] = [`<g class="axis">`, `<line x1="${x0}" y1="${y}" x2="${x0 + scale.width}" y2="${y}" stroke="#333"/>`];
   const cuts = [scale.pieces[0].start, ...scale.pieces.map((p) => p.end)];
@@ -236,10 +249,10 @@ function axis(scale: Scale, y: number, x0: number): string {
   for (const c of cuts) {
     const x = x0 + toX(scale, c);
     out.push(`<line x1="${f1(x)}" y1="${y}" x2="${f1(x)}" y2="${y + 5}" stroke="#333"/>`);
-    if (x - last < 15) continue;
+    if (x - last < GEOMETRY.tickSpacing) continue;
     last = x;
-    // rotated labels hang down-left from their tick, so the rightmost one stays inside the SVG
-    out.push(`<text class="tick" x="${f1(x)}" y="${y + 12}" text-anchor="end" transform="rotate(-50 ${f1(x)} ${y + 12})" font-family="monospace" font-size="10">${hex(c)}</text>`);
+    // vertical labels hang down from their tick (read bottom to top), centred on it
+    out.push(`<text class="tick" x="${f1(x + 3.5)}" y="${y + 8}" text-anchor="end" transform="rotate(-90 ${f1(x + 3.5)} ${y + 8})" font-family="monospace" font-size="10">${hex(c)}</text>`);
   }
   out.push(`</g>`);
   return out.join("");
@@ -250,18 +263,35 @@ export function legendEntries(items: MapItem[]): { label: string; color: string 
   const nodes = [...new Set(items.filter((i) => i.type === "RAM").map((i) => i.vnode ?? 0))].sort((a, b) => a - b);
   const types = [...new Set(items.filter((i) => i.type !== "RAM").map((i) => i.type))].sort();
   return [
-    ...nodes.map((n) => ({ label: `RAM node ${n}`, color: NODE_COLORS[n % NODE_COLORS.length] })),
+    ...nodes.map((n) => ({ label: `RAM node ${n}`, color: nodeColor(n) })),
     ...types.map((t) => ({ label: t, color: TYPE_COLORS[t] ?? "#444444" })),
   ];
 }
 
-function legendSvg(entries: { label: string; color: string }[], y: number, x0: number): string {
+/**
+ * Lays the legend out in two blocks, the NUMA nodes and then the range types, each in columns as
+ * wide as its longest label (about 6.8 px per character at 11 px) and as many as fit `width`.
+ */
+export function legendLayout(entries: { label: string; color: string }[], width: number): { placed: { label: string; color: string; x: number; row: number }[]; rows: number } {
+  const placed: { label: string; color: string; x: number; row: number }[] = [];
+  let row = 0;
+  const blocks = [entries.filter((e) => e.label.startsWith("RAM node")), entries.filter((e) => !e.label.startsWith("RAM node"))];
+  for (const block of blocks) {
+    if (block.length === 0) continue;
+    const column = Math.max(GEOMETRY.legendColumn, Math.ceil(Math.max(...block.map((e) => e.label.length)) * 6.8 + 24));
+    const columns = Math.max(1, Math.floor((width - 8) / column));
+    block.forEach((e, i) => placed.push({ ...e, x: 4 + (i % columns) * column, row: row + Math.floor(i / columns) }));
+    row += Math.ceil(block.length / columns);
+  }
+  return { placed, rows: row };
+}
+
+function legendSvg(placed: { label: string; color: string; x: number; row: number }[], y: number): string {
   const out: string[] = [`<g class="legend">`];
-  entries.forEach((e, i) => {
-    const x = x0 + (i % 4) * 230;
-    const yy = y + Math.floor(i / 4) * GEOMETRY.legendRow;
-    out.push(`<rect x="${x}" y="${yy}" width="12" height="12" fill="${e.color}"/><text x="${x + 16}" y="${yy + 10}">${xmlEscape(e.label)}</text>`);
-  });
+  for (const e of placed) {
+    const yy = y + e.row * GEOMETRY.legendRow;
+    out.push(`<rect x="${e.x}" y="${yy}" width="12" height="12" fill="${e.color}"/><text x="${e.x + 16}" y="${yy + 10}">${xmlEscape(e.label)}</text>`);
+  }
   out.push(`</g>`);
   return out.join("");
 }

@@ -12,8 +12,8 @@ import { benchHostDt, parseHostDt, type HostDeviceTree } from "../shim/host_fdt.
 import { encodePartitionRecord, readFromDtValues, type ShimValues, type HostDtValues, type PartitionResult } from "../shim/partition.js";
 import { encodeHandoffInput, runHandoff, type HandoffInput, type HandoffResult, type AddressRangeIn, type MemoryVtlTypeName } from "../shim/handoff.js";
 import { benchReadFromDt, benchReadFromDtPhase, benchHandoff, benchHypervisor, type HandoffPhase, type TopologyPhase } from "../shim/bench.js";
-import { benchImage, type BenchConfig } from "./sweep.js";
-import { measure, timeJs, type Timing, type TimingOptions } from "./timing.js";
+import { benchImage, configLabel, type BenchConfig } from "./sweep.js";
+import { measureAll, timeJs, type Run, type Timing, type TimingOptions } from "./timing.js";
 
 /** Phase names in boot order (the keys of `phases` in `bench --json`). */
 export const PHASES = ["hostDtBuild", "dtParse", "readFromDt", "topology", "addressSpace", "pool", "sidecar", "kernelCmdline", "e820", "kernelDt"] as const;
@@ -202,16 +202,18 @@ export function measurePoint(shim: Shim, c: BenchConfig, o: TimingOptions): Poin
   const phases: Partial<Record<PhaseName, Timing>> = {};
   const result: PointResult = { config: c, dtBytes: p.blob.length, phases, sidecarNodes: p.handoff.sidecar?.nodes.length ?? 0 };
   try {
-    phases.hostDtBuild = measure((n) => timeJs(() => buildTree(p.vm), n), o);
-    phases.dtParse = measure((n) => benchHostDt(shim, p.blob, n), o);
-    phases.readFromDt = measure((n) => benchReadFromDt(shim, p.partitionRecord, n), o);
-    for (const phase of ["topology", "addressSpace", "pool"] as TopologyPhase[]) {
-      phases[phase] = measure((n) => benchReadFromDtPhase(shim, p.partitionRecord, phase, n).ms, o);
-    }
+    // every phase calibrated, then sampled round by round (timing.ts measureAll)
     const hv = () => benchHypervisor(p.cpuRegs);
-    for (const phase of ["sidecar", "kernelCmdline", "e820", "kernelDt"] as HandoffPhase[]) {
-      phases[phase] = measure((n) => benchHandoff(shim, p.handoffRecord, phase, n, hv()).ms, o);
-    }
+    const runs: [PhaseName, Run][] = [
+      ["hostDtBuild", (n) => timeJs(() => buildTree(p.vm), n)],
+      ["dtParse", (n) => benchHostDt(shim, p.blob, n)],
+      ["readFromDt", (n) => benchReadFromDt(shim, p.partitionRecord, n)],
+      ...(["topology", "addressSpace", "pool"] as TopologyPhase[]).map((phase): [PhaseName, Run] =>
+        [phase, (n) => benchReadFromDtPhase(shim, p.partitionRecord, phase, n).ms]),
+      ...(["sidecar", "kernelCmdline", "e820", "kernelDt"] as HandoffPhase[]).map((phase): [PhaseName, Run] =>
+        [phase, (n) => benchHandoff(shim, p.handoffRecord, phase, n, hv()).ms]),
+    ];
+    Object.assign(phases, measureAll(runs, { ...o, label: configLabel(c) }));
   } catch (e) {
     result.error = (e as Error).message;
   }

@@ -6,8 +6,8 @@ import { readFileSync } from "node:fs";
 import { Shim } from "../wasm/loader.js";
 import { wasmPath } from "../wasm/node.js";
 import { hvImports } from "../hv/imports.js";
-import { measurePoint, PHASES } from "./phases.js";
-import { resultJson, scaling, type BenchJson } from "./report.js";
+import { measurePoint } from "./phases.js";
+import { resultJson, scaling, phaseNames, STATS, type BenchJson } from "./report.js";
 import { median, type TimingOptions } from "./timing.js";
 import { BASE_VARIANT, type BenchConfig } from "./sweep.js";
 import type { Series } from "./svg.js";
@@ -52,16 +52,20 @@ export async function runBench(
     coldStart: { compileMs: Math.round(cold.compileMs * 100) / 100, instantiateMs: Math.round(cold.instantiateMs * 100) / 100 },
     wasmMemoryBytes: shim.memoryBytes(),
     seconds: Math.round((performance.now() - t0) / 100) / 10,
+    stats: STATS,
   };
 }
 
-/** The chart's series: each phase's median against CPUs on the "cpus" axis, base variant. */
+/** The chart's series: each phase's median (band: min … max) against CPUs on the "cpus" axis, base variant. */
 export function cpuSeries(doc: BenchJson): Series[] {
   const base = doc.results.filter(
     (r) => r.axis === "cpus" && r.mode === BASE_VARIANT.mode && r.sidecar === BASE_VARIANT.sidecar && r.pool === BASE_VARIANT.pool,
   );
-  return PHASES.map((phase) => ({
+  return phaseNames(base).map((phase) => ({
     name: phase,
-    points: base.filter((r) => r.phases[phase]).map((r) => ({ x: r.cpus, y: r.phases[phase]!.medianNs })),
+    points: base.filter((r) => r.phases[phase]).map((r) => {
+      const t = r.phases[phase]!;
+      return { x: r.cpus, y: t.medianNs, lo: t.minNs, hi: t.maxNs ?? t.medianNs };
+    }),
   })).filter((s) => s.points.length > 0);
 }

@@ -60,6 +60,7 @@ describe.runIf(haveChromium || required)("browser playground", () => {
     mkdirSync(results, { recursive: true });
     writeFileSync(join(images, "e2e-vm.json"), JSON.stringify({ name: "e2e-vm", description: "an empty VM description", vm: {} }, null, 2));
     copyFileSync(join(root, "images", "small.json"), join(images, "small.json"));
+    copyFileSync(join(root, "images", "sidecar-2048.json"), join(images, "sidecar-2048.json"));
     serve = await startServe(images);
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
@@ -79,17 +80,43 @@ describe.runIf(haveChromium || required)("browser playground", () => {
     rmSync(images, { recursive: true, force: true });
   });
 
-  it("loads the WASM boot core in the browser and shows its self-test", async () => {
+  /** Opens the page fresh on `hash` (via about:blank: a hash-only goto would not reload) and waits for it. */
+  const open = async (p: Page, hash: string) => {
+    await p.goto("about:blank");
+    await p.goto(`${serve.url}${hash}`);
+    await p.waitForSelector("body[data-ready=true]");
+  };
+
+  /** document.scrollWidth against the window: the page must not scroll sideways. */
+  const overflow = () => page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
+
+  it("boots the default x86_64 small image on first load and shows its map without any click", async () => {
+    const node = bootImage(loadImage(join(root, "images", "small.json")), { shim: await loadShim() }).output;
     await page.goto(serve.url);
     await page.waitForSelector("body[data-ready=true]");
     expect(await page.textContent("#wasm-status")).toMatch(/^boot core: selftest ok \(\d+ bytes of WASM memory\)$/);
     expect(await page.getAttribute("#wasm-status", "data-state")).toBe("ok");
-    // the image list comes from the server and the first image is loaded into the editor
+    // the image list comes from the server; the picker starts on small.json (x86_64), not the first file
     expect(await page.$$eval("#image-select option", (o) => o.map((x) => x.textContent))).toEqual([
       "(edit below)", "e2e-vm — an empty VM description",
+      "sidecar-2048 — 2048 CPUs over 64 NUMA nodes (32 each, 4 GiB per node); VTL2 allocates 4 GiB spread over the nodes and sidecar starts every node's CPUs.",
       "small — 4 CPUs, 1 NUMA node, 4 GiB of RAM; VTL2 in a 512 MiB memory-layout range above RAM and MMIO.",
     ]);
-    expect(JSON.parse(await page.inputValue("#image-json"))).toEqual({ name: "e2e-vm", description: "an empty VM description", vm: {} });
+    expect(await page.inputValue("#image-select")).toBe("small.json");
+    expect(JSON.parse(await page.inputValue("#image-json")).name).toBe("small");
+    // ... and it is booted: the map shows the real VTL2 ranges
+    expect(await page.isHidden("#error")).toBe(true);
+    const vtl2 = await page.$$eval("#map rect.range[data-lane=vtl2]", (rs) => rs.map((r) => `${r.getAttribute("data-type")}@${r.getAttribute("data-start")}-${r.getAttribute("data-end")}`));
+    expect(vtl2).toEqual(node.addressSpace.map((a) => `${a.type}@${a.start}-${a.end}`));
+    expect(await page.textContent("#summary")).toContain("x86_64, isolation none, 4 CPUs, memory allocation host");
+    expect(await page.evaluate(() => location.hash)).toBe("#image=small.json");
+    // a strict CSP (script-src 'self', no inline styles) works: no inline script or style element
+    expect(await page.$$eval("script", (ss) => ss.map((x) => x.getAttribute("src")))).toEqual(["app.js"]);
+    expect(await page.$$eval("style", (ss) => ss.length)).toBe(0);
+    expect(await overflow()).toMatchObject({ inner: 1280 });
+    const o = await overflow();
+    expect(o.scroll).toBeLessThanOrEqual(o.inner);
+    await page.screenshot({ path: join(results, "playground-first-load-1280.png"), fullPage: true });
     expect(pageErrors).toEqual([]);
   });
 
@@ -97,9 +124,10 @@ describe.runIf(haveChromium || required)("browser playground", () => {
     // the empty VM description fails the image schema, with the same message as in Node
     const invalid = parseImage({ name: "e2e-vm", description: "an empty VM description", vm: {} });
     expect("ok" in invalid && !invalid.ok).toBe(true);
-    await page.click("#boot-button");
+    await page.selectOption("#image-select", "e2e-vm.json"); // picking an image boots it
     await page.waitForSelector("#error:not([hidden])");
     expect(await page.textContent("#error")).toBe(`boot failed (input): ${"error" in invalid ? invalid.error.message : ""}`);
+    expect(await page.evaluate(() => location.hash)).toBe("#image=e2e-vm.json");
     // an edited, invalid image fails with the schema's field path
     await page.fill("#image-json", JSON.stringify({ vm: {}, shim: { memoryStart: "12" } }));
     await page.click("#boot-button");
@@ -125,7 +153,7 @@ describe.runIf(haveChromium || required)("browser playground", () => {
     await page.selectOption("#image-select", "small.json");
     await page.waitForFunction(() => (document.getElementById("image-json") as HTMLTextAreaElement).value.includes('"small"'));
     await page.click("#boot-button");
-    await page.waitForSelector("#map rect.range");
+    await page.waitForFunction(() => document.getElementById("boot-log")!.textContent !== "" && document.querySelector("#map rect.range") !== null);
     expect(await page.isHidden("#error")).toBe(true);
     const vtl2 = await page.$$eval("#map rect.range[data-lane=vtl2]", (rs) => rs.map((r) => `${r.getAttribute("data-type")}@${r.getAttribute("data-start")}-${r.getAttribute("data-end")}`));
     expect(vtl2).toEqual(node.addressSpace.map((a) => `${a.type}@${a.start}-${a.end}`));
@@ -137,6 +165,93 @@ describe.runIf(haveChromium || required)("browser playground", () => {
     await page.click("#service-button");
     await page.waitForSelector("#service .verdict");
     expect(await page.textContent("#service .verdict")).toBe("servicing: topologies agree");
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("64 NUMA nodes: every node its own colour, axis labels that do not overlap, long lines wrapped", async () => {
+    await open(page, "#image=sidecar-2048.json");
+    expect(await page.isHidden("#error")).toBe(true);
+    expect(await page.inputValue("#image-select")).toBe("sidecar-2048.json");
+    const fills = await page.$$eval("#map rect.range[data-lane=partition]", (rs) => rs.map((r) => [r.getAttribute("data-vnode"), r.getAttribute("fill")]));
+    const byNode = new Map<string, Set<string>>();
+    for (const [n, f] of fills) byNode.set(n!, (byNode.get(n!) ?? new Set()).add(f!));
+    expect(byNode.size).toBe(64);
+    for (const colours of byNode.values()) expect(colours.size).toBe(1); // one colour per node
+    expect(new Set([...byNode.values()].map((c) => [...c][0])).size).toBe(64); // and 64 different ones
+    // the legend names all 64 nodes with those colours
+    expect(await page.$$eval("#map .legend text", (t) => t.filter((x) => x.textContent!.startsWith("RAM node")).length)).toBe(64);
+    // axis labels: no two overlap (thinned, vertical)
+    const boxes = await page.$$eval("#map .axis text.tick", (ts) => ts.map((t) => {
+      const b = t.getBoundingClientRect();
+      return { l: b.left, r: b.right, t: b.top, b: b.bottom };
+    }));
+    expect(boxes.length).toBeGreaterThan(20);
+    for (let i = 1; i < boxes.length; i++) {
+      const a = boxes[i - 1]!, b = boxes[i]!;
+      const overlap = a.l < b.r - 0.5 && b.l < a.r - 0.5 && a.t < b.b - 0.5 && b.t < a.b - 0.5;
+      expect(overlap, `tick labels ${i - 1} and ${i} overlap`).toBe(false);
+    }
+    // the 2048-CPU kernel command line (boot_cpus=0,1,…) wraps instead of widening the page
+    expect(await page.textContent("#summary")).toContain("boot_cpus=");
+    const o = await overflow();
+    expect(o.scroll).toBeLessThanOrEqual(o.inner);
+    await page.screenshot({ path: join(results, "playground-64-nodes-1280.png"), fullPage: true });
+    await page.locator("#map").screenshot({ path: join(results, "playground-64-nodes-map.png") });
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("has no horizontal overflow at 375 px wide (small and 64-node views)", async () => {
+    await page.setViewportSize({ width: 375, height: 800 });
+    try {
+      for (const image of ["small.json", "sidecar-2048.json"]) {
+        await open(page, `#image=${image}`);
+        await page.waitForSelector("#map rect.range");
+        const o = await overflow();
+        expect(o.inner).toBe(375);
+        expect(o.scroll, `${image} at 375 px`).toBeLessThanOrEqual(o.inner);
+        // the map is drawn at the page's width, not wider
+        expect(await page.$eval("#map svg", (s) => s.getBoundingClientRect().right)).toBeLessThanOrEqual(375);
+        await page.screenshot({ path: join(results, `playground-375-${image.replace(".json", "")}.png`), fullPage: true });
+      }
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 1000 });
+    }
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("a shareable URL (image, zoom and servicing in the hash) reproduces the view", async () => {
+    await open(page, "#image=small.json");
+    await page.click('#map rect.range[data-lane="vtl2ram"]'); // zoom to VTL2 RAM
+    const hash = await page.evaluate(() => location.hash);
+    expect(hash).toMatch(/^#image=small\.json&zoom=0x[0-9a-f]+-0x[0-9a-f]+$/);
+    const shown = await page.$$eval("#map rect.range", (rs) => rs.map((r) => `${r.getAttribute("data-lane")}@${r.getAttribute("data-start")}`));
+    const zoom = [await page.inputValue("#zoom-start"), await page.inputValue("#zoom-end")];
+    // a fresh page opened on that URL shows the same zoomed map
+    const other = await context.newPage();
+    try {
+      await open(other, hash);
+      expect(await other.$$eval("#map rect.range", (rs) => rs.map((r) => `${r.getAttribute("data-lane")}@${r.getAttribute("data-start")}`))).toEqual(shown);
+      expect([await other.inputValue("#zoom-start"), await other.inputValue("#zoom-end")]).toEqual(zoom);
+      // servicing is part of the view too
+      await other.click("#service-button");
+      await other.waitForSelector("#service .verdict");
+      const serviced = await other.evaluate(() => location.hash);
+      expect(serviced).toBe("#image=small.json&kind=service");
+      await open(other, serviced);
+      expect(await other.textContent("#service .verdict")).toBe("servicing: topologies agree");
+      // an edited image travels as JSON in the hash
+      const edited = JSON.parse(await other.inputValue("#image-json"));
+      edited.vm.cpus = { count: 2 };
+      await other.fill("#image-json", JSON.stringify(edited, null, 2));
+      await other.click("#boot-button");
+      await other.waitForFunction(() => location.hash.startsWith("#json="));
+      const jsonHash = await other.evaluate(() => location.hash);
+      await open(other, jsonHash);
+      expect(await other.textContent("#summary")).toContain("2 CPUs");
+      expect(JSON.parse(await other.inputValue("#image-json"))).toEqual(edited);
+    } finally {
+      await other.close();
+    }
     expect(pageErrors).toEqual([]);
   });
 
