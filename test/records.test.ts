@@ -1,16 +1,17 @@
 // The one host <-> WASM boundary (host/wasm/records.ts): every enveloped record — partition
-// input/result, hand-off input/result, host_fdt result, bench phase result — is decoded by its schema table from real
+// input/result, hand-off input/result, host_fdt result, bench phase result, shim params (test
+// driver) — is decoded by its schema table from real
 // bytes (written by the TypeScript encoders or by the boot core), must consume exactly its body,
 // and re-encodes to the same bytes. The AssemblyScript ids/versions match the table, and a reader
 // on either side that would consume fewer or more bytes than written fails as an internal error.
 import { describe, it, expect, beforeAll } from "vitest";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { loadShim, packageRoot } from "../host/wasm/node.js";
+import { loadShim, loadTestShim, packageRoot } from "../host/wasm/node.js";
 import { Shim, ShimPanic } from "../host/wasm/loader.js";
 import { Reader, RecordError } from "../host/wasm/codec.js";
 import {
-  RECORDS, PARTITION_INPUT, PARTITION_RESULT, HANDOFF_INPUT, HANDOFF_RESULT, HOST_FDT_RESULT, BENCH_PHASE_RESULT, RECORD_HEADER_BYTES,
+  RECORDS, PARTITION_INPUT, PARTITION_RESULT, HANDOFF_INPUT, HANDOFF_RESULT, HOST_FDT_RESULT, BENCH_PHASE_RESULT, SHIM_PARAMS_RESULT, RECORD_HEADER_BYTES,
   decodeRecord, encodeRecord, envelope, type RecordSchema,
 } from "../host/wasm/records.js";
 import { loadImage } from "../host/image/load.js";
@@ -74,8 +75,10 @@ describe("record schema table", () => {
 describe("every record round-trips through its schema", () => {
   let shim: Shim;
   const streams: Uint8Array[] = [];
+  const shimParams: Uint8Array[] = [];
   beforeAll(async () => {
     shim = await loadShim();
+    const test = await loadTestShim();
     const dir = join(root, "images");
     for (const name of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
       let p;
@@ -84,6 +87,12 @@ describe("every record round-trips through its schema", () => {
       } catch {
         continue; // rejected before any boot
       }
+      test.reset();
+      test.setGuest(p.guest);
+      const arch = p.image.arch === "aarch64" ? 1 : 0;
+      test.call("shim_params_read", p.vtl2.shimBase, BigInt.asIntN(64, p.vtl2.shimParamsOffset), arch, p.vtl2.hvIsolation ? 1 : 0);
+      test.setGuest(undefined);
+      shimParams.push(test.out().whole());
       try {
         bootPrepared(p, { shim });
       } catch (e) {
@@ -109,6 +118,11 @@ describe("every record round-trips through its schema", () => {
     }
     expect(ok).toBeGreaterThan(10);
     expect(dtErrors).toBeGreaterThan(0);
+  });
+
+  it("shim params results of every image", () => {
+    expect(shimParams.length).toBeGreaterThan(10);
+    for (const b of shimParams) roundTrip(SHIM_PARAMS_RESULT, b);
   });
 
   const point = (c: Partial<BenchConfig>): BenchConfig => ({ cpus: 8, nodes: 2, ranges: 4, mode: "host", sidecar: true, pool: true, axis: "cpus", ...c });

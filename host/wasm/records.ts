@@ -146,9 +146,25 @@ export const BENCH_PHASE_RESULT: RecordSchema = {
   } }]],
 };
 
+/** ShimParams as the boot core reads them from guest memory (test driver `shim_params_read`). */
+export const SHIM_PARAMS_RESULT: RecordSchema = {
+  name: "shim params result", id: 7, version: 1, writer: "wasm",
+  fields: [
+    ["kernelEntryAddress", "u64"], ["cmdlineBase", "u64"], ["initrdBase", "u64"], ["initrdSize", "u64"],
+    ["initrdCrc", "u32"], ["memoryStartAddress", "u64"], ["memorySize", "u64"], ["parameterRegionStart", "u64"],
+    ["parameterRegionSize", "u64"], ["vtl2ReservedRegionStart", "u64"], ["vtl2ReservedRegionSize", "u64"],
+    ["isolationType", "u32"], ["sidecarEntryAddress", "u64"], ["sidecarBase", "u64"], ["sidecarSize", "u64"],
+    ["used", { struct: range }], ["bounceBuffer", { union: { 0: [], 1: range } }],
+    ["logBuffer", { struct: range }], ["heap", { struct: range }], ["persistedState", { struct: range }],
+    ["secretsStart", "u64"], ["cpuidStart", "u64"], ["dtStart", "u64"], ["dtSize", "u64"],
+    ["commandLinePolicy", "u32"], ["staticCommandLineLen", "u32"], ["commandLineValid", "u8"], ["commandLine", "str"],
+    ["importedRegions", { list: [...range, ["accepted", "u8"]] }], ["importedRegionsHash", "bytes"],
+  ],
+};
+
 /** Every enveloped record. */
 export const RECORDS: readonly RecordSchema[] = [
-  PARTITION_INPUT, PARTITION_RESULT, HANDOFF_INPUT, HANDOFF_RESULT, HOST_FDT_RESULT, BENCH_PHASE_RESULT,
+  PARTITION_INPUT, PARTITION_RESULT, HANDOFF_INPUT, HANDOFF_RESULT, HOST_FDT_RESULT, BENCH_PHASE_RESULT, SHIM_PARAMS_RESULT,
 ];
 
 /** Wraps an encoded body in its envelope (u16 id, u16 version, u32 length). */

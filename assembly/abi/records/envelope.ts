@@ -21,3 +21,6 @@ export const REC_HOST_FDT_RESULT_VERSION: u16 = 1;
 /** The last run of a read_from_dt benchmark phase (abi/bench.ts writes). */
 export const REC_BENCH_PHASE_RESULT: u16 = 6;
 export const REC_BENCH_PHASE_RESULT_VERSION: u16 = 1;
+/** ShimParams as the boot core reads them (abi/test/shim_params.ts writes; a test driver). */
+export const REC_SHIM_PARAMS_RESULT: u16 = 7;
+export const REC_SHIM_PARAMS_RESULT_VERSION: u16 = 1;
