@@ -1,6 +1,6 @@
 // The one host <-> WASM boundary (host/wasm/records.ts): every enveloped record — partition
-// input/result, hand-off input/result, host_fdt result, bench phase result, shim params (test
-// driver) — is decoded by its schema table from real
+// input/result, hand-off input/result, host_fdt result, bench phase result, shim params and
+// persisted header (test drivers) — is decoded by its schema table from real
 // bytes (written by the TypeScript encoders or by the boot core), must consume exactly its body,
 // and re-encodes to the same bytes. The AssemblyScript ids/versions match the table, and a reader
 // on either side that would consume fewer or more bytes than written fails as an internal error.
@@ -11,7 +11,7 @@ import { loadShim, loadTestShim, packageRoot } from "../host/wasm/node.js";
 import { Shim, ShimPanic } from "../host/wasm/loader.js";
 import { Reader, RecordError } from "../host/wasm/codec.js";
 import {
-  RECORDS, PARTITION_INPUT, PARTITION_RESULT, HANDOFF_INPUT, HANDOFF_RESULT, HOST_FDT_RESULT, BENCH_PHASE_RESULT, SHIM_PARAMS_RESULT, RECORD_HEADER_BYTES,
+  RECORDS, PARTITION_INPUT, PARTITION_RESULT, HANDOFF_INPUT, HANDOFF_RESULT, HOST_FDT_RESULT, BENCH_PHASE_RESULT, SHIM_PARAMS_RESULT, PERSISTED_HEADER_RESULT, RECORD_HEADER_BYTES,
   decodeRecord, encodeRecord, envelope, type RecordSchema,
 } from "../host/wasm/records.js";
 import { loadImage } from "../host/image/load.js";
@@ -76,6 +76,7 @@ describe("every record round-trips through its schema", () => {
   let shim: Shim;
   const streams: Uint8Array[] = [];
   const shimParams: Uint8Array[] = [];
+  const persistedHeaders: Uint8Array[] = [];
   beforeAll(async () => {
     shim = await loadShim();
     const test = await loadTestShim();
@@ -91,8 +92,15 @@ describe("every record round-trips through its schema", () => {
       test.setGuest(p.guest);
       const arch = p.image.arch === "aarch64" ? 1 : 0;
       test.call("shim_params_read", p.vtl2.shimBase, BigInt.asIntN(64, p.vtl2.shimParamsOffset), arch, p.vtl2.hvIsolation ? 1 : 0);
+      const sp = test.out().whole();
+      shimParams.push(sp);
+      const v = decodeRecord(SHIM_PARAMS_RESULT, new Reader(sp)) as { isolationType: number; persistedState: { start: bigint } };
+      for (const isolated of [0, 1]) {
+        test.reset();
+        test.call("persisted_header_read", isolated, v.persistedState.start);
+        persistedHeaders.push(test.out().whole());
+      }
       test.setGuest(undefined);
-      shimParams.push(test.out().whole());
       try {
         bootPrepared(p, { shim });
       } catch (e) {
@@ -123,6 +131,15 @@ describe("every record round-trips through its schema", () => {
   it("shim params results of every image", () => {
     expect(shimParams.length).toBeGreaterThan(10);
     for (const b of shimParams) roundTrip(SHIM_PARAMS_RESULT, b);
+  });
+
+  it("persisted header results (present, and absent on an isolated VM)", () => {
+    const tags = new Set<number>();
+    for (const b of persistedHeaders) {
+      roundTrip(PERSISTED_HEADER_RESULT, b);
+      tags.add((decodeRecord(PERSISTED_HEADER_RESULT, new Reader(b)).header as { tag: number }).tag);
+    }
+    expect([...tags].sort()).toEqual([0, 1]);
   });
 
   const point = (c: Partial<BenchConfig>): BenchConfig => ({ cpus: 8, nodes: 2, ranges: 4, mode: "host", sidecar: true, pool: true, axis: "cpus", ...c });

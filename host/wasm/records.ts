@@ -162,9 +162,19 @@ export const SHIM_PARAMS_RESULT: RecordSchema = {
   ],
 };
 
+/** The persisted state header as read from guest memory (test driver `persisted_header_read`). */
+export const PERSISTED_HEADER_RESULT: RecordSchema = {
+  name: "persisted header result", id: 8, version: 1, writer: "wasm",
+  fields: [["header", { union: {
+    0: [],
+    1: [["magic", "u64"], ["protobufBase", "u64"], ["protobufRegionLen", "u64"], ["protobufPayloadLen", "u64"]],
+  } }]],
+};
+
 /** Every enveloped record. */
 export const RECORDS: readonly RecordSchema[] = [
   PARTITION_INPUT, PARTITION_RESULT, HANDOFF_INPUT, HANDOFF_RESULT, HOST_FDT_RESULT, BENCH_PHASE_RESULT, SHIM_PARAMS_RESULT,
+  PERSISTED_HEADER_RESULT,
 ];
 
 /** Wraps an encoded body in its envelope (u16 id, u16 version, u32 length). */

@@ -24,3 +24,6 @@ export const REC_BENCH_PHASE_RESULT_VERSION: u16 = 1;
 /** ShimParams as the boot core reads them (abi/test/shim_params.ts writes; a test driver). */
 export const REC_SHIM_PARAMS_RESULT: u16 = 7;
 export const REC_SHIM_PARAMS_RESULT_VERSION: u16 = 1;
+/** The persisted state header as read (abi/test/persisted_state.ts writes; a test driver). */
+export const REC_PERSISTED_HEADER_RESULT: u16 = 8;
+export const REC_PERSISTED_HEADER_RESULT_VERSION: u16 = 1;
