@@ -2,6 +2,7 @@
 //! `service --json`, the failure object). 64-bit values are lowercase 0x-prefixed hex strings;
 //! ranges are {start, end} with end exclusive.
 // Ports: none (hclboot's own command-line contract, /work/shared/CONTRACT.md)
+import type { FailureKind } from "./errors.js";
 
 /** A 64-bit quantity as the contract prints it: lowercase hex with `0x`. */
 export type Hex = string;
@@ -63,10 +64,10 @@ export interface ServiceOutput {
   differences: string[];
 }
 
-/** The contract's failure object; a failed boot adds `bootLog` (the log lines so far). */
+/** The contract's failure object (kind "internal" is a bug in hclboot); a failed boot adds `bootLog`. */
 export interface Failure {
   ok: false;
-  error: { kind: "panic" | "dt" | "input"; message: string };
+  error: { kind: FailureKind; message: string };
   bootLog?: string[];
 }
 

@@ -83,7 +83,7 @@ describe("hclboot boot", () => {
   it("a missing image: exit 2, kind input", () => {
     const r = run("boot", "missing.json", "--json");
     expect(r.status).toBe(2);
-    expect(JSON.parse(r.stdout)).toEqual({ ok: false, error: { kind: "input", message: "missing.json: cannot read image (ENOENT)" }, bootLog: [] });
+    expect(JSON.parse(r.stdout)).toEqual({ ok: false, error: { kind: "input", message: "cannot read missing.json: no such file" }, bootLog: [] });
   });
 
   it("invalid JSON: exit 2, kind input", () => {

@@ -111,6 +111,7 @@ describe("errorToFailure", () => {
     expect(errorToFailure(new InputError("a"))).toEqual({ ok: false, error: { kind: "input", message: "a" } });
     expect(errorToFailure(new DtError("b"))).toEqual({ ok: false, error: { kind: "dt", message: "b" } });
     expect(errorToFailure(new ShimPanic("c", []))).toEqual({ ok: false, error: { kind: "panic", message: "c" } });
-    expect(errorToFailure("d")).toEqual({ ok: false, error: { kind: "input", message: "d" } });
+    expect(errorToFailure("d")).toEqual({ ok: false, error: { kind: "internal", message: "d" } }); // anything untyped is a bug
+    expect(errorToFailure(new TypeError("e"))).toEqual({ ok: false, error: { kind: "internal", message: "e" } });
   });
 });

@@ -10,7 +10,7 @@ import { commands } from "../host/cli/commands.js";
 import { InputError } from "../host/errors.js";
 import { parseImage, resolveImageWith } from "../host/image/resolve.js";
 import { vtl2ImageInput } from "../host/image/inputs.js";
-import { readFileLimited, ReadFileError } from "../host/image/read_file.js";
+import { readInputFile, ReadFileError } from "../host/image/read_file.js";
 
 const root = join(__dirname, "..");
 const small = JSON.parse(readFileSync(join(root, "images", "small.json"), "utf8"));
@@ -167,17 +167,17 @@ describe("boot reports these as input (exit 2) from the command line", () => {
 });
 
 describe("input files are read with a bound", () => {
-  it("readFileLimited reads a file whole, and refuses one past the limit with EFBIG", () => {
+  it("readInputFile reads a regular file whole, and refuses one past the limit with EFBIG, naming it", () => {
     const f = join(tmp, "eight.bin");
     writeFileSync(f, new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]));
-    expect([...readFileLimited(f, 8)]).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-    expect(() => readFileLimited(f, 7)).toThrow(new ReadFileError("EFBIG", "larger than 7 bytes"));
-    expect(() => readFileLimited(join(tmp, "missing.bin"))).toThrow(new ReadFileError("ENOENT", "ENOENT"));
-    expect(() => readFileLimited(tmp)).toThrow(new ReadFileError("EISDIR", "EISDIR"));
+    expect([...readInputFile(f, "dtb", 8)]).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(() => readInputFile(f, "dtb", 7)).toThrow(`cannot read ${f}: larger than the limit of 7 bytes`);
+    expect(() => readInputFile(join(tmp, "missing.bin"), "dtb")).toThrow(`cannot read ${join(tmp, "missing.bin")}: no such file`);
+    expect(() => readInputFile(tmp, "image")).toThrow(new ReadFileError("EISDIR", tmp, "is a directory"));
   });
 
-  it("dt and boot of a never-ending device end with exit 2 instead of hanging", async () => {
-    expect(await cli("dt", "/dev/zero")).toMatchObject({ status: 2, err: "hclboot dt: cannot read /dev/zero: larger than 268435456 bytes" });
-    expect(await cli("boot", "/dev/zero")).toMatchObject({ status: 2, err: "hclboot boot: /dev/zero: cannot read image (EFBIG)" });
+  it("dt and boot of a device are refused before a byte is read (exit 2), naming the file", async () => {
+    expect(await cli("dt", "/dev/zero")).toMatchObject({ status: 2, err: "hclboot dt: cannot read /dev/zero: not a regular file (a character device)" });
+    expect(await cli("boot", "/dev/zero")).toMatchObject({ status: 2, err: "hclboot boot: cannot read /dev/zero: not a regular file (a character device)" });
   }, 60_000);
 });

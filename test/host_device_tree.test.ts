@@ -304,7 +304,7 @@ describe("image loader", () => {
   });
 
   it("names the file when it is missing or not JSON", () => {
-    expect(inputError(() => loadImage("/nonexistent/img.json"))).toBe("/nonexistent/img.json: cannot read image (ENOENT)");
+    expect(inputError(() => loadImage("/nonexistent/img.json"))).toBe("cannot read /nonexistent/img.json: no such file");
     expect(inputError(() => loadImage(join(__dirname, "helpers", "dtc.ts")))).toMatch(/dtc\.ts: invalid JSON: /);
   });
 

@@ -9,6 +9,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { loadShim, loadTestShim, packageRoot } from "../host/wasm/node.js";
 import { Shim, ShimPanic } from "../host/wasm/loader.js";
+import { InternalError } from "../host/errors.js";
 import { Reader, RecordError } from "../host/wasm/codec.js";
 import {
   RECORDS, PARTITION_INPUT, PARTITION_RESULT, HANDOFF_INPUT, HANDOFF_RESULT, HOST_FDT_RESULT, BENCH_PHASE_RESULT, SHIM_PARAMS_RESULT, PERSISTED_HEADER_RESULT, RECORD_HEADER_BYTES,
@@ -190,18 +191,19 @@ describe("a reader that consumes fewer or more bytes than written is an internal
   };
 
   it("boot core: an input record with a byte more than its reader reads", () => {
-    expect(() => runPartition(grown(p.partitionRecord))).toThrow(/^internal error: partition input record: read \d+ of \d+ bytes$/);
-    expect(() => runHandoff(grown(p.handoffRecord))).toThrow(/^internal error: handoff input record: read \d+ of \d+ bytes$/);
+    expect(() => runPartition(grown(p.partitionRecord))).toThrow(InternalError);
+    expect(() => runPartition(grown(p.partitionRecord))).toThrow(/^hclboot internal error: partition input record: read \d+ of \d+ bytes$/);
+    expect(() => runHandoff(grown(p.handoffRecord))).toThrow(/^hclboot internal error: handoff input record: read \d+ of \d+ bytes$/);
   });
 
   it("boot core: a truncated input record, a wrong version and a wrong body length", () => {
-    expect(() => runPartition(cut(p.partitionRecord))).toThrow(/^internal error: input record truncated at offset \d+$/);
+    expect(() => runPartition(cut(p.partitionRecord))).toThrow(/^hclboot internal error: input record truncated at offset \d+$/);
     const v2 = p.handoffRecord.slice();
     new DataView(v2.buffer).setUint16(2, 2, true);
-    expect(() => runHandoff(v2)).toThrow("internal error: expected handoff input record (id 3 v1), found id 3 v2");
+    expect(() => runHandoff(v2)).toThrow("hclboot internal error: expected handoff input record (id 3 v1), found id 3 v2");
     expect(() => runHandoff(p.handoffRecord.subarray(0, p.handoffRecord.length - 1)))
-      .toThrow(/^internal error: handoff input record body is \d+ bytes, \d+ given$/);
-    expect(() => runPartition(p.handoffRecord)).toThrow("internal error: expected partition input record (id 1 v1), found id 3 v1");
+      .toThrow(/^hclboot internal error: handoff input record body is \d+ bytes, \d+ given$/);
+    expect(() => runPartition(p.handoffRecord)).toThrow("hclboot internal error: expected partition input record (id 1 v1), found id 3 v1");
   });
 
   it("host: a result record with a byte more, or less, than its decoder reads", () => {

@@ -4,7 +4,7 @@
 //! small phases here: code placement, memory layout), which samples within one process cannot see.
 // Ports: none (benchmark driver)
 
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { packageRoot } from "../wasm/node.js";
 import { pointKey, scaling, STATS, type BenchJson, type ResultJson } from "./report.js";
@@ -58,18 +58,35 @@ export function combineRuns(docs: readonly BenchJson[]): BenchJson {
 
 /**
  * Runs `hclboot bench ARGS --json --processes 1` in `k` fresh processes, one after another (the
- * environment, so the HCLBOOT_BENCH_SLOW hook, is passed on), and returns their documents.
+ * environment, so the HCLBOOT_BENCH_SLOW hook, is passed on), and returns their documents. When
+ * `signal` aborts (SIGINT), the running process is interrupted too: its partial document (the
+ * points it finished) is kept and no further process starts.
  */
-export function runProcesses(args: string[], k: number, progress?: (done: number) => void): BenchJson[] {
+export async function runProcesses(args: string[], k: number, progress?: (done: number) => void, signal?: AbortSignal): Promise<BenchJson[]> {
   const cli = join(packageRoot(), "bin", "hclboot.js");
   const docs: BenchJson[] = [];
-  for (let i = 0; i < k; i++) {
+  for (let i = 0; i < k && !signal?.aborted; i++) {
     progress?.(i);
-    const r = spawnSync(process.execPath, [cli, "bench", ...args, "--json", "--processes", "1"], {
-      encoding: "utf8", maxBuffer: 1 << 28, env: { ...process.env, HCLBOOT_BENCH_CHILD: "1" }, stdio: ["ignore", "pipe", "pipe"],
+    const child = spawn(process.execPath, [cli, "bench", ...args, "--json", "--processes", "1"], {
+      env: { ...process.env, HCLBOOT_BENCH_CHILD: "1" }, stdio: ["ignore", "pipe", "pipe"],
+      // its own process group: a terminal's Ctrl-C reaches only this process, which forwards one SIGINT
+      detached: true,
     });
-    if (r.status !== 0) throw new Error(`bench process ${i + 1}/${k} failed (exit ${r.status ?? r.signal}): ${(r.stderr ?? "").trim().split("\n").slice(-3).join(" / ")}`);
-    docs.push(JSON.parse(r.stdout) as BenchJson);
+    const onAbort = () => child.kill("SIGINT");
+    signal?.addEventListener("abort", onAbort);
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    const status = await new Promise<number | string>((res) => child.on("close", (code, sig) => res(code ?? sig ?? "?")));
+    signal?.removeEventListener("abort", onAbort);
+    // 130: the child was interrupted and printed the points it finished
+    if (status !== 0 && !(status === 130 && signal?.aborted)) {
+      throw new Error(`bench process ${i + 1}/${k} failed (exit ${status}): ${stderr.trim().split("\n").slice(-3).join(" / ")}`);
+    }
+    const doc = JSON.parse(stdout) as BenchJson & { interrupted?: boolean };
+    delete doc.interrupted;
+    docs.push(doc);
   }
   return docs;
 }

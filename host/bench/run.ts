@@ -30,11 +30,12 @@ export async function coldStart(runs = 5): Promise<{ compileMs: number; instanti
   return { compileMs: median(compile), instantiateMs: median(inst), module: module! };
 }
 
-/** Runs `configs` and returns the `bench --json` document; `progress` is told about each point. */
+/** Runs `configs` and returns the `bench --json` document; `progress` is told about each point
+ * (answering false stops the sweep there). */
 export async function runBench(
   configs: BenchConfig[],
   timing: TimingOptions,
-  progress?: (done: number, total: number, label: string) => void,
+  progress?: (done: number, total: number, label: string) => void | boolean | Promise<boolean>,
 ): Promise<BenchJson> {
   const t0 = performance.now();
   const cold = await coldStart();
@@ -43,7 +44,8 @@ export async function runBench(
   const results = [];
   for (let i = 0; i < configs.length; i++) {
     const c = configs[i]!;
-    progress?.(i, configs.length, `${c.cpus} CPUs, ${c.nodes} nodes, ${c.ranges} ranges, ${c.mode}`);
+    // A progress callback that answers false (SIGINT) ends the sweep with the points so far.
+    if ((await progress?.(i, configs.length, `${c.cpus} CPUs, ${c.nodes} nodes, ${c.ranges} ranges, ${c.mode}`)) === false) break;
     results.push(resultJson(measurePoint(shim, c, timing)));
   }
   return {

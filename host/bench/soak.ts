@@ -37,14 +37,15 @@ function outcome(run: () => { output: unknown }): string {
   }
 }
 
-/** Boots `image` `boots` times in one instance; `progress` hears about every 1% of the boots. */
-export async function runSoak(image: ResolvedImage, boots: number, progress?: (done: number) => void): Promise<SoakJson> {
+/** Boots `image` `boots` times in one instance; `progress` hears about every 1% of the boots
+ * (at least every 1024; answering false stops the soak there). */
+export async function runSoak(image: ResolvedImage, boots: number, progress?: (done: number) => void | boolean | Promise<boolean>): Promise<SoakJson> {
   const shim = await loadShim();
   const initial = shim.memoryBytes();
   const prepared = prepareImage(image);
   const first = outcome(() => bootPrepared(prepared, { shim }));
   const afterFirstBoot = shim.memoryBytes();
-  const step = Math.max(1, Math.floor(boots / 100));
+  const step = Math.max(1, Math.min(1024, Math.floor(boots / 100))); // so SIGINT is seen soon
   const t0 = performance.now();
   const c0 = benchClockMs();
   let last = first;
@@ -57,7 +58,11 @@ export async function runSoak(image: ResolvedImage, boots: number, progress?: (d
         // A failing image fails the same way every time (compared on the last boot).
       }
     }
-    if (i % step === 0) progress?.(i);
+    // A progress callback that answers false (SIGINT) ends the soak after boot i.
+    if (i % step === 0 && (await progress?.(i)) === false) {
+      boots = i + 1;
+      break;
+    }
   }
   const seconds = (performance.now() - t0) / 1000;
   const cpuSeconds = (benchClockMs() - c0) / 1000;

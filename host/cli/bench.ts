@@ -2,10 +2,12 @@
 //! [--compare OLD.json [--threshold PCT]]` and `hclboot bench --merge A.json B.json … [-o OUT]`:
 //! times each boot phase over a sweep of CPU counts, NUMA nodes and RAM ranges (host/bench/).
 // Ports: none (hclboot's command line)
-import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, statSync, writeFileSync } from "node:fs";
+import { readInputText } from "../image/read_file.js";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { InputError } from "../errors.js";
+import { InputError, EXIT } from "../errors.js";
+import { onInterrupt, keepGoing } from "./io.js";
 import { sweepConfigs } from "../bench/sweep.js";
 import { QUICK_TIMING, FULL_TIMING, parseSlowHook } from "../bench/timing.js";
 import { PHASES } from "../bench/phases.js";
@@ -77,9 +79,9 @@ function checkWritable(path: string, option: string): void {
 function readJson(path: string, option: string): unknown {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    throw new InputError(`${option}: cannot read ${path}`);
+    text = readInputText(path, "bench");
+  } catch (e) {
+    throw new InputError(`${option}: ${(e as Error).message}`);
   }
   try {
     return JSON.parse(text);
@@ -143,11 +145,15 @@ export const benchCommand: Command = {
       if (other.length) throw new InputError(`bench: --soak does not combine with ${other.map((k) => `--${k}`).join(", ")}`);
       const image = loadImage(v.image ?? defaultImagePath());
       const tty = process.stderr.isTTY && !v.json;
-      const doc = await runSoak(image, boots, (done) => {
+      const intr = onInterrupt();
+      const doc = await runSoak(image, boots, async (done) => {
         if (tty) process.stderr.write(`\r\x1b[K${done}/${boots} boots`);
-      });
+        return keepGoing(intr);
+      }).finally(() => intr.dispose());
       if (tty) process.stderr.write("\r\x1b[K");
-      console.log(v.json ? JSON.stringify(doc, null, 2) : soakText(doc));
+      const out = intr.interrupted ? { ...doc, interrupted: true } : doc;
+      console.log(v.json ? JSON.stringify(out, null, 2) : soakText(doc) + (intr.interrupted ? `\ninterrupted after ${doc.soak.boots} of ${boots} boots` : ""));
+      if (intr.interrupted) return EXIT.interrupted;
       return doc.soak.grew || doc.soak.changed ? 1 : 0;
     }
     if (v.image !== undefined) throw new InputError("bench: --image is only used with --soak");
@@ -192,6 +198,7 @@ export const benchCommand: Command = {
     for (const [opt, path] of [["--svg", v.svg], ["--png", v.png], ["--out", v.out]] as const) if (path !== undefined) checkWritable(path, opt);
 
     let doc: BenchJson;
+    let interrupted: number | undefined; // points not run after SIGINT
     if (v.merge) {
       try {
         doc = mergeDocs(files.map((file) => ({ file, doc: readDoc(file, "--merge") })));
@@ -207,16 +214,26 @@ export const benchCommand: Command = {
       if (processes > 1) {
         const childArgs = [...(quick ? ["--quick"] : []), ...(v.shard !== undefined ? ["--shard", v.shard] : []), "--samples", String(samples)];
         const t0 = performance.now();
-        const docs = runProcesses(childArgs, processes, (i) => {
+        const intr = onInterrupt();
+        const docs = await runProcesses(childArgs, processes, (i) => {
           if (tty) process.stderr.write(`\r\x1b[Kprocess ${i + 1}/${processes}: ${configs.length} points, ${samples} samples each`);
-        });
+        }, intr.signal).finally(() => intr.dispose());
+        if (intr.interrupted) {
+          // pool the points every finished process measured (an interrupted one measured fewer)
+          const n = Math.min(...docs.map((d) => d.results.length));
+          for (const d of docs) d.results = d.results.slice(0, n);
+          interrupted = configs.length - n;
+        }
         doc = combineRuns(docs);
         doc.seconds = Math.round((performance.now() - t0) / 100) / 10;
       } else {
-        doc = await runBench(configs, { ...timing, samples }, (i, n, label) => {
+        const intr = onInterrupt();
+        doc = await runBench(configs, { ...timing, samples }, async (i, n, label) => {
           if (tty) process.stderr.write(`\r\x1b[K[${i + 1}/${n}] ${label}`);
-        });
+          return keepGoing(intr);
+        }).finally(() => intr.dispose());
         doc.processes = 1;
+        if (intr.interrupted) interrupted = configs.length - doc.results.length;
       }
       if (tty) process.stderr.write("\r\x1b[K");
       doc.quick = quick;
@@ -231,17 +248,18 @@ export const benchCommand: Command = {
         writeFileSync(v.png, await svgToPng(svg, (m) => console.error(m)));
       }
     }
-    const json = JSON.stringify(doc, null, 2);
+    const json = JSON.stringify(interrupted !== undefined ? { ...doc, interrupted: true } : doc, null, 2);
     if (v.out !== undefined) writeFileSync(v.out, json + "\n");
     // --merge without -o prints the merged document (it is the command's output)
     const printJson = v.json === true || (v.merge === true && v.out === undefined);
     if (printJson) console.log(json);
     else {
       const what = doc.merged ? `${doc.results.length} points merged from ${doc.merged.shards} documents` : `${doc.results.length} points in ${doc.seconds} s${doc.shard ? ` (shard ${doc.shard.index}/${doc.shard.count} of ${doc.shard.sweepPoints} points)` : ""}`;
-      console.log(table(doc) + `\n\n${what}`);
+      console.log(table(doc) + `\n\n${what}${interrupted !== undefined ? ` (interrupted: ${interrupted} points not run)` : ""}`);
       if (doc.native) console.log("\n" + nativeText(doc.native));
     }
     if (printJson && doc.native) console.error(nativeText(doc.native));
+    if (interrupted !== undefined) return EXIT.interrupted;
     if (old) {
       const changes = compareRuns(old, doc, threshold);
       const text = compareText(changes, threshold);

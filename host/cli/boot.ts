@@ -2,14 +2,13 @@
 //! and memory map, or exactly the CONTRACT.md boot object.
 // Ports: none (hclboot's command line, /work/shared/CONTRACT.md `boot`)
 import { parseArgs } from "node:util";
-import { InputError, DtError } from "../errors.js";
+import { InputError, isReportedError, exitStatus } from "../errors.js";
 import { loadImage } from "../image/load.js";
 import { loadShim } from "../wasm/node.js";
-import { ShimPanic } from "../wasm/loader.js";
 import { bootImage, bootFailure } from "../harness/boot.js";
 import { bootText } from "../harness/boot_text.js";
 import { defaultImagePath } from "./dtb.js";
-import { parseOrInput, writeOutput } from "./io.js";
+import { parseOrInput, writeOutput, failureLine } from "./io.js";
 import type { Command } from "./commands.js";
 
 const HELP = `usage: hclboot boot [IMAGE] [--json] [--kernel-dt OUT.dtb]
@@ -22,15 +21,15 @@ Exit status: 0 booted, 1 the shim failed (panic or device-tree error), 2 unusabl
 
 /** Prints a failure: the contract object (with the boot log) with --json, else log + message on stderr. */
 export function reportFailure(command: string, e: unknown, json: boolean): number {
-  if (!(e instanceof InputError || e instanceof DtError || e instanceof ShimPanic)) throw e;
+  if (!isReportedError(e)) throw e; // a bug: main reports it as internal (exit 3)
   const f = bootFailure(e);
   if (json) {
     console.log(JSON.stringify(f, null, 2));
   } else {
     for (const l of f.bootLog ?? []) console.error(`  ${l}`);
-    console.error(`hclboot ${command}: ${f.error.kind === "input" ? "" : f.error.kind + ": "}${f.error.message}`);
+    console.error(failureLine(command, f));
   }
-  return e instanceof InputError ? 2 : 1;
+  return exitStatus(f.error.kind);
 }
 
 export const bootCommand: Command = {

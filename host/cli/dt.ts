@@ -5,7 +5,7 @@ import { parseArgs } from "node:util";
 import { loadShim } from "../wasm/node.js";
 import { hex } from "../wasm/codec.js";
 import { InputError } from "../errors.js";
-import { readFileLimited, ReadFileError } from "../image/read_file.js";
+import { readInputFile } from "../image/read_file.js";
 import { parseHostDt, type HostDeviceTree, type MemoryAllocationMode, type Range } from "../shim/host_fdt.js";
 import { parseOrInput } from "./io.js";
 import type { Command } from "./commands.js";
@@ -101,16 +101,6 @@ export function hostDtText(t: HostDeviceTree): string {
   return out.join("\n");
 }
 
-/** Reads a blob file; a missing, unreadable or endless (over 256 MiB) file is an InputError. */
-function readBlob(path: string): Uint8Array {
-  try {
-    return readFileLimited(path);
-  } catch (e) {
-    if (!(e instanceof ReadFileError)) throw e;
-    throw new InputError(`cannot read ${path}: ${e.code === "ENOENT" ? "no such file" : e.code === "EFBIG" ? e.message : e.code}`);
-  }
-}
-
 const HELP = `usage: hclboot dt FILE.dtb [--json]
 
 Parses a host device tree blob as openhcl_boot does (host_fdt_parser with the shim's capacities:
@@ -134,7 +124,7 @@ export const dtCommand: Command = {
     if (parsed.positionals.length !== 1) {
       throw new InputError(parsed.positionals.length === 0 ? `missing FILE.dtb (${USAGE})` : `dt takes exactly one FILE.dtb (${USAGE})`);
     }
-    const blob = readBlob(parsed.positionals[0]);
+    const blob = readInputFile(parsed.positionals[0]!, "dtb");
     const shim = await loadShim();
     const tree = parseHostDt(shim, blob);
     console.log(parsed.values.json ? jsonText(hostDtJson(tree)) : hostDtText(tree));

@@ -1,10 +1,11 @@
 //! `hclboot fuzz`: coverage-guided fuzzing of the boot core (host/fuzz/), or replay of a finding.
 // Ports: none (hclboot's command line)
 import { parseArgs } from "node:util";
-import { readFileSync, existsSync } from "node:fs";
+import { readInputFile } from "../image/read_file.js";
 import { join } from "node:path";
 import { bootInputFromImageFile } from "../fuzz/seeds.js";
-import { InputError } from "../errors.js";
+import { InputError, EXIT } from "../errors.js";
+import { onInterrupt } from "./io.js";
 import { loadShim } from "../wasm/node.js";
 import { runCampaign } from "../fuzz/campaign.js";
 import { defaultWorkers } from "../fuzz/workers.js";
@@ -37,8 +38,7 @@ function int(v: string | undefined, name: string, dflt: number): number {
 
 /** Runs one reproducer file through its target on the release boot core. */
 async function replay(file: string, targetName: string | undefined, json: boolean): Promise<number> {
-  if (!existsSync(file)) throw new InputError(`reproducer not found: ${file}`);
-  const bytes = new Uint8Array(readFileSync(file));
+  const bytes = readInputFile(file, "reproducer");
   let name = targetName;
   let encoded: Uint8Array = bytes;
   if (file.endsWith(".json")) {
@@ -55,6 +55,7 @@ async function replay(file: string, targetName: string | undefined, json: boolea
       try {
         encoded = encodeJson(bootInputFromImageFile(file));
       } catch (e) {
+        if (e instanceof InputError) throw e; // names the file already
         throw new InputError(`${file}: ${(e as Error).message}`);
       }
     } else {
@@ -115,17 +116,24 @@ export const fuzzCommand: Command = {
     const workers = int(v.workers, "workers", defaultWorkers());
     if (workers < 1) throw new InputError("--workers must be at least 1");
     const tty = process.stderr.isTTY;
+    const intr = onInterrupt();
     const summary = await runCampaign({
+      signal: intr.signal,
       target, seed: int(v.seed, "seed", 1), runs, seconds, workers,
       corpusDir: v.corpus ?? join("fuzz", "corpus", target), outDir: v.out ?? join("fuzz", "findings", target),
       progress: v.json ? undefined : (line, final) => {
         if (tty) process.stderr.write(`\r${line}\x1b[K${final ? "\n" : ""}`);
         else if (final) process.stderr.write(line + "\n");
       },
-    });
+    }).finally(() => intr.dispose());
     if (summary.error) throw new InputError(summary.error);
-    if (v.json) console.log(JSON.stringify(summary, null, 2));
+    // Findings and corpus entries are written as they arrive, so an interrupted campaign lost none.
+    if (v.json) console.log(JSON.stringify(intr.interrupted ? { ...summary, interrupted: true } : summary, null, 2));
     else for (const f of summary.findings) console.log(`finding ${f.kind}: ${f.message.split("\n")[0]}\n  reproducer: ${f.reproducer}\n  replay: ${f.replay}`);
+    if (intr.interrupted) {
+      if (!v.json) console.error(`interrupted: ${summary.runs} runs, ${summary.findings.length} findings, corpus ${summary.corpus} (${summary.corpusAdded} added)`);
+      return EXIT.interrupted;
+    }
     return summary.findings.length > 0 ? 1 : 0;
   },
 };

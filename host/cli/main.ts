@@ -1,9 +1,9 @@
 //! hclboot CLI: parses the command line and dispatches to one command module per subcommand.
 // Ports: none (hclboot's command line, /work/shared/CONTRACT.md)
-import { ShimPanic } from "../wasm/loader.js";
-import { InputError, DtError } from "../errors.js";
+import { exitStatus } from "../errors.js";
 import type { Failure } from "../contract.js";
 import { errorToFailure } from "../harness/failure.js";
+import { failureLine, setDebug, debugEnabled } from "./io.js";
 import { commands, type Command } from "./commands.js";
 
 const USAGE = `usage: hclboot <command> [args]
@@ -13,17 +13,22 @@ ${Object.entries(commands)
   .map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`)
   .join("\n")}
 
-Run \`hclboot <command> --help\` for a command's options.`;
+Run \`hclboot <command> --help\` for a command's options. --debug (any command) prints the stack
+of an internal error.
 
-/** Maps an error to the contract's failure object and exit status. */
+Exit status: 0 ok, 1 boot failure or finding, 2 bad input or options, 3 internal error (a bug in
+hclboot: please report it), 130 interrupted (SIGINT).`;
+
+/** Maps an error to the contract's failure object and exit status (0/1/2/3, see USAGE). */
 export function classify(e: unknown): { failure: Failure; status: number } {
   const failure = errorToFailure(e);
-  return { failure, status: failure.error.kind === "input" ? 2 : 1 };
+  return { failure, status: exitStatus(failure.error.kind) };
 }
 
 /** Runs the CLI with `argv` (without node and script); resolves to the exit status. */
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  setDebug(argv.includes("--debug") || !!process.env.HCLBOOT_DEBUG);
+  const [name, ...rest] = argv.filter((a) => a !== "--debug");
   if (!name) {
     // no command is a usage error: the usage goes to stderr, exit 2
     console.error(USAGE);
@@ -44,8 +49,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     const { failure, status } = classify(e);
     if (json) console.log(JSON.stringify(failure, null, 2));
-    else console.error(`hclboot ${name}: ${failure.error.kind === "input" ? "" : failure.error.kind + ": "}${failure.error.message}`);
-    if (!(e instanceof InputError || e instanceof DtError || e instanceof ShimPanic) && process.env.HCLBOOT_DEBUG) console.error(e);
+    else console.error(failureLine(name, failure));
+    if (failure.error.kind === "internal" && debugEnabled()) console.error(e);
     return status;
   }
 }

@@ -25,6 +25,8 @@ export interface CampaignOptions {
   progress?: (line: string, final: boolean) => void;
   runLimitMs?: number;
   shrinkBudget?: number;
+  /** Aborting it (SIGINT) stops the workers; the summary then covers the runs so far. */
+  signal?: AbortSignal;
 }
 
 /** One finding in the summary (CONTRACT.md), plus how to replay it. */
@@ -117,6 +119,8 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignSummary> 
     },
     (w) => record("timeout", `worker ${w} did not finish a run within the hang limit`, {}, ""),
   );
+  if (o.signal?.aborted) pool.stop();
+  else o.signal?.addEventListener("abort", () => pool.stop(), { once: true });
   const ticker = o.progress ? setInterval(() => o.progress!(line(), false), 250) : undefined;
   await pool.done;
   if (ticker) clearInterval(ticker);

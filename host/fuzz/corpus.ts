@@ -2,7 +2,8 @@
 //! inputs that reached new coverage.
 // Ports: nothing upstream.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeFileSync, statSync } from "node:fs";
+import { readInputFile } from "../image/read_file.js";
 import { join } from "node:path";
 
 /** Content key of an input: the first 16 hex digits of its SHA-256. */
@@ -23,7 +24,7 @@ export class Corpus {
     for (const name of readdirSync(this.dir).sort()) {
       const path = join(this.dir, name);
       if (!statSync(path).isFile() || name.startsWith(".")) continue;
-      const bytes = new Uint8Array(readFileSync(path));
+      const bytes = readInputFile(path, "corpus");
       this.keys.add(inputKey(bytes));
       out.push(bytes);
     }
@@ -54,7 +55,7 @@ export function seedFiles(dir: string, ext: string): Uint8Array[] {
     for (const name of readdirSync(d)) {
       const p = join(d, name);
       if (statSync(p).isDirectory()) walk(p);
-      else if (name.endsWith(`.${ext}`)) out.push([p, new Uint8Array(readFileSync(p))]);
+      else if (name.endsWith(`.${ext}`)) out.push([p, readInputFile(p, "corpus")]);
     }
   };
   walk(dir);

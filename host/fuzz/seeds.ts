@@ -2,7 +2,8 @@
 //! (`dt`), and SavedState payloads written by the save side from boot-like topologies (`persisted`).
 // Ports: nothing upstream (the seeds come from host/image, test/fixtures/dts and host/persist).
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
+import { readInputFile, readInputText } from "../image/read_file.js";
 import { dirname, join, resolve } from "node:path";
 import { loadImage } from "../image/load.js";
 import { packageRoot } from "../wasm/node.js";
@@ -71,14 +72,14 @@ export function persistedSeeds(count = 24): Uint8Array[] {
  * (`persistedState`) inlined as hex, the `expect` key dropped. Throws when a file is unreadable.
  */
 export function bootInputFromImageFile(path: string): { image: Record<string, unknown>; dtb?: string; persisted?: string } {
-  const { expect: _e, ...image } = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+  const { expect: _e, ...image } = JSON.parse(readInputText(path, "image")) as Record<string, unknown>;
   const input: { image: Record<string, unknown>; dtb?: string; persisted?: string } = { image };
   if (typeof image.hostDeviceTree === "string") {
-    input.dtb = Buffer.from(readFileSync(resolve(dirname(path), image.hostDeviceTree))).toString("hex");
+    input.dtb = Buffer.from(readInputFile(resolve(dirname(path), image.hostDeviceTree), "dtb")).toString("hex");
     image.hostDeviceTree = "fuzz.dtb";
   }
   if (typeof image.persistedState === "string") {
-    input.persisted = Buffer.from(readFileSync(resolve(dirname(path), image.persistedState))).toString("hex");
+    input.persisted = Buffer.from(readInputFile(resolve(dirname(path), image.persistedState), "state")).toString("hex");
     image.persistedState = "fuzz-persisted.bin";
   }
   return input;

@@ -30,13 +30,24 @@ export interface ServiceApiOptions {
 const shims = new WeakMap<BootApiOptions["loadShim"], Promise<Shim>>();
 
 /** The loader's cached instance, self-tested once; a failed load is not cached. */
+/** The boot core could not be fetched or compiled (missing file, network): the environment's
+ * problem, reported as input (a bug in hclboot would be "internal"). */
+function loaderFailure(e: unknown): Failure {
+  return failure("input", e instanceof Error ? e.message : String(e));
+}
+
 async function shimFor(opts: BootApiOptions): Promise<Shim | Failure> {
   let p = shims.get(opts.loadShim);
   if (!p) {
     p = opts.loadShim();
     shims.set(opts.loadShim, p);
     p.catch(() => shims.delete(opts.loadShim));
-    const shim = await p;
+    let shim: Shim;
+    try {
+      shim = await p;
+    } catch (e) {
+      return loaderFailure(e);
+    }
     if (!runSelftest(shim).ok) {
       shims.delete(opts.loadShim);
       return failure("input", "boot core self-test failed: the WASM instance does not work");
@@ -73,8 +84,14 @@ function checkInput(image: unknown, files: Record<string, Uint8Array>): Resolved
 
 /** Loads the boot core and runs its self-test (proves the WASM runs on this platform). */
 export async function selftestJson(opts: BootApiOptions): Promise<SelftestResult | Failure> {
+  let shim: Shim;
   try {
-    return runSelftest(await opts.loadShim());
+    shim = await opts.loadShim();
+  } catch (e) {
+    return loaderFailure(e);
+  }
+  try {
+    return runSelftest(shim);
   } catch (e) {
     return errorToFailure(e);
   }

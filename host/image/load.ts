@@ -2,7 +2,7 @@
 //! image), then resolves it (host/image/resolve.ts). Every problem is an InputError.
 // Ports: none (host plumbing)
 
-import { readFileLimited, ReadFileError } from "./read_file.js";
+import { readInputFile, readInputText, ReadFileError, type InputKind } from "./read_file.js";
 import { dirname, resolve } from "node:path";
 import { InputError } from "../errors.js";
 import type { Image } from "./schema.js";
@@ -12,12 +12,18 @@ export * from "./resolve.js";
 
 /** Resolves an already validated image; relative paths are taken from `dir`. */
 export function resolveImage(image: Image, dir: string, where = "<image>"): ResolvedImage {
+  const kinds = new Map<string, InputKind>();
+  if (image.hostDeviceTree !== undefined) kinds.set(image.hostDeviceTree, "dtb");
+  if (image.persistedState !== undefined) kinds.set(image.persistedState, "state");
   const r = resolveImageWith(
     image,
     (rel) => {
       try {
-        return readFileLimited(resolve(dir, rel));
-      } catch {
+        return readInputFile(resolve(dir, rel), kinds.get(rel) ?? "dtb");
+      } catch (e) {
+        // A missing file keeps the resolver's own message ("FIELD: cannot read REL"); any other
+        // reason (a directory, a FIFO, too large) is named with the file.
+        if (e instanceof ReadFileError && e.code !== "ENOENT") throw new InputError(`${where}: cannot read ${rel}: ${e.reason}`);
         return undefined;
       }
     },
@@ -30,13 +36,7 @@ export function resolveImage(image: Image, dir: string, where = "<image>"): Reso
 /** Reads, validates and resolves the image file at `path`. */
 export function loadImage(path: string): ResolvedImage {
   const abs = resolve(path);
-  let text: string;
-  try {
-    text = new TextDecoder().decode(readFileLimited(abs));
-  } catch (e) {
-    const code = e instanceof ReadFileError ? e.code : ((e as NodeJS.ErrnoException).code ?? "");
-    throw new InputError(`${path}: cannot read image${code ? ` (${code})` : ""}`);
-  }
+  const text = readInputText(path, "image");
   let json: unknown;
   try {
     json = JSON.parse(text);

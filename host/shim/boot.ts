@@ -6,6 +6,7 @@ import type { Shim } from "../wasm/loader.js";
 import type { BootOutput } from "../contract.js";
 import { decodePartitionResult, partitionJson, type PartitionResult } from "./partition.js";
 import { decodeHandoffResult, handoffJson, type HandoffResult } from "./handoff.js";
+import { DtError } from "../errors.js";
 
 /** Where the shim sits in guest memory and what the boot runs on. */
 export interface BootLocation {
@@ -38,7 +39,7 @@ export function runBoot(shim: Shim, loc: BootLocation): BootResult {
   try {
     partition = decodePartitionResult(r);
   } catch (e) {
-    if (e instanceof Error) Object.assign(e, { log });
+    if (e instanceof DtError) e.log = log;
     throw e;
   }
   const handoff = decodeHandoffResult(r);

@@ -132,7 +132,7 @@ function rangeList(r: Reader): Range[] {
 }
 
 /** Decodes a partition result record (assembly/abi/records/partition_result.ts); a DtError record throws DtError
- * (with `variant`, `source` and Rust `debug` attached). */
+ * (with its `variant`, `source` and Rust `debug`). */
 export function decodePartitionResult(stream: Reader): PartitionResult {
   const r = stream.record(PARTITION_RESULT);
   if (r.u8() !== 0) {
@@ -142,9 +142,7 @@ export function decodePartitionResult(stream: Reader): PartitionResult {
     const debug = r.str();
     r.end(PARTITION_RESULT.name);
     // The contract's message: the DtError's Display, then its source's Display when it has one.
-    const e = new DtError(source !== "" ? `${message}: ${source}` : message);
-    Object.assign(e, { variant, source, debug });
-    throw e;
+    throw new DtError(source !== "" ? `${message}: ${source}` : message, { variant, source, debug });
   }
   const isolation = ISOLATION[r.u32()] ?? "none";
   const memoryAllocationMode = readMemoryAllocationMode(r);

@@ -1,6 +1,7 @@
 //! Decoder for the shim's result stream (assembly/rt/out.ts): little-endian records, each in an
 //! envelope (u16 id, u16 version, u32 body length; host/wasm/records.ts describes them).
 // Ports: none (host plumbing)
+import { InternalError } from "../errors.js";
 
 const utf8 = new TextDecoder("utf-8", { fatal: false });
 
@@ -8,12 +9,7 @@ const utf8 = new TextDecoder("utf-8", { fatal: false });
  * The two sides of the host <-> WASM boundary disagree about a record (wrong id or version, a
  * reader that consumed fewer or more bytes than were written): a bug of hclboot, never of the input.
  */
-export class RecordError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "InternalError";
-  }
-}
+export class RecordError extends InternalError {}
 
 /** What the envelope check needs to know of a record's schema. */
 export interface RecordTag {

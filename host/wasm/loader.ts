@@ -3,6 +3,7 @@
 // Ports: none (host plumbing)
 import { init as wasiInit, WASI } from "@wasmer/wasi";
 import { Reader } from "./codec.js";
+import { ShimPanic, InternalError } from "../errors.js";
 
 /** Whole-range guest memory access the shim's imports go through (see host/guest). */
 export interface GuestAccess {
@@ -12,13 +13,11 @@ export interface GuestAccess {
   write(gpa: bigint, src: Uint8Array): boolean;
 }
 
-/** A panic (or trap) inside the boot core, with the shim's message. */
-export class ShimPanic extends Error {
-  constructor(message: string, readonly log: string[]) {
-    super(message);
-    this.name = "ShimPanic";
-  }
-}
+// ShimPanic lives with the other typed errors; re-exported here for the loader's users.
+export { ShimPanic };
+
+/** How the boot core's panic for a malformed host record starts (an internal error, not a shim panic). */
+const RECORD_PANIC_PREFIX = "hclboot internal error: ";
 
 type Exports = Record<string, any> & { memory: WebAssembly.Memory };
 
@@ -104,6 +103,8 @@ export class Shim {
         const msg = len > 0
           ? new TextDecoder().decode(new Uint8Array(this.exports.memory.buffer, panicPtr, len))
           : `wasm trap: ${e.message}`;
+        // The boot core's record checks (assembly/abi/records/record_reader.ts) are hclboot bugs.
+        if (msg.startsWith(RECORD_PANIC_PREFIX)) throw new InternalError(msg);
         throw new ShimPanic(msg, this.logLines.slice());
       }
       throw e;
