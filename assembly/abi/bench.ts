@@ -5,6 +5,7 @@
 
 import { arenaMark, arenaRewind } from "../rt/arena_mark";
 import { RecordReader } from "./records/record_reader";
+import { REC_PARTITION_INPUT, REC_PARTITION_INPUT_VERSION, REC_BENCH_PHASE_RESULT, REC_BENCH_PHASE_RESULT_VERSION } from "./records/envelope";
 import { readShimParamsRecord, readParsed } from "./records/partition_record";
 import { BootCommandLineOptions } from "../openhcl_boot/cmdline/cmdline";
 import { AddressSpaceManager } from "../openhcl_boot/memory/memory";
@@ -14,7 +15,7 @@ import { readFromParsedDtWithHeader } from "../openhcl_boot/host_params/dt/mod/r
 import { hostTopologyRanges, initHostAddressSpace, allocateHostPool } from "../openhcl_boot/host_params/dt/mod/host_topology";
 import { outAddressSpace } from "./records/partition_result";
 import { RangeList } from "../support/memory_range/lib";
-import { outBegin, outU8, outU32, outU64 } from "../rt/out";
+import { outBegin, outU8, outU32, outU64, outRecordBegin, outRecordEnd } from "../rt/out";
 import { decodeHandoffRecord, HandoffRecord } from "./records/handoff_record";
 import { getRefTime } from "../openhcl_boot/main/handoff";
 import { startSidecar, SidecarConfig } from "../openhcl_boot/sidecar/sidecar";
@@ -36,12 +37,13 @@ const PHASE_KERNEL_DT: u32 = 3;
  * read_from_dt returned an error.
  */
 export function bench_read_from_dt(ptr: usize, len: u32, iterations: u32): i32 {
-  const r = new RecordReader(ptr, <usize>len);
+  const r = RecordReader.open(ptr, <usize>len, REC_PARTITION_INPUT, REC_PARTITION_INPUT_VERSION, "partition input");
   const params = readShimParamsRecord(r);
   r.u8(); // device tree area's first byte
   r.bool(); // persisted header present
   r.bytes(32);
   const parsed = readParsed(r);
+  r.finish("partition input");
   let ranges: i32 = 0;
   const mark = arenaMark();
   for (let i: u32 = 0; i < iterations; i++) {
@@ -77,12 +79,13 @@ const PHASE_POOL: u32 = 2;
  */
 export function bench_read_from_dt_phase(ptr: usize, len: u32, phase: u32, iterations: u32, emit: bool): i32 {
   outBegin();
-  const r = new RecordReader(ptr, <usize>len);
+  const r = RecordReader.open(ptr, <usize>len, REC_PARTITION_INPUT, REC_PARTITION_INPUT_VERSION, "partition input");
   const params = readShimParamsRecord(r);
   r.u8(); // device tree area's first byte
   r.bool(); // persisted header present
   r.bytes(32);
   const parsed = readParsed(r);
+  r.finish("partition input");
   const options = new BootCommandLineOptions();
   const text = params.commandLine().commandLine();
   if (text !== null) options.parse(text);
@@ -126,8 +129,11 @@ export function bench_read_from_dt_phase(ptr: usize, len: u32, phase: u32, itera
     arenaRewind(mark);
   }
   if (emit) {
+    const rec = outRecordBegin(REC_BENCH_PHASE_RESULT, REC_BENCH_PHASE_RESULT_VERSION);
+    outU8(phase == PHASE_TOPOLOGY ? 0 : 1);
     if (phase == PHASE_TOPOLOGY) outRamList(last.vtl2Ram);
     else outSpace(space);
+    outRecordEnd(rec);
   }
   return result;
 }

@@ -2,7 +2,8 @@
 //! (decoded by host/shim/host_fdt.ts), and a timing loop (abi/test/host_fdt.ts dumps any blob).
 // Ports: openhcl/host_fdt_parser/src/lib.rs, support/fdt/src/parser.rs (entry points only)
 
-import { outBegin, outU8, outU32, outU64, outStr, outBytes } from "../rt/out";
+import { outBegin, outU8, outU32, outU64, outStr, outBytes, outRecordBegin, outRecordEnd } from "../rt/out";
+import { REC_HOST_FDT_RESULT, REC_HOST_FDT_RESULT_VERSION } from "./records/envelope";
 import { ParsedDeviceTree, VmbusInfo, outMemoryAllocationMode } from "../support/host_fdt_parser/lib";
 import { parseHostDeviceTree } from "../support/host_fdt_parser/lib";
 
@@ -72,14 +73,17 @@ export function host_fdt_parse(ptr: usize, len: u32, upstreamOrder: u32): u32 {
   outBegin();
   const tree = new ParsedDeviceTree();
   const e = parseHostDeviceTree(ptr, len, tree, upstreamOrder != 0);
+  const rec = outRecordBegin(REC_HOST_FDT_RESULT, REC_HOST_FDT_RESULT_VERSION);
   if (e !== null) {
     outU8(0);
     outU32(<u32>e.kind);
     outStr(e.message());
     outStr(e.debug());
+    outRecordEnd(rec);
     return 0;
   }
   writeTree(tree);
+  outRecordEnd(rec);
   return 1;
 }
 

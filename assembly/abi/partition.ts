@@ -7,6 +7,7 @@
 import { outBegin } from "../rt/out";
 import { logError } from "../rt/log_level";
 import { RecordReader } from "./records/record_reader";
+import { REC_PARTITION_INPUT, REC_PARTITION_INPUT_VERSION } from "./records/envelope";
 import { readShimParamsRecord, readParsed } from "./records/partition_record";
 import { BootCommandLineOptions } from "../openhcl_boot/cmdline/cmdline";
 import { AddressSpaceManager } from "../openhcl_boot/memory/memory";
@@ -23,12 +24,13 @@ import { outDtError, outPartitionInfo } from "./records/partition_result";
  */
 export function partition_read_from_record(ptr: usize, len: u32): void {
   outBegin();
-  const r = new RecordReader(ptr, <usize>len);
+  const r = RecordReader.open(ptr, <usize>len, REC_PARTITION_INPUT, REC_PARTITION_INPUT_VERSION, "partition input");
   const params = readShimParamsRecord(r);
   const dtFirstByte = r.u8();
   const hasHeader = r.bool();
   const h = r.bytes(32);
   const parsed = readParsed(r);
+  r.finish("partition input");
 
   // As the shim's entry does: static options from the measured command line decide trust.
   const options = new BootCommandLineOptions();

@@ -64,3 +64,21 @@ export function out_ptr(): usize {
 export function out_len(): u32 {
   return outLen;
 }
+
+/**
+ * Starts an enveloped record (u16 id, u16 version, u32 body length patched by `outRecordEnd`);
+ * returns the envelope's offset in the stream.
+ */
+export function outRecordBegin(id: u16, version: u16): u32 {
+  const at = outLen;
+  const p = reserve(8);
+  store<u16>(p, id);
+  store<u16>(p, version, 2);
+  store<u32>(p, 0, 4);
+  return at;
+}
+
+/** Ends the record begun at `at`: writes its body length into the envelope. */
+export function outRecordEnd(at: u32): void {
+  store<u32>(outPtr + <usize>at, outLen - at - 8, 4);
+}

@@ -5,6 +5,8 @@ import type { Shim } from "../wasm/loader.js";
 import { attachHypervisor } from "../hv/imports.js";
 import { Hypervisor } from "../hv/hypervisor.js";
 import { MEMORY_VTL_TYPE_NAMES } from "./memory.js";
+import { RecordError } from "../wasm/codec.js";
+import { BENCH_PHASE_RESULT } from "../wasm/records.js";
 
 /**
  * The benchmark clock in milliseconds: this process's CPU time (user + system) where Node offers
@@ -70,14 +72,17 @@ export function benchReadFromDtPhase(
   const ms = benchClockMs() - t0;
   if (n < 0) throw new Error(`read_from_dt (${phase}) failed on the benchmark record`);
   if (!emit) return { ms };
-  const r = shim.out();
+  const r = shim.out().record(BENCH_PHASE_RESULT);
+  if (r.u8() !== (phase === "topology" ? 0 : 1)) throw new RecordError(`${BENCH_PHASE_RESULT.name}: not the ${phase} phase`);
   const count = r.u32();
   const ranges: BenchRange[] = [];
   for (let i = 0; i < count; i++) {
     const start = r.u64(), end = r.u64(), vnode = r.u32(), t = r.u32();
     ranges.push({ start, end, vnode, type: phase === "topology" ? String(t) : (MEMORY_VTL_TYPE_NAMES[t] ?? String(t)) });
   }
-  return phase === "topology" ? { ms, result: { ranges } } : { ms, result: { ranges, vtl2Pool: r.u8() !== 0 } };
+  const result = phase === "topology" ? { ranges } : { ranges, vtl2Pool: r.u8() !== 0 };
+  r.end(BENCH_PHASE_RESULT.name);
+  return { ms, result };
 }
 
 /**

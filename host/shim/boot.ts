@@ -44,6 +44,7 @@ export function runBoot(shim: Shim, loc: BootLocation): BootResult {
     throw e;
   }
   const handoff = decodeHandoffResult(r);
+  r.end("boot_run result stream");
   return { partition, handoff, log };
 }
 

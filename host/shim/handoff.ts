@@ -4,6 +4,7 @@
 // Ports: none (host binding of assembly/abi/handoff.ts)
 import type { Shim } from "../wasm/loader.js";
 import type { Reader } from "../wasm/codec.js";
+import { envelope, HANDOFF_INPUT, HANDOFF_RESULT } from "../wasm/records.js";
 import { hex } from "../wasm/codec.js";
 import { attachHypervisor } from "../hv/imports.js";
 import { Hypervisor } from "../hv/hypervisor.js";
@@ -166,7 +167,7 @@ export function encodeHandoffInput(i: HandoffInput): Uint8Array {
   w.bytes(hasBytes ? (initrd as { bytes: Uint8Array }).bytes : new Uint8Array(0));
   w.u64(i.bounceBuffer?.start ?? 0n);
   w.u64(i.bounceBuffer ? i.bounceBuffer.end - i.bounceBuffer.start : 0n);
-  return w.done();
+  return envelope(HANDOFF_INPUT, w.done());
 }
 
 /** Runs the hand-off for `input` with `hv` as the hypervisor (a default one, knowing the VM's
@@ -185,7 +186,8 @@ export function runHandoff(shim: Shim, input: HandoffInput, hv?: Hypervisor): Ha
 }
 
 /** Decodes a hand-off result record (assembly/abi/records/handoff_result.ts). */
-export function decodeHandoffResult(r: Reader): HandoffResult {
+export function decodeHandoffResult(stream: Reader): HandoffResult {
+  const r = stream.record(HANDOFF_RESULT);
   let sidecar: HandoffResult["sidecar"] = null;
   if (r.u8() !== 0) {
     const n = r.u32();
@@ -210,6 +212,7 @@ export function decodeHandoffResult(r: Reader): HandoffResult {
   const hasTimes = r.u8() !== 0;
   const start = r.u64();
   const end = r.u64();
+  r.end(HANDOFF_RESULT.name);
   return {
     sidecar, kernelCommandLine, e820, e820ZeroPage,
     bootParams: bp.length > 0 ? bp : null, dtb,

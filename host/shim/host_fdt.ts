@@ -3,6 +3,7 @@
 // Ports: none (host binding of assembly/abi/host_fdt.ts)
 import type { Shim } from "../wasm/loader.js";
 import type { Reader } from "../wasm/codec.js";
+import { HOST_FDT_RESULT } from "../wasm/records.js";
 import { DtError } from "../errors.js";
 import { benchClockMs } from "./bench.js";
 
@@ -143,14 +144,17 @@ export function tryParseHostDt(shim: Shim, blob: Uint8Array, opts: { upstreamOrd
   shim.reset();
   const p = shim.put(blob);
   shim.call("host_fdt_parse", p, blob.length, opts.upstreamOrder ? 1 : 0);
-  const r = shim.out();
+  const r = shim.out().record(HOST_FDT_RESULT);
   if (!r.bool()) {
     const kind = r.u32();
     const message = r.str();
     const debug = r.str();
+    r.end(HOST_FDT_RESULT.name);
     return opts.debug ? { ok: false, kind, message, debug } : { ok: false, kind, message };
   }
-  return { ok: true, tree: readTree(r) };
+  const tree = readTree(r);
+  r.end(HOST_FDT_RESULT.name);
+  return { ok: true, tree };
 }
 
 /** Parses a host device tree blob; a parse error throws DtError with upstream's message. */

@@ -4,6 +4,7 @@
 // Ports: none (host binding of assembly/abi/partition.ts)
 import type { Shim } from "../wasm/loader.js";
 import type { Reader } from "../wasm/codec.js";
+import { envelope, PARTITION_INPUT, PARTITION_RESULT } from "../wasm/records.js";
 import { hex } from "../wasm/codec.js";
 import { DtError } from "../errors.js";
 import type { BootOutput } from "../contract.js";
@@ -113,7 +114,7 @@ export function encodePartitionRecord(shim: ShimValues, dt: HostDtValues, opts: 
   w.u8(dt.deviceDmaPageCount !== undefined ? 1 : 0); w.u64(dt.deviceDmaPageCount ?? 0n);
   w.u8(dt.nvmeKeepalive ? 1 : 0);
   w.u8(dt.vtl0AliasMap !== undefined ? 1 : 0); w.u64(dt.vtl0AliasMap ?? 0n);
-  return w.bytes();
+  return envelope(PARTITION_INPUT, w.bytes());
 }
 
 function ramList(r: Reader): RamEntry[] {
@@ -132,12 +133,14 @@ function rangeList(r: Reader): Range[] {
 
 /** Decodes a partition result record (assembly/abi/records/partition_result.ts); a DtError record throws DtError
  * (with its `variant`, `source` and Rust `debug`). */
-export function decodePartitionResult(r: Reader): PartitionResult {
+export function decodePartitionResult(stream: Reader): PartitionResult {
+  const r = stream.record(PARTITION_RESULT);
   if (r.u8() !== 0) {
     const message = r.str();
     const variant = r.str();
     const source = r.str();
     const debug = r.str();
+    r.end(PARTITION_RESULT.name);
     // The contract's message: the DtError's Display, then its source's Display when it has one.
     throw new DtError(source !== "" ? `${message}: ${source}` : message, { variant, source, debug });
   }
@@ -165,6 +168,7 @@ export function decodePartitionResult(r: Reader): PartitionResult {
   const hasAlias = r.bool();
   const alias = r.u64();
   const sidecarPerCpuStateSpecified = r.bool();
+  r.end(PARTITION_RESULT.name);
   return {
     isolation, memoryAllocationMode, cpuCount, bspReg, vtl2Ram, partitionRam, vtl0Mmio, vtl2Mmio,
     vmbusVtl0ConnectionId, vmbusVtl2ConnectionId, addressSpace, hasVtl2Pool, cmdline, bootOptions,

@@ -3,6 +3,7 @@
 import type { Shim } from "../wasm/loader.js";
 import type { Reader } from "../wasm/codec.js";
 import type { SavedState } from "../persist/saved_state_proto.js";
+import { PERSISTED_HEADER_RESULT } from "../wasm/records.js";
 
 /** The shim's bootshim heap size: 16 pages (vm/loader/src/paravisor.rs). */
 export const SHIM_HEAP_SIZE = 16n * 4096n;
@@ -24,9 +25,14 @@ export interface DecodedSavedState extends SavedState {
 export function readPersistedRegionHeader(shim: Shim, isolated: boolean, start: bigint): PersistedStateHeader | null {
   shim.reset();
   shim.call("persisted_header_read", isolated ? 1 : 0, start);
-  const r = shim.out();
-  if (!r.bool()) return null;
-  return { magic: r.u64(), protobufBase: r.u64(), protobufRegionLen: r.u64(), protobufPayloadLen: r.u64() };
+  const r = shim.out().record(PERSISTED_HEADER_RESULT);
+  if (!r.bool()) {
+    r.end(PERSISTED_HEADER_RESULT.name);
+    return null;
+  }
+  const h = { magic: r.u64(), protobufBase: r.u64(), protobufRegionLen: r.u64(), protobufPayloadLen: r.u64() };
+  r.end(PERSISTED_HEADER_RESULT.name);
+  return h;
 }
 
 function readState(r: Reader): DecodedSavedState {

@@ -5,6 +5,7 @@ import type { Shim } from "../wasm/loader.js";
 import type { Reader } from "../wasm/codec.js";
 import type { ShimParamsAddresses, ImportedRegionInput } from "../vtl2/load.js";
 import type { Area } from "../vtl2/layout.js";
+import { SHIM_PARAMS_RESULT } from "../wasm/records.js";
 
 /** Architecture codes of the boot core. */
 export const ARCH_CODE = { x86_64: 0, aarch64: 1 } as const;
@@ -41,7 +42,7 @@ function range(r: Reader): Area {
 export function readShimParams(shim: Shim, at: ShimLocation): ShimParamsReadout {
   shim.reset();
   shim.call("shim_params_read", at.shimBase, BigInt.asIntN(64, at.shimParamsOffset), ARCH_CODE[at.arch], at.hvIsolation ? 1 : 0);
-  const r = shim.out();
+  const r = shim.out().record(SHIM_PARAMS_RESULT);
   const out: ShimParamsReadout = {
     kernelEntryAddress: r.u64(),
     cmdlineBase: r.u64(),
@@ -82,6 +83,7 @@ export function readShimParams(shim: Shim, at: ShimLocation): ShimParamsReadout 
     out.importedRegions.push({ ...rg, accepted: r.bool() });
   }
   out.importedRegionsHash = r.bytesField();
+  r.end(SHIM_PARAMS_RESULT.name);
   return out;
 }
 

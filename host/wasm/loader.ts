@@ -3,7 +3,7 @@
 // Ports: none (host plumbing)
 import { init as wasiInit, WASI } from "@wasmer/wasi";
 import { Reader } from "./codec.js";
-import { ShimPanic } from "../errors.js";
+import { ShimPanic, InternalError } from "../errors.js";
 import { defaultUpstream, type UpstreamPin } from "../upstream.js";
 
 /** Whole-range guest memory access the shim's imports go through (see host/guest). */
@@ -21,6 +21,9 @@ export interface GuestAccess {
 
 // ShimPanic lives with the other typed errors; re-exported here for the loader's users.
 export { ShimPanic };
+
+/** How the boot core's panic for a malformed host record starts (an internal error, not a shim panic). */
+const RECORD_PANIC_PREFIX = "hclboot internal error: ";
 
 type Exports = Record<string, any> & { memory: WebAssembly.Memory };
 
@@ -129,6 +132,8 @@ export class Shim {
         const msg = len > 0
           ? new TextDecoder().decode(new Uint8Array(this.exports.memory.buffer, panicPtr, len))
           : `wasm trap: ${e.message}`;
+        // The boot core's record checks (assembly/abi/records/record_reader.ts) are hclboot bugs.
+        if (msg.startsWith(RECORD_PANIC_PREFIX)) throw new InternalError(msg);
         throw new ShimPanic(msg, this.logLines.slice());
       }
       throw e;

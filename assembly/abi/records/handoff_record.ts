@@ -8,6 +8,7 @@ import { panic } from "../../rt/panic";
 import { RangeList, MemoryRange } from "../../support/memory_range/lib";
 import { COM_NS16550 } from "../../support/host_fdt_parser/com_info";
 import { RecordReader } from "./record_reader";
+import { REC_HANDOFF_INPUT, REC_HANDOFF_INPUT_VERSION } from "./envelope";
 import { GicInfo } from "../../support/host_fdt_parser/lib";
 import { SidecarOptions } from "../../openhcl_boot/cmdline/cmdline";
 import { ShimParams, ARCH_AARCH64, ARCH_X86_64, IMPORTED_REGIONS_MAX } from "../../openhcl_boot/host_params/shim_params/shim_params";
@@ -76,7 +77,7 @@ function entries(r: RecordReader, list: RangeList, what: string): void {
 
 /** Decodes the input record at `ptr` (`len` bytes); panics with a clear message when malformed. */
 export function decodeHandoffRecord(ptr: usize, len: u32): HandoffRecord {
-  const r = new RecordReader(ptr, <usize>len);
+  const r = RecordReader.open(ptr, <usize>len, REC_HANDOFF_INPUT, REC_HANDOFF_INPUT_VERSION, "handoff input");
   const out = new HandoffRecord();
   const p = out.params;
   const h = out.info;
@@ -176,6 +177,7 @@ export function decodeHandoffRecord(ptr: usize, len: u32): HandoffRecord {
   const bbStart = r.u64();
   const bbSize = r.u64();
   if (bbSize != 0) p.bounceBuffer = MemoryRange.new(bbStart, bbStart + bbSize);
+  r.finish("handoff input");
   return out;
 }
 

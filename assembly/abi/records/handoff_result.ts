@@ -3,7 +3,8 @@
 //! alias map and boot times.
 // Ports: none (result plumbing for openhcl/openhcl_boot/src/main.rs, sidecar.rs, dt.rs)
 
-import { outU8, outU32, outU64, outStr, outBytes } from "../../rt/out";
+import { outU8, outU32, outU64, outStr, outBytes, outRecordBegin, outRecordEnd } from "../../rt/out";
+import { REC_HANDOFF_RESULT, REC_HANDOFF_RESULT_VERSION } from "./envelope";
 import { Handoff } from "../../openhcl_boot/main/handoff";
 import { BOOT_PARAMS_SIZE, E820Map } from "../../openhcl_boot/main/boot_params";
 
@@ -26,6 +27,7 @@ export function outE820Map(map: E820Map): void {
  * u8 has alias map, u64 alias map; u8 has boot times, u64 start, u64 end.
  */
 export function outHandoff(r: Handoff, hasAlias: bool, alias: u64): void {
+  const rec = outRecordBegin(REC_HANDOFF_RESULT, REC_HANDOFF_RESULT_VERSION);
   const sc = r.sidecar;
   if (sc !== null) {
     outU8(1);
@@ -61,4 +63,5 @@ export function outHandoff(r: Handoff, hasAlias: bool, alias: u64): void {
   outU8(bt !== null ? 1 : 0);
   outU64(bt !== null ? bt.start : 0);
   outU64(bt !== null ? bt.end : 0);
+  outRecordEnd(rec);
 }

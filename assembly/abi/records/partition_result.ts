@@ -2,7 +2,8 @@
 //! compact result record for the host (host/shim/partition.ts decodes it).
 // Ports: none (result plumbing for openhcl/openhcl_boot/src/host_params/dt/mod.rs)
 
-import { outU8, outU32, outU64, outStr } from "../../rt/out";
+import { outU8, outU32, outU64, outStr, outRecordBegin, outRecordEnd } from "../../rt/out";
+import { REC_PARTITION_RESULT, REC_PARTITION_RESULT_VERSION } from "./envelope";
 import { RangeList } from "../../support/memory_range/lib";
 import { AddressSpaceManager } from "../../openhcl_boot/memory/memory";
 import { VmbusInfo, outMemoryAllocationMode } from "../../support/host_fdt_parser/lib";
@@ -24,11 +25,13 @@ function outEntries(list: RangeList): void {
 
 /** Writes a DtError record: status, `#[error]` text, variant name, source's text, Rust Debug. */
 export function outDtError(err: DtError): void {
+  const rec = outRecordBegin(REC_PARTITION_RESULT, REC_PARTITION_RESULT_VERSION);
   outU8(RESULT_DT_ERROR);
   outStr(err.message());
   outStr(err.variant());
   outStr(err.sourceMessage());
   outStr(err.debug());
+  outRecordEnd(rec);
 }
 
 function outVmbusMmio(v: VmbusInfo): void {
@@ -69,6 +72,7 @@ export function outAddressSpace(asm: AddressSpaceManager): void {
 
 /** Writes a successful PartitionInfo record. */
 export function outPartitionInfo(info: PartitionInfo, asm: AddressSpaceManager): void {
+  const rec = outRecordBegin(REC_PARTITION_RESULT, REC_PARTITION_RESULT_VERSION);
   outU8(RESULT_OK);
   outU32(info.isolation);
   outMemoryAllocationMode(info.memoryAllocationMode);
@@ -93,4 +97,5 @@ export function outPartitionInfo(info: PartitionInfo, asm: AddressSpaceManager):
   outU8(info.hasVtl0AliasMap ? 1 : 0);
   outU64(info.vtl0AliasMap);
   outU8(info.sidecarCpuOverrides.perCpuStateSpecified ? 1 : 0);
+  outRecordEnd(rec);
 }

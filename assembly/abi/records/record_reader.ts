@@ -8,8 +8,30 @@ import { MemoryRange } from "../../support/memory_range/lib";
 export class RecordReader {
   off: usize = 0;
   constructor(public ptr: usize, public len: usize) {}
+
+  /**
+   * A reader over the body of the enveloped record (u16 id, u16 version, u32 body length) of
+   * `len` bytes at `ptr`; a wrong id, version or length is an internal error (a panic naming it).
+   */
+  static open(ptr: usize, len: usize, id: u16, version: u16, what: string): RecordReader {
+    if (len < 8) panic("hclboot internal error: " + what + " record of " + len.toString() + " bytes has no envelope");
+    const gotId = load<u16>(ptr);
+    const gotVersion = load<u16>(ptr, 2);
+    const body = <usize>load<u32>(ptr, 4);
+    if (gotId != id || gotVersion != version) {
+      panic("hclboot internal error: expected " + what + " record (id " + id.toString() + " v" + version.toString() +
+        "), found id " + gotId.toString() + " v" + gotVersion.toString());
+    }
+    if (body != len - 8) panic("hclboot internal error: " + what + " record body is " + body.toString() + " bytes, " + (len - 8).toString() + " given");
+    return new RecordReader(ptr + 8, body);
+  }
+
+  /** Checks the whole body was read: reading fewer bytes than were written is an internal error. */
+  finish(what: string): void {
+    if (this.off != this.len) panic("hclboot internal error: " + what + " record: read " + this.off.toString() + " of " + this.len.toString() + " bytes");
+  }
   private need(n: usize): usize {
-    if (this.off + n > this.len) panic("input record truncated at offset " + this.off.toString());
+    if (this.off + n > this.len) panic("hclboot internal error: input record truncated at offset " + this.off.toString());
     const at = this.ptr + this.off;
     this.off += n;
     return at;

@@ -1,7 +1,8 @@
 //! WASM exports of the persisted-state module: header read and SavedState decode.
 // Ports: openhcl/openhcl_boot/src/host_params/dt/mod.rs (persisted state read path).
 
-import { outBegin, outU8, outU32, outU64, outStr } from "../../rt/out";
+import { outBegin, outU8, outU32, outU64, outStr, outRecordBegin, outRecordEnd } from "../../rt/out";
+import { REC_PERSISTED_HEADER_RESULT, REC_PERSISTED_HEADER_RESULT_VERSION } from "../records/envelope";
 import { readPersistedRegionHeader, decodePersistedProtobuf, decodeSavedStateLogged, logPersistedCpus } from "../../openhcl_boot/host_params/dt/persisted/persisted_state";
 import { SavedState, decodeSavedState } from "../../openhcl_boot/host_params/dt/persisted/saved_state";
 
@@ -9,8 +10,10 @@ import { SavedState, decodeSavedState } from "../../openhcl_boot/host_params/dt/
 export function persisted_header_read(isolated: u32, start: u64): void {
   outBegin();
   const h = readPersistedRegionHeader(isolated != 0, start);
+  const rec = outRecordBegin(REC_PERSISTED_HEADER_RESULT, REC_PERSISTED_HEADER_RESULT_VERSION);
   if (h === null) {
     outU8(0);
+    outRecordEnd(rec);
     return;
   }
   outU8(1);
@@ -18,6 +21,7 @@ export function persisted_header_read(isolated: u32, start: u64): void {
   outU64(h.protobufBase);
   outU64(h.protobufRegionLen);
   outU64(h.protobufPayloadLen);
+  outRecordEnd(rec);
 }
 
 function writeState(s: SavedState): void {

@@ -3,7 +3,8 @@
 // Ports: openhcl/openhcl_boot/src/host_params/shim_params.rs (exported for the host and tests)
 
 import { ShimParams } from "../../openhcl_boot/host_params/shim_params/shim_params";
-import { outBegin, outU8, outU32, outU64, outStr, outBytes } from "../../rt/out";
+import { outBegin, outU8, outU32, outU64, outStr, outBytes, outRecordBegin, outRecordEnd } from "../../rt/out";
+import { REC_SHIM_PARAMS_RESULT, REC_SHIM_PARAMS_RESULT_VERSION } from "../records/envelope";
 import { MemoryRange } from "../../support/memory_range/lib";
 
 function outRange(r: MemoryRange): void {
@@ -18,6 +19,7 @@ function outRange(r: MemoryRange): void {
 export function shim_params_read(shimBase: u64, rawOffset: i64, arch: u32, hvIsolation: u32): void {
   outBegin();
   const p = ShimParams.read(shimBase, rawOffset, arch, hvIsolation != 0);
+  const rec = outRecordBegin(REC_SHIM_PARAMS_RESULT, REC_SHIM_PARAMS_RESULT_VERSION);
   outU64(p.kernelEntryAddress);
   outU64(p.cmdlineBase);
   outU64(p.initrdBase);
@@ -62,6 +64,7 @@ export function shim_params_read(shimBase: u64, rawOffset: i64, arch: u32, hvIso
     outU8(it2.accepted ? 1 : 0);
   }
   outBytes(p.importedRegionsHash(), 48);
+  outRecordEnd(rec);
 }
 
 /** Reads ShimParams and writes the device tree area as one length-prefixed byte field. */
