@@ -3,9 +3,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "./package_root.js";
+import { UPSTREAM_INFO, UPSTREAM_PINS, NEWEST_UPSTREAM, defaultUpstream } from "./upstream.js";
 
-/** The OpenVMM commit the boot core ports (microsoft/openvmm). */
-export const UPSTREAM_COMMIT = "37a2806042dd2a3ea183f1dcdb3684e0b83d816f";
+/** The OpenVMM commit the default (newest) boot core ports (microsoft/openvmm). */
+export const UPSTREAM_COMMIT = UPSTREAM_INFO[NEWEST_UPSTREAM].commit;
 
 /** The package version from package.json. */
 export function packageVersion(): string {
@@ -13,7 +14,9 @@ export function packageVersion(): string {
   return pkg.version ?? "unknown";
 }
 
-/** What `hclboot --version` prints: the package version and the upstream pin. */
+/** What `hclboot --version` prints: the package version and every upstream pin (the default marked). */
 export function versionText(): string {
-  return `hclboot ${packageVersion()}\nopenvmm ${UPSTREAM_COMMIT} (openhcl_boot port)`;
+  const def = defaultUpstream();
+  const pins = UPSTREAM_PINS.map((p) => `openvmm ${UPSTREAM_INFO[p].commit} (openhcl_boot port${p === def ? ", default" : ""})`);
+  return [`hclboot ${packageVersion()}`, ...pins].join("\n");
 }
