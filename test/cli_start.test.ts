@@ -33,7 +33,10 @@ describe("hclboot --version", () => {
     const r = spawnSync(process.execPath, [join(root, "bin", "hclboot.js"), "--version"], { encoding: "utf8" });
     const version = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string }).version;
     expect(r.status).toBe(0);
-    expect(r.stdout).toBe(`hclboot ${version}\nopenvmm ${UPSTREAM_COMMIT} (openhcl_boot port, default)\nopenvmm 37a2806042dd2a3ea183f1dcdb3684e0b83d816f (openhcl_boot port)\n`);
+    // every pin, newest first; the default (HCLBOOT_UPSTREAM, which the suite sets) is marked
+    const def = process.env.HCLBOOT_UPSTREAM ?? "1488a37";
+    const pins = [UPSTREAM_COMMIT, "37a2806042dd2a3ea183f1dcdb3684e0b83d816f"];
+    expect(r.stdout).toBe(`hclboot ${version}\n${pins.map((c) => `openvmm ${c} (openhcl_boot port${c.startsWith(def) ? ", default" : ""})`).join("\n")}\n`);
   });
 });
 

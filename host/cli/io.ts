@@ -2,6 +2,7 @@
 //! (failures are input errors, exit status 2), the one-line failure message, `--debug`, and the
 //! SIGINT hook of long-running commands (summary so far, exit 130).
 // Ports: none (hclboot's command line, docs/CONTRACT.md)
+import { releaseEarlyInterrupt } from "./early_interrupt.js";
 import { writeFileSync } from "node:fs";
 import { InputError } from "../errors.js";
 import type { Failure } from "../contract.js";
@@ -73,6 +74,12 @@ export interface Interrupt {
 export function onInterrupt(): Interrupt {
   const ctl = new AbortController();
   let count = 0;
+  // a SIGINT while the command was loading counts as the first one
+  if (releaseEarlyInterrupt()) {
+    count = 1;
+    process.stderr.write("\ninterrupted: finishing with the results so far (SIGINT again to quit now)\n");
+    ctl.abort();
+  }
   const handler = () => {
     count++;
     if (count > 1) process.exit(130);

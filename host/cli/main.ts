@@ -1,5 +1,6 @@
 //! hclboot CLI: parses the command line and dispatches to one command module per subcommand.
 // Ports: none (hclboot's command line, docs/CONTRACT.md)
+import { holdEarlyInterrupt, releaseEarlyInterrupt, earlyInterruptPending } from "./early_interrupt.js";
 import { exitStatus } from "../errors.js";
 import type { Failure } from "../contract.js";
 import { errorToFailure } from "../harness/failure.js";
@@ -48,13 +49,20 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const json = rest.includes("--json");
+  holdEarlyInterrupt();
   try {
-    return await (await entry.load()).run(rest);
+    const cmd = await entry.load();
+    // no SIGINT while loading: Node's default returns for the command (it installs its own handler)
+    if (!earlyInterruptPending()) releaseEarlyInterrupt();
+    const status = await cmd.run(rest);
+    // a SIGINT no handler of the command took over still ends the run as interrupted
+    return releaseEarlyInterrupt() ? 130 : status;
   } catch (e) {
     const { failure, status } = classify(e);
     if (json) console.log(JSON.stringify(failure, null, 2));
     else console.error(failureLine(name, failure));
     if (failure.error.kind === "internal" && debugEnabled()) console.error(e);
+    releaseEarlyInterrupt();
     return status;
   }
 }
